@@ -1,0 +1,666 @@
+//! Platforms (`os/arch/variant`, `os.version`, `os.features`) parsed, formatted, normalised and
+//! matched exactly as containerd/platforms does, so that what Fathom predicts is what
+//! `docker pull` / containerd will pick.
+//!
+//! * [`Platform::parse`] — containerd's `Parse`: `os[(osversion[+feature…])][/arch[/variant]]`,
+//!   with its alias table (`x86_64`→`amd64`, `aarch64`→`arm64`, `armhf`→`arm/v7`, …).
+//! * [`Matcher::only`] — containerd's `Only`: the platform and what it can also run
+//!   (amd64/v3 → v2 → v1 → 386; arm64 → arm/v8 … v5; arm/v7 → v6 → v5).
+//! * [`Matcher::only_strict`] / [`Matcher::exact`] — `OnlyStrict` / `NewMatcher`.
+//! * [`explain`] — when nothing matches, the nearest candidates and what would help.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::finding::Finding;
+
+mod explain;
+mod windows;
+
+pub use explain::{explain, CandidateVerdict, Explanation, Remedy, RemedyKind};
+
+/// An OCI platform. Empty strings mean "not given".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+pub struct Platform {
+    /// Operating system (`linux`, `windows`).
+    #[serde(default)]
+    pub os: String,
+    /// CPU architecture (`amd64`, `arm64`).
+    #[serde(default)]
+    pub architecture: String,
+    /// CPU variant (`v7`, `v8`, `v3`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+    /// Operating system version (Windows build, `10.0.20348.1726`).
+    #[serde(default, rename = "os.version", skip_serializing_if = "String::is_empty")]
+    pub os_version: String,
+    /// Required operating system features.
+    #[serde(default, rename = "os.features", skip_serializing_if = "Vec::is_empty")]
+    pub os_features: Vec<String>,
+    /// The legacy `features` field of early Docker manifest lists; kept, never matched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+}
+
+/// Why a platform specifier was refused. Messages follow containerd's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlatformError {
+    /// `*` is not supported.
+    #[error("{0:?}: wildcards not yet supported")]
+    Wildcard(String),
+    /// The first component is not `os[(version+features)]`.
+    #[error("{component:?} is an invalid OS component of {spec:?}: expected os or os(version+feature…) with letters, digits, '_', '-' (and '.' inside the parentheses)")]
+    InvalidOs {
+        /// The component.
+        component: String,
+        /// The whole specifier.
+        spec: String,
+    },
+    /// An architecture or variant component with characters outside `[A-Za-z0-9_.-]`.
+    #[error(
+        "{component:?} is an invalid component of {spec:?}: platform specifier component must match [A-Za-z0-9_.-]+"
+    )]
+    InvalidComponent {
+        /// The component.
+        component: String,
+        /// The whole specifier.
+        spec: String,
+    },
+    /// A single component that is neither a known OS nor a known architecture.
+    #[error("{0:?}: unknown operating system or architecture")]
+    Unknown(String),
+    /// More than `os/arch/variant`.
+    #[error("{0:?}: cannot parse platform specifier: at most os/arch/variant")]
+    TooManyComponents(String),
+}
+
+/// Operating systems Go knows (containerd's `isKnownOS`).
+const KNOWN_OS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+    "zos",
+];
+
+/// Architectures Go knows (containerd's `isKnownArch`).
+const KNOWN_ARCH: &[&str] = &[
+    "386",
+    "amd64",
+    "amd64p32",
+    "arm",
+    "armbe",
+    "arm64",
+    "arm64be",
+    "ppc64",
+    "ppc64le",
+    "loong64",
+    "mips",
+    "mipsle",
+    "mips64",
+    "mips64le",
+    "mips64p32",
+    "mips64p32le",
+    "ppc",
+    "riscv",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc64",
+    "wasm",
+];
+
+impl Platform {
+    /// A platform from its three main parts.
+    pub fn new(os: &str, architecture: &str, variant: &str) -> Platform {
+        Platform {
+            os: os.to_owned(),
+            architecture: architecture.to_owned(),
+            variant: variant.to_owned(),
+            ..Platform::default()
+        }
+    }
+
+    /// The platform this program was built for, in Go/OCI names (what containerd's
+    /// `DefaultSpec()` gives, minus the CPU variant that only the running machine can tell).
+    pub fn build_target() -> Platform {
+        let os = match std::env::consts::OS {
+            "macos" => "darwin",
+            other => other,
+        };
+        let architecture = match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "x86" => "386",
+            "aarch64" => "arm64",
+            "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
+            "powerpc64" => "ppc64",
+            "loongarch64" => "loong64",
+            "wasm32" => "wasm",
+            other => other,
+        };
+        let variant = if architecture == "arm" { "v7" } else { "" };
+        Platform::new(os, architecture, variant)
+    }
+
+    /// containerd's `Parse`. A single component is an OS (the architecture then comes from
+    /// `host`) or an architecture (the OS from `host`).
+    pub fn parse(spec: &str, host: &Platform) -> Result<Platform, PlatformError> {
+        if spec.contains('*') {
+            return Err(PlatformError::Wildcard(spec.to_owned()));
+        }
+        let parts: Vec<&str> = spec.splitn(4, '/').collect();
+        let mut p = Platform::default();
+        let (os, os_version, os_features) = parse_os_component(parts[0]).ok_or_else(|| PlatformError::InvalidOs {
+            component: parts[0].to_owned(),
+            spec: spec.to_owned(),
+        })?;
+        p.os = normalize_os(os);
+        p.os_version = os_version.to_owned();
+        p.os_features = os_features;
+        for part in &parts[1..] {
+            if part.is_empty() || !part.bytes().all(is_specifier_byte) {
+                return Err(PlatformError::InvalidComponent {
+                    component: (*part).to_owned(),
+                    spec: spec.to_owned(),
+                });
+            }
+        }
+        match parts.len() {
+            1 => {
+                if KNOWN_OS.contains(&p.os.as_str()) {
+                    p.architecture = host.architecture.clone();
+                    if p.architecture == "arm" && host.variant != "v7" {
+                        p.variant = host.variant.clone();
+                    }
+                    if p.os == "windows" && p.os_version.is_empty() {
+                        p.os_version = host.os_version.clone();
+                    }
+                    return Ok(p);
+                }
+                let (arch, variant) = normalize_arch(parts[0], "");
+                if !KNOWN_ARCH.contains(&arch.as_str()) {
+                    return Err(PlatformError::Unknown(spec.to_owned()));
+                }
+                p.architecture = arch;
+                p.variant = if p.architecture == "arm" && variant == "v7" {
+                    String::new()
+                } else {
+                    variant
+                };
+                p.os = host.os.clone();
+                p.os_version.clear();
+                p.os_features.clear();
+                Ok(p)
+            }
+            2 => {
+                let (arch, variant) = normalize_arch(parts[1], "");
+                p.variant = if arch == "arm" && variant == "v7" {
+                    String::new()
+                } else {
+                    variant
+                };
+                p.architecture = arch;
+                Ok(p)
+            }
+            3 => {
+                let (arch, variant) = normalize_arch(parts[1], parts[2]);
+                p.variant = if arch == "arm64" && variant.is_empty() {
+                    "v8".to_owned()
+                } else {
+                    variant
+                };
+                p.architecture = arch;
+                Ok(p)
+            }
+            _ => Err(PlatformError::TooManyComponents(spec.to_owned())),
+        }
+    }
+
+    /// containerd's `Normalize`: lowercase, aliases resolved, default variants made explicit or
+    /// dropped the way containerd compares them.
+    pub fn normalize(&self) -> Platform {
+        let (architecture, variant) = normalize_arch(&self.architecture, &self.variant);
+        Platform {
+            os: normalize_os(&self.os),
+            architecture,
+            variant,
+            ..self.clone()
+        }
+    }
+
+    /// containerd's `FormatAll`: `os[(version+features)]/arch[/variant]`.
+    pub fn format_all(&self) -> String {
+        if self.os.is_empty() {
+            return "unknown".to_owned();
+        }
+        let mut os = self.os.clone();
+        if !self.os_version.is_empty() || !self.os_features.is_empty() {
+            os.push('(');
+            os.push_str(&self.os_version);
+            for feature in &self.os_features {
+                os.push('+');
+                os.push_str(feature);
+            }
+            os.push(')');
+        }
+        join_path(&[&os, &self.architecture, &self.variant])
+    }
+
+    /// `unknown/unknown`: BuildKit's marker for attestation manifests.
+    pub fn is_unknown(&self) -> bool {
+        self.os == "unknown" && self.architecture == "unknown"
+    }
+
+    /// `os.features` sorted, for comparisons that ignore order.
+    pub fn os_features_sorted(&self) -> Vec<String> {
+        let mut features = self.os_features.clone();
+        features.sort();
+        features
+    }
+
+    /// Checks a platform as found in an index entry. `path` is its JSON pointer.
+    pub fn lint(&self, path: &str, findings: &mut Vec<Finding>) {
+        if self.os.is_empty() || self.architecture.is_empty() {
+            findings.push(Finding::error(
+                "platform-incomplete",
+                path,
+                "platform must have both os and architecture",
+            ));
+            return;
+        }
+        if self.is_unknown() {
+            return;
+        }
+        if !self.features.is_empty() {
+            findings.push(Finding::info(
+                "platform-legacy-features",
+                format!("{path}/features"),
+                "the legacy \"features\" field is reserved and ignored by every client",
+            ));
+        }
+        let normalized = self.normalize();
+        if normalized.architecture != self.architecture || normalized.os != self.os {
+            findings.push(Finding::warning(
+                "platform-non-canonical",
+                path,
+                format!(
+                    "{}/{} is spelled {} by OCI",
+                    self.os,
+                    self.architecture,
+                    join_path(&[&normalized.os, &normalized.architecture])
+                ),
+            ));
+        }
+        if !KNOWN_OS.contains(&normalized.os.as_str()) {
+            findings.push(Finding::warning(
+                "platform-unknown-os",
+                format!("{path}/os"),
+                format!("unknown os {:?}", self.os),
+            ));
+        }
+        if !KNOWN_ARCH.contains(&normalized.architecture.as_str()) {
+            findings.push(Finding::warning(
+                "platform-unknown-architecture",
+                format!("{path}/architecture"),
+                format!("unknown architecture {:?}", self.architecture),
+            ));
+        }
+        let variant_ok = match normalized.architecture.as_str() {
+            "arm" => matches!(normalized.variant.as_str(), "v5" | "v6" | "v7" | "v8"),
+            "arm64" => normalized.variant.is_empty() || is_arm64_variant(&normalized.variant),
+            "amd64" => normalized.variant.is_empty() || matches!(normalized.variant.as_str(), "v2" | "v3" | "v4"),
+            _ => true,
+        };
+        if !variant_ok {
+            findings.push(Finding::warning(
+                "platform-variant-unknown",
+                format!("{path}/variant"),
+                format!(
+                    "variant {:?} is not a known {} variant; clients will not match it",
+                    self.variant, normalized.architecture
+                ),
+            ));
+        } else if self.architecture == "arm" && self.variant.is_empty() {
+            findings.push(Finding::info(
+                "platform-arm-variant-missing",
+                format!("{path}/variant"),
+                "arm entry without variant; containerd reads it as arm/v7",
+            ));
+        }
+        if !self.os_version.is_empty()
+            && normalized.os == "windows"
+            && windows::parse_version(&self.os_version).is_none()
+        {
+            findings.push(Finding::warning(
+                "platform-os-version-invalid",
+                format!("{path}/os.version"),
+                format!("os.version {:?} is not major.minor.build[.revision]", self.os_version),
+            ));
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    /// containerd's `Format`: `os/arch[/variant]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.os.is_empty() {
+            return f.write_str("unknown");
+        }
+        f.write_str(&join_path(&[&self.os, &self.architecture, &self.variant]))
+    }
+}
+
+impl FromStr for Platform {
+    type Err = PlatformError;
+
+    /// Parses with [`Platform::build_target`] as the host for single-component specifiers.
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        Platform::parse(spec, &Platform::build_target())
+    }
+}
+
+/// `path.Join` of non-empty parts.
+fn join_path(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn is_specifier_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+/// `^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.-]*)((?:\+[A-Za-z0-9_.-]+)*)\))?$`
+fn parse_os_component(component: &str) -> Option<(&str, &str, Vec<String>)> {
+    let (os, options) = match component.split_once('(') {
+        Some((os, rest)) => (os, Some(rest.strip_suffix(')')?)),
+        None => (component, None),
+    };
+    if os.is_empty() || !os.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        return None;
+    }
+    let Some(options) = options else {
+        return Some((os, "", Vec::new()));
+    };
+    let mut pieces = options.split('+');
+    let version = pieces.next().unwrap_or_default();
+    if !version.bytes().all(is_specifier_byte) {
+        return None;
+    }
+    let features: Vec<String> = pieces.map(str::to_owned).collect();
+    if features
+        .iter()
+        .any(|f| f.is_empty() || !f.bytes().all(is_specifier_byte))
+    {
+        return None;
+    }
+    Some((os, version, features))
+}
+
+/// containerd's `normalizeOS`.
+fn normalize_os(os: &str) -> String {
+    let os = os.to_ascii_lowercase();
+    match os.as_str() {
+        "macos" => "darwin".to_owned(),
+        _ => os,
+    }
+}
+
+/// containerd's `normalizeArch`: the alias table.
+fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
+    let arch = arch.to_ascii_lowercase();
+    let variant = variant.to_ascii_lowercase();
+    match arch.as_str() {
+        "i386" => ("386".into(), String::new()),
+        "x86_64" | "x86-64" | "amd64" => ("amd64".into(), if variant == "v1" { String::new() } else { variant }),
+        "aarch64" | "arm64" => {
+            let variant = match variant.as_str() {
+                "8" | "v8" | "v8.0" => String::new(),
+                "9" | "9.0" | "v9.0" => "v9".into(),
+                _ => variant,
+            };
+            ("arm64".into(), variant)
+        }
+        "armhf" => ("arm".into(), "v7".into()),
+        "armel" => ("arm".into(), "v6".into()),
+        "arm" => {
+            let variant = match variant.as_str() {
+                "" | "7" => "v7".into(),
+                "5" | "6" | "8" => format!("v{variant}"),
+                _ => variant,
+            };
+            ("arm".into(), variant)
+        }
+        _ => (arch, variant),
+    }
+}
+
+/// `v8`, `v8.1` … `v8.9`, `v9`, `v9.1` … `v9.5`.
+fn is_arm64_variant(variant: &str) -> bool {
+    arm64_version(variant).is_some()
+}
+
+/// `(major, minor)` of an arm64 variant.
+fn arm64_version(variant: &str) -> Option<(u32, u32)> {
+    let v = variant.strip_prefix('v')?;
+    let (major, minor) = match v.split_once('.') {
+        Some((major, minor)) => (major.parse().ok()?, minor.parse().ok()?),
+        None => (v.parse().ok()?, 0),
+    };
+    match (major, minor) {
+        (8, 0..=9) | (9, 0..=5) => Some((major, minor)),
+        _ => None,
+    }
+}
+
+/// containerd's `platformVector`: the platform and every platform it can also run, best first.
+fn platform_vector(platform: &Platform) -> Vec<Platform> {
+    let with = |architecture: &str, variant: String| Platform {
+        architecture: architecture.to_owned(),
+        variant,
+        ..platform.clone()
+    };
+    let mut vector = vec![platform.clone()];
+    match platform.architecture.as_str() {
+        "amd64" => {
+            if let Some(level) = platform.variant.strip_prefix('v').and_then(|v| v.parse::<u32>().ok()) {
+                for lower in (1..level).rev() {
+                    vector.push(with("amd64", format!("v{lower}")));
+                }
+            }
+            vector.push(with("386", String::new()));
+        }
+        "arm" => {
+            if let Some(version) = platform.variant.strip_prefix('v').and_then(|v| v.parse::<u32>().ok()) {
+                for lower in (5..version).rev() {
+                    vector.push(with("arm", format!("v{lower}")));
+                }
+            }
+        }
+        "arm64" => {
+            vector = arm64_vector(platform);
+            let arm = with("arm", "v8".into());
+            vector.extend(platform_vector(&arm));
+        }
+        _ => {}
+    }
+    vector
+}
+
+/// The arm64 chain: v9.N → … → v9.0 → v8.(N+5) → … → v8.0; v8.N → … → v8.0.
+fn arm64_vector(platform: &Platform) -> Vec<Platform> {
+    let variant = if platform.variant.is_empty() {
+        "v8"
+    } else {
+        &platform.variant
+    };
+    let Some((major, minor)) = arm64_version(variant) else {
+        return vec![platform.clone()];
+    };
+    let name = |major: u32, minor: u32| match (major, minor) {
+        (8, 0) => String::new(),
+        (9, 0) => "v9".to_owned(),
+        _ => format!("v{major}.{minor}"),
+    };
+    let with = |variant: String| Platform {
+        variant,
+        ..platform.clone()
+    };
+    let mut vector = Vec::new();
+    let mut v8_top = minor;
+    if major == 9 {
+        for m in (0..=minor).rev() {
+            vector.push(with(name(9, m)));
+        }
+        v8_top = (minor + 5).min(9);
+    }
+    for m in (0..=v8_top).rev() {
+        vector.push(with(name(8, m)));
+    }
+    vector
+}
+
+/// Which of containerd's matchers to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchMode {
+    /// `platforms.Only`: the platform and what it can also run.
+    Only,
+    /// `platforms.OnlyStrict`: the platform alone.
+    OnlyStrict,
+    /// `platforms.NewMatcher`: the normalised platform alone.
+    Exact,
+}
+
+/// A host platform with the ordered list of platforms it accepts.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    host: Platform,
+    mode: MatchMode,
+    vector: Vec<Platform>,
+}
+
+impl Matcher {
+    /// A matcher in `mode` for `host`.
+    pub fn new(host: &Platform, mode: MatchMode) -> Matcher {
+        let normalized = host.normalize();
+        let vector = match mode {
+            MatchMode::Only => platform_vector(&normalized),
+            MatchMode::OnlyStrict | MatchMode::Exact => vec![normalized.clone()],
+        };
+        Matcher {
+            host: normalized,
+            mode,
+            vector,
+        }
+    }
+
+    /// containerd's `Only`.
+    pub fn only(host: &Platform) -> Matcher {
+        Matcher::new(host, MatchMode::Only)
+    }
+
+    /// containerd's `OnlyStrict`.
+    pub fn only_strict(host: &Platform) -> Matcher {
+        Matcher::new(host, MatchMode::OnlyStrict)
+    }
+
+    /// containerd's `NewMatcher`.
+    pub fn exact(host: &Platform) -> Matcher {
+        Matcher::new(host, MatchMode::Exact)
+    }
+
+    /// The normalised host.
+    pub fn host(&self) -> &Platform {
+        &self.host
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> MatchMode {
+        self.mode
+    }
+
+    /// The platforms accepted, best first.
+    pub fn accepted(&self) -> &[Platform] {
+        &self.vector
+    }
+
+    /// Whether `candidate` would be accepted.
+    pub fn matches(&self, candidate: &Platform) -> bool {
+        self.rank(candidate).is_some()
+    }
+
+    /// Position of the first accepted platform that `candidate` matches (lower is better).
+    pub fn rank(&self, candidate: &Platform) -> Option<usize> {
+        let candidate = candidate.normalize();
+        self.vector.iter().position(|wanted| single_match(wanted, &candidate))
+    }
+
+    /// containerd's `Less`: whether `a` is preferred over `b`.
+    pub fn less(&self, a: &Platform, b: &Platform) -> bool {
+        match (self.rank(a), self.rank(b)) {
+            (Some(ra), Some(rb)) if ra == rb => windows::prefer(&self.host, a, b),
+            (Some(ra), Some(rb)) => ra < rb,
+            (Some(_), None) => true,
+            _ => false,
+        }
+    }
+
+    /// Indices of `candidates` in preference order, as a stable sort by [`Matcher::less`].
+    pub fn order(&self, candidates: &[Platform]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by(|&a, &b| {
+            if self.less(&candidates[a], &candidates[b]) {
+                std::cmp::Ordering::Less
+            } else if self.less(&candidates[b], &candidates[a]) {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        });
+        order
+    }
+
+    /// The index of the candidate containerd would pick: the best match, first on ties.
+    pub fn best(&self, candidates: &[Platform]) -> Option<usize> {
+        self.order(candidates)
+            .into_iter()
+            .next()
+            .filter(|&i| self.matches(&candidates[i]))
+    }
+}
+
+/// containerd's default matcher against one wanted (normalised) platform, plus the Windows
+/// `os.version` rule and the `os.features` subset rule.
+fn single_match(wanted: &Platform, candidate: &Platform) -> bool {
+    wanted.os == candidate.os
+        && wanted.architecture == candidate.architecture
+        && wanted.variant == candidate.variant
+        && os_features_supported(wanted, candidate)
+        && windows::os_version_compatible(wanted, candidate)
+}
+
+/// Every feature the candidate requires must be offered by the host.
+fn os_features_supported(host: &Platform, candidate: &Platform) -> bool {
+    candidate.os_features.iter().all(|f| host.os_features.contains(f))
+}
+
+#[cfg(test)]
+mod tests;
