@@ -1,10 +1,11 @@
-//! Walking an OCI image layout (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`): every blob
+//! Walking an OCI image layout (`oci-layout`, `index.json`, `blobs/<alg>/<hex>`), or a
+//! containers/image `dir:` directory (`manifest.json`, `<hex>`): every blob
 //! reachable from `index.json` is read, checked against its descriptor's digest and size with
 //! [`Descriptor::verify`] (the same check the registry walk uses), parsed and linted.
 //!
 //! The walk does no I/O: the caller supplies a [`BlobSource`] that reads files.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::descriptor::{Descriptor, DescriptorMismatch};
 use crate::digest::Digest;
@@ -50,8 +51,7 @@ pub fn walk(source: &dyn BlobSource) -> LayoutReport {
     let mut walk = Walk {
         source,
         report: LayoutReport::default(),
-        seen: BTreeSet::new(),
-        sizes: BTreeMap::new(),
+        seen: BTreeMap::new(),
         queue: VecDeque::new(),
     };
     walk.run();
@@ -61,10 +61,8 @@ pub fn walk(source: &dyn BlobSource) -> LayoutReport {
 struct Walk<'a> {
     source: &'a dyn BlobSource,
     report: LayoutReport,
-    /// Blobs already checked (cycle and duplicate guard).
-    seen: BTreeSet<String>,
-    /// The first size each digest was described with, and where.
-    sizes: BTreeMap<String, (i64, String)>,
+    /// Blobs already read, with their actual length (cycle and duplicate guard).
+    seen: BTreeMap<String, u64>,
     queue: VecDeque<(Descriptor, String)>,
 }
 
@@ -74,23 +72,31 @@ impl Walk<'_> {
     }
 
     fn run(&mut self) {
-        self.check_layout_file();
-        let index = match self.source.file("index.json") {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => {
+        // An OCI layout has index.json; containers/image's `dir:` transport has manifest.json.
+        let root = match (self.source.file("index.json"), self.source.file("manifest.json")) {
+            (Ok(Some(bytes)), _) => {
+                self.check_layout_file();
+                ("index.json", bytes)
+            }
+            (Ok(None), Ok(Some(bytes))) => ("manifest.json", bytes),
+            (Err(e), _) | (_, Err(e)) => return self.push(Finding::error("layout-unreadable", "index.json", e)),
+            (Ok(None), Ok(None)) => {
                 return self.push(Finding::error(
                     "layout-index-missing",
                     "index.json",
-                    "the layout has no index.json",
+                    "neither index.json (OCI layout) nor manifest.json (dir transport) is present",
                 ))
             }
-            Err(e) => return self.push(Finding::error("layout-unreadable", "index.json", e)),
         };
-        let Some(doc) = self.parse("index.json", &index, Some(mt::OCI_INDEX)) else {
+        let (file, bytes) = root;
+        let Some(doc) = self.parse(file, &bytes, None) else {
             return;
         };
+        if file == "manifest.json" {
+            self.report.manifests += 1;
+        }
         self.check_ref_names(&doc);
-        self.enqueue_children(&doc, "index.json");
+        self.enqueue_children(&doc, file);
         while let Some((descriptor, at)) = self.queue.pop_front() {
             self.visit(&descriptor, &at);
         }
@@ -190,9 +196,13 @@ impl Walk<'_> {
     }
 
     fn visit(&mut self, descriptor: &Descriptor, at: &str) {
-        self.check_size_conflict(descriptor, at);
         let Ok(digest) = descriptor.digest() else { return };
-        if !self.seen.insert(digest.as_str().to_owned()) {
+        if let Some(&actual) = self.seen.get(digest.as_str()) {
+            // Already read and walked: only this descriptor's size remains to check.
+            if let Some(size) = descriptor.size().filter(|&size| size != actual) {
+                let m = crate::digest::Mismatch::Size { expected: size, actual };
+                self.push(Finding::error(m.code(), at, format!("{digest}: {m}")));
+            }
             return;
         }
         let bytes = match self.source.blob(&digest) {
@@ -200,6 +210,7 @@ impl Walk<'_> {
             Ok(None) => return self.missing(descriptor, &digest, at),
             Err(e) => return self.push(Finding::error("layout-unreadable", at, e)),
         };
+        self.seen.insert(digest.as_str().to_owned(), bytes.len() as u64);
         self.report.blobs_checked += 1;
         let file = format!("blobs/{}/{}", digest.algorithm(), digest.hex());
         match descriptor.verify(&bytes) {
@@ -258,23 +269,6 @@ impl Walk<'_> {
         }
     }
 
-    fn check_size_conflict(&mut self, descriptor: &Descriptor, at: &str) {
-        let Some(size) = descriptor.size else { return };
-        match self.sizes.get(&descriptor.digest) {
-            Some((first, first_at)) if *first != size => {
-                let message = format!(
-                    "{} is described as {size} bytes here but {first} bytes at {first_at}",
-                    descriptor.digest
-                );
-                self.push(Finding::warning("size-conflict", at, message));
-            }
-            Some(_) => {}
-            None => {
-                self.sizes.insert(descriptor.digest.clone(), (size, at.to_owned()));
-            }
-        }
-    }
-
     fn check_layer_bytes(&mut self, media_type: &MediaType, bytes: &[u8], at: &str) {
         if media_type.is_encrypted() {
             return;
@@ -301,7 +295,7 @@ impl Walk<'_> {
     fn check_unreferenced(&mut self) {
         let Ok(names) = self.source.blob_names() else { return };
         for name in names {
-            if !self.seen.contains(&name) {
+            if !self.seen.contains_key(&name) {
                 self.push(Finding::info(
                     "blob-unreferenced",
                     format!("blobs/{}", name.replacen(':', "/", 1)),

@@ -69,6 +69,22 @@ pub enum PlatformError {
     /// A single component that is neither a known OS nor a known architecture.
     #[error("{0:?}: unknown operating system or architecture")]
     Unknown(String),
+    /// A `%` escape in the OS version that is not two hex digits.
+    #[error("{spec:?} has an invalid OS version {version:?}: invalid URL escape")]
+    InvalidOsVersion {
+        /// The version as written.
+        version: String,
+        /// The whole specifier.
+        spec: String,
+    },
+    /// A `%` escape in an OS feature that is not two hex digits.
+    #[error("{spec:?} has invalid OS features: invalid os feature {feature:?}: invalid URL escape")]
+    InvalidOsFeature {
+        /// The feature as written.
+        feature: String,
+        /// The whole specifier.
+        spec: String,
+    },
     /// More than `os/arch/variant`.
     #[error("{0:?}: cannot parse platform specifier: at most os/arch/variant")]
     TooManyComponents(String),
@@ -169,8 +185,19 @@ impl Platform {
             spec: spec.to_owned(),
         })?;
         p.os = normalize_os(os);
-        p.os_version = os_version.to_owned();
-        p.os_features = os_features;
+        p.os_version = percent_decode(os_version).ok_or_else(|| PlatformError::InvalidOsVersion {
+            version: os_version.to_owned(),
+            spec: spec.to_owned(),
+        })?;
+        for feature in os_features {
+            let decoded = percent_decode(feature.trim()).ok_or_else(|| PlatformError::InvalidOsFeature {
+                feature: feature.to_owned(),
+                spec: spec.to_owned(),
+            })?;
+            if !decoded.is_empty() {
+                p.os_features.push(decoded);
+            }
+        }
         for part in &parts[1..] {
             if part.is_empty() || !part.bytes().all(is_specifier_byte) {
                 return Err(PlatformError::InvalidComponent {
@@ -234,10 +261,14 @@ impl Platform {
     /// dropped the way containerd compares them.
     pub fn normalize(&self) -> Platform {
         let (architecture, variant) = normalize_arch(&self.architecture, &self.variant);
+        let mut os_features = self.os_features.clone();
+        os_features.sort();
+        os_features.dedup();
         Platform {
             os: normalize_os(&self.os),
             architecture,
             variant,
+            os_features,
             ..self.clone()
         }
     }
@@ -247,13 +278,22 @@ impl Platform {
         if self.os.is_empty() {
             return "unknown".to_owned();
         }
+        let mut features: Vec<&str> = self
+            .os_features
+            .iter()
+            .map(String::as_str)
+            .filter(|f| !f.is_empty())
+            .collect();
+        features.sort_unstable();
+        features.dedup();
+        let version = percent_encode(&self.os_version);
         let mut os = self.os.clone();
-        if !self.os_version.is_empty() || !self.os_features.is_empty() {
+        if !version.is_empty() || !features.is_empty() {
             os.push('(');
-            os.push_str(&self.os_version);
-            for feature in &self.os_features {
+            os.push_str(&version);
+            for feature in features {
                 os.push('+');
-                os.push_str(feature);
+                os.push_str(&percent_encode(feature));
             }
             os.push(')');
         }
@@ -373,22 +413,38 @@ impl FromStr for Platform {
     }
 }
 
-/// `path.Join` of non-empty parts.
+/// Go's `path.Join`: non-empty parts joined with `/`, then `path.Clean` (`.` dropped, `..`
+/// removes the element before it).
 fn join_path(parts: &[&str]) -> String {
-    parts
-        .iter()
-        .filter(|p| !p.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut cleaned: Vec<&str> = Vec::new();
+    for element in parts.iter().filter(|p| !p.is_empty()).flat_map(|p| p.split('/')) {
+        match element {
+            "" | "." => {}
+            ".." => {
+                if cleaned.pop().is_none() {
+                    cleaned.push("..");
+                }
+            }
+            e => cleaned.push(e),
+        }
+    }
+    if cleaned.is_empty() {
+        return if parts.iter().any(|p| !p.is_empty()) {
+            ".".to_owned()
+        } else {
+            String::new()
+        };
+    }
+    cleaned.join("/")
 }
 
 fn is_specifier_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
 }
 
-/// `^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.-]*)((?:\+[A-Za-z0-9_.-]+)*)\))?$`
-fn parse_os_component(component: &str) -> Option<(&str, &str, Vec<String>)> {
+/// `^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$` → os, version, features.
+fn parse_os_component(component: &str) -> Option<(&str, &str, Vec<&str>)> {
+    let option_byte = |b: u8| is_specifier_byte(b) || b == b'%';
     let (os, options) = match component.split_once('(') {
         Some((os, rest)) => (os, Some(rest.strip_suffix(')')?)),
         None => (component, None),
@@ -401,17 +457,49 @@ fn parse_os_component(component: &str) -> Option<(&str, &str, Vec<String>)> {
     };
     let mut pieces = options.split('+');
     let version = pieces.next().unwrap_or_default();
-    if !version.bytes().all(is_specifier_byte) {
-        return None;
+    let features: Vec<&str> = pieces.collect();
+    let valid =
+        version.bytes().all(option_byte) && features.iter().all(|f| !f.is_empty() && f.bytes().all(option_byte));
+    valid.then_some((os, version, features))
+}
+
+/// Go's `url.PathUnescape`: `%XX` escapes decoded, a malformed escape refused (`None`).
+/// Written here because the common crates pass malformed escapes through, and containerd
+/// rejects them.
+fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return Some(text.to_owned());
     }
-    let features: Vec<String> = pieces.map(str::to_owned).collect();
-    if features
-        .iter()
-        .any(|f| f.is_empty() || !f.bytes().all(is_specifier_byte))
-    {
-        return None;
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
     }
-    Some((os, version, features))
+    String::from_utf8(out).ok()
+}
+
+/// containerd's `encodeOSOption`.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '+' => out.push_str("%2B"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '/' => out.push_str("%2F"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// containerd's `normalizeOS`.
@@ -470,69 +558,65 @@ fn arm64_version(variant: &str) -> Option<(u32, u32)> {
     }
 }
 
-/// containerd's `platformVector`: the platform and every platform it can also run, best first.
+/// containerd's `platformVector` (as released in containerd/platforms v1.0.0-rc): the platform
+/// and every platform it can also run, best first.
 fn platform_vector(platform: &Platform) -> Vec<Platform> {
     let with = |architecture: &str, variant: String| Platform {
         architecture: architecture.to_owned(),
         variant,
         ..platform.clone()
     };
+    let number = |variant: &str| variant.strip_prefix('v').unwrap_or(variant).parse::<i64>().ok();
     let mut vector = vec![platform.clone()];
     match platform.architecture.as_str() {
         "amd64" => {
-            if let Some(level) = platform.variant.strip_prefix('v').and_then(|v| v.parse::<u32>().ok()) {
-                for lower in (1..level).rev() {
-                    vector.push(with("amd64", format!("v{lower}")));
-                }
+            if let Some(level) = number(&platform.variant).filter(|&l| l > 1) {
+                vector.extend((1..level).rev().map(|l| with("amd64", format!("v{l}"))));
             }
             vector.push(with("386", String::new()));
         }
         "arm" => {
-            if let Some(version) = platform.variant.strip_prefix('v').and_then(|v| v.parse::<u32>().ok()) {
-                for lower in (5..version).rev() {
-                    vector.push(with("arm", format!("v{lower}")));
-                }
+            if let Some(version) = number(&platform.variant).filter(|&v| v > 5) {
+                vector.extend((5..version).rev().map(|v| with("arm", format!("v{v}"))));
             }
         }
         "arm64" => {
-            vector = arm64_vector(platform);
-            let arm = with("arm", "v8".into());
-            vector.extend(platform_vector(&arm));
+            let mut variant = if platform.variant.is_empty() {
+                "v8".to_owned()
+            } else {
+                platform.variant.clone()
+            };
+            let (major, minor) = match variant.split_once('.') {
+                Some((major, minor)) => (major, Some(minor)),
+                None => (variant.as_str(), None),
+            };
+            if let Some(mut arm_major) = number(major).filter(|&m| m >= 8) {
+                // Only a `vX.Y` of exactly four characters carries a minor (containerd's quirk).
+                let mut arm_minor = minor
+                    .filter(|_| variant.len() == 4)
+                    .and_then(|m| m.parse::<i64>().ok())
+                    .unwrap_or(0);
+                let name = |major: i64, minor: i64| {
+                    if minor == 0 {
+                        format!("v{major}")
+                    } else {
+                        format!("v{major}.{minor}")
+                    }
+                };
+                if arm_major == 9 {
+                    vector.extend((0..arm_minor).rev().map(|m| with("arm64", name(9, m))));
+                    arm_minor = (arm_minor + 5).min(9);
+                    arm_major = 8;
+                    vector.push(with("arm64", name(8, arm_minor)));
+                }
+                vector.extend((0..arm_minor).rev().map(|m| with("arm64", name(arm_major, m))));
+            }
+            if variant.starts_with("v8.") || variant.starts_with("v9.") {
+                variant = "v8".to_owned();
+            }
+            vector.extend(platform_vector(&with("arm", variant)));
         }
         _ => {}
-    }
-    vector
-}
-
-/// The arm64 chain: v9.N → … → v9.0 → v8.(N+5) → … → v8.0; v8.N → … → v8.0.
-fn arm64_vector(platform: &Platform) -> Vec<Platform> {
-    let variant = if platform.variant.is_empty() {
-        "v8"
-    } else {
-        &platform.variant
-    };
-    let Some((major, minor)) = arm64_version(variant) else {
-        return vec![platform.clone()];
-    };
-    let name = |major: u32, minor: u32| match (major, minor) {
-        (8, 0) => String::new(),
-        (9, 0) => "v9".to_owned(),
-        _ => format!("v{major}.{minor}"),
-    };
-    let with = |variant: String| Platform {
-        variant,
-        ..platform.clone()
-    };
-    let mut vector = Vec::new();
-    let mut v8_top = minor;
-    if major == 9 {
-        for m in (0..=minor).rev() {
-            vector.push(with(name(9, m)));
-        }
-        v8_top = (minor + 5).min(9);
-    }
-    for m in (0..=v8_top).rev() {
-        vector.push(with(name(8, m)));
     }
     vector
 }
@@ -562,7 +646,8 @@ impl Matcher {
     pub fn new(host: &Platform, mode: MatchMode) -> Matcher {
         let normalized = host.normalize();
         let vector = match mode {
-            MatchMode::Only => platform_vector(&normalized),
+            // Each entry becomes a containerd `NewMatcher`, which normalises it.
+            MatchMode::Only => platform_vector(&normalized).iter().map(Platform::normalize).collect(),
             MatchMode::OnlyStrict | MatchMode::Exact => vec![normalized.clone()],
         };
         Matcher {
@@ -607,34 +692,34 @@ impl Matcher {
         self.rank(candidate).is_some()
     }
 
-    /// Position of the first accepted platform that `candidate` matches (lower is better).
+    /// Position of the first accepted platform that `candidate` matches (0 is an exact match).
     pub fn rank(&self, candidate: &Platform) -> Option<usize> {
         let candidate = candidate.normalize();
         self.vector.iter().position(|wanted| single_match(wanted, &candidate))
     }
 
-    /// containerd's `Less`: whether `a` is preferred over `b`.
+    /// containerd's `Less`: whether `a` is preferred over `b`. For a Windows host under the
+    /// exact matcher this is `Default()`'s Windows comparer (higher `os.version` first); otherwise
+    /// the ordered comparer: the earlier accepted platform wins, then more `os.features`.
     pub fn less(&self, a: &Platform, b: &Platform) -> bool {
-        match (self.rank(a), self.rank(b)) {
-            (Some(ra), Some(rb)) if ra == rb => windows::prefer(&self.host, a, b),
-            (Some(ra), Some(rb)) => ra < rb,
-            (Some(_), None) => true,
-            _ => false,
+        if self.mode == MatchMode::Exact && self.host.os == "windows" {
+            return windows::less(self.matches(a), self.matches(b), a, b);
         }
+        ordered_less(&self.vector, a, b, self.host.os == "windows")
     }
 
     /// Indices of `candidates` in preference order, as a stable sort by [`Matcher::less`].
     pub fn order(&self, candidates: &[Platform]) -> Vec<usize> {
         let mut order: Vec<usize> = (0..candidates.len()).collect();
-        order.sort_by(|&a, &b| {
-            if self.less(&candidates[a], &candidates[b]) {
-                std::cmp::Ordering::Less
-            } else if self.less(&candidates[b], &candidates[a]) {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
+        // containerd's `Less` is not a strict weak order once non-matching candidates are
+        // involved, so reproduce Go's small-slice insertion sort exactly rather than sort_by.
+        for i in 1..order.len() {
+            let mut j = i;
+            while j > 0 && self.less(&candidates[order[j]], &candidates[order[j - 1]]) {
+                order.swap(j, j - 1);
+                j -= 1;
             }
-        });
+        }
         order
     }
 
@@ -647,6 +732,32 @@ impl Matcher {
     }
 }
 
+/// containerd's `orderedPlatformComparer.Less`; on a Windows host two equally ranked matches
+/// are ordered by `os.version`, highest first (containerd's newest `Only`).
+fn ordered_less(vector: &[Platform], a: &Platform, b: &Platform, windows_host: bool) -> bool {
+    let (na, nb) = (a.normalize(), b.normalize());
+    for wanted in vector {
+        let (am, bm) = (single_match(wanted, &na), single_match(wanted, &nb));
+        if am && !bm {
+            return true;
+        }
+        if am || bm {
+            if am && bm && windows_host && a.os_version != b.os_version {
+                return windows::natural_less(&b.os_version, &a.os_version);
+            }
+            return am && bm && a.os_features.len() > b.os_features.len();
+        }
+    }
+    if !a.os_features.is_empty() || !b.os_features.is_empty() {
+        let strip = |p: &Platform| Platform {
+            os_features: Vec::new(),
+            ..p.clone()
+        };
+        return ordered_less(vector, &strip(a), &strip(b), windows_host);
+    }
+    false
+}
+
 /// containerd's default matcher against one wanted (normalised) platform, plus the Windows
 /// `os.version` rule and the `os.features` subset rule.
 fn single_match(wanted: &Platform, candidate: &Platform) -> bool {
@@ -657,9 +768,16 @@ fn single_match(wanted: &Platform, candidate: &Platform) -> bool {
         && windows::os_version_compatible(wanted, candidate)
 }
 
-/// Every feature the candidate requires must be offered by the host.
+/// Every feature the candidate requires must be offered by the host. On Windows hosts one
+/// `win32k` is forgiven: Nano Server lacks it and containerd ignores it there.
 fn os_features_supported(host: &Platform, candidate: &Platform) -> bool {
-    candidate.os_features.iter().all(|f| host.os_features.contains(f))
+    let mut required: Vec<&String> = candidate.os_features.iter().collect();
+    if host.os == "windows" {
+        if let Some(i) = required.iter().position(|f| *f == "win32k") {
+            required.remove(i);
+        }
+    }
+    required.iter().all(|f| host.os_features.contains(f))
 }
 
 #[cfg(test)]

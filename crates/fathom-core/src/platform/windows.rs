@@ -9,9 +9,11 @@ use super::Platform;
 
 /// Windows Server 2022, the first release with a stable container ABI.
 const LTSC2022: u32 = 20348;
+/// Windows Server 2025.
+const LTSC2025: u32 = 26100;
 
-/// LTSC releases that later hosts keep running, ascending.
-const COMPAT_LTSC_RELEASES: &[u32] = &[LTSC2022];
+/// LTSC releases with a stable ABI, ascending.
+const COMPAT_LTSC_RELEASES: &[u32] = &[LTSC2022, LTSC2025];
 
 /// `major.minor.build[.revision]` of a Windows `os.version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,12 +24,13 @@ pub(super) struct WindowsVersion {
     revision: u32,
 }
 
-/// Parses `10.0.20348` or `10.0.20348.1726`.
+/// Parses `10.0.20348` or `10.0.20348.1726` as containerd does: at least three numbers, major and
+/// minor at most 255, build at most 65535; the revision is kept for display only.
 pub(super) fn parse_version(text: &str) -> Option<WindowsVersion> {
     let mut parts = text.split('.').map(|p| p.parse::<u32>().ok());
-    let major = parts.next()??;
-    let minor = parts.next()??;
-    let build = parts.next()??;
+    let major = parts.next()?.filter(|&m| m <= 255)?;
+    let minor = parts.next()?.filter(|&m| m <= 255)?;
+    let build = parts.next()?.filter(|&b| b <= 65535)?;
     let revision = match parts.next() {
         Some(r) => r?,
         None => 0,
@@ -51,12 +54,12 @@ fn host_runs(host: WindowsVersion, container: WindowsVersion) -> bool {
     if host.build < LTSC2022 {
         return host.build == container.build;
     }
-    let oldest = COMPAT_LTSC_RELEASES
+    // The floor is the LTSC one step before the newest LTSC the host has reached.
+    let reached = COMPAT_LTSC_RELEASES
         .iter()
-        .rev()
-        .find(|&&ltsc| host.build >= ltsc)
-        .copied()
-        .unwrap_or(LTSC2022);
+        .rposition(|&ltsc| host.build >= ltsc)
+        .unwrap_or(0);
+    let oldest = COMPAT_LTSC_RELEASES[reached.saturating_sub(1)];
     container.build >= oldest && container.build <= host.build
 }
 
@@ -66,18 +69,17 @@ pub(super) fn os_version_compatible(host: &Platform, candidate: &Platform) -> bo
     incompatibility(host, candidate).is_none()
 }
 
-/// Why `candidate`'s `os.version` cannot run on `host`, or `None` when it can.
+/// Why `candidate`'s `os.version` cannot run on `host`, or `None` when it can. An empty or
+/// unparseable host version, or an image without one, always matches (containerd's rule).
 pub(super) fn incompatibility(host: &Platform, candidate: &Platform) -> Option<String> {
-    if host.os != "windows" || host.os_version.is_empty() || candidate.os_version.is_empty() {
+    if host.os != "windows" || candidate.os_version.is_empty() {
         return None;
     }
-    if candidate.os_version.starts_with(&host.os_version) {
-        return None;
-    }
-    let (Some(h), Some(c)) = (parse_version(&host.os_version), parse_version(&candidate.os_version)) else {
+    let h = parse_version(&host.os_version)?;
+    let Some(c) = parse_version(&candidate.os_version) else {
         return Some(format!(
-            "os.version {:?} cannot be compared with the host's {:?}",
-            candidate.os_version, host.os_version
+            "os.version {:?} is not major.minor.build",
+            candidate.os_version
         ));
     };
     if host_runs(h, c) {
@@ -95,27 +97,55 @@ pub(super) fn incompatibility(host: &Platform, candidate: &Platform) -> Option<S
         )
     } else {
         format!(
-            "os.version {} is build {}; a host on build {} runs builds {LTSC2022} (Windows Server 2022) to {}",
-            candidate.os_version, c.build, h.build, h.build
+            "os.version {} is build {}; a host on build {} runs builds from {LTSC2022} (Windows Server 2022) up to its own",
+            candidate.os_version, c.build, h.build
         )
     })
 }
 
-/// Tie-break between two matches of equal rank: on a Windows host, the candidate whose build is
-/// the host's own wins, then the higher build, then the higher revision.
-pub(super) fn prefer(host: &Platform, a: &Platform, b: &Platform) -> bool {
-    if host.os != "windows" {
-        return false;
+/// `windowsMatchComparer.Less` (what containerd's `Default()` sorts with on Windows): matches
+/// first, and among matches the higher `os.version`, compared as plain strings as containerd does.
+pub(super) fn less(a_matches: bool, b_matches: bool, a: &Platform, b: &Platform) -> bool {
+    if a_matches && b_matches {
+        return a.os_version > b.os_version;
     }
-    let key = |p: &Platform| {
-        let v = parse_version(&p.os_version);
-        let own = match (v, parse_version(&host.os_version)) {
-            (Some(v), Some(h)) => v.build == h.build,
-            _ => false,
-        };
-        (own, v.map(|v| (v.build, v.revision)))
-    };
-    key(a) > key(b)
+    a_matches && !b_matches
+}
+
+/// Natural string order: runs of digits compare as numbers (`9 < 10`), other bytes as bytes,
+/// a prefix before the longer string.
+pub(super) fn natural_less(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            let (si, sj) = (i, j);
+            while i < a.len() && a[i].is_ascii_digit() {
+                i += 1;
+            }
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            let (ra, rb) = (&a[si..i], &b[sj..j]);
+            let (ta, tb) = (trim_zeros(ra), trim_zeros(rb));
+            let order = ta.len().cmp(&tb.len()).then(ta.cmp(tb)).then(ra.len().cmp(&rb.len()));
+            if order != std::cmp::Ordering::Equal {
+                return order == std::cmp::Ordering::Less;
+            }
+        } else {
+            if a[i] != b[j] {
+                return a[i] < b[j];
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    a.len() - i < b.len() - j
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let start = digits.iter().position(|&d| d != b'0').unwrap_or(digits.len());
+    &digits[start..]
 }
 
 #[cfg(test)]
@@ -149,10 +179,21 @@ mod tests {
     }
 
     #[test]
+    fn natural_order() {
+        assert!(natural_less("power9", "power10"));
+        assert!(natural_less("v8.5", "v8.10"));
+        assert!(natural_less("", "a"));
+        assert!(natural_less("9", "09"));
+        assert!(!natural_less("10.0.17763.10", "10.0.17763.9"));
+    }
+
+    #[test]
     fn versions_parse() {
         assert!(parse_version("10.0.20348").is_some());
         assert!(parse_version("10.0").is_none());
         assert!(parse_version("10.0.x").is_none());
         assert!(parse_version("10.0.1.2.3").is_none());
+        assert!(parse_version("256.0.1").is_none());
+        assert!(parse_version("10.0.65536").is_none());
     }
 }

@@ -1,0 +1,86 @@
+//! The command line, as clap sees it. Only definitions live here; `commands/` does the work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Inspect container image references, platforms and manifests — with proof.
+#[derive(Debug, Parser)]
+#[command(name = "fathom", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and normalise an image reference as `docker pull` does.
+    Ref(RefArgs),
+    /// Parse a platform, or match a host platform against candidates as containerd does.
+    Platform(PlatformArgs),
+    /// Parse and lint a manifest, index, config or descriptor file, or a whole OCI layout.
+    Lint(LintArgs),
+}
+
+/// Output formats every command offers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned text for people (colour only on a terminal).
+    #[default]
+    Human,
+    /// One JSON document on stdout, for scripts.
+    Json,
+}
+
+/// Output options shared by every command.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t, env = "FATHOM_FORMAT")]
+    pub format: OutputFormat,
+}
+
+/// `fathom ref`.
+#[derive(Debug, Args)]
+pub struct RefArgs {
+    /// The reference (`busybox`, `ghcr.io/org/app:1.2`, `alpine@sha256:…`).
+    pub reference: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `fathom platform`.
+#[derive(Debug, Args)]
+pub struct PlatformArgs {
+    /// A platform specifier: `os[(osversion+feature…)][/arch[/variant]]`, e.g. `linux/arm64/v8`.
+    pub platform: String,
+    /// Candidates to match the platform (as the host) against.
+    #[arg(long = "matches", num_args = 1.., value_name = "CANDIDATE")]
+    pub candidates: Vec<String>,
+    /// Use containerd's `OnlyStrict` (no fallback to older variants or 32-bit).
+    #[arg(long, conflicts_with = "exact")]
+    pub strict: bool,
+    /// Use containerd's `NewMatcher` (the normalised platform only).
+    #[arg(long)]
+    pub exact: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `fathom lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The file to lint, or `-` for stdin.
+    #[arg(required_unless_present = "layout", conflicts_with = "layout")]
+    pub file: Option<PathBuf>,
+    /// The Content-Type the bytes were served with (it decides the type before the body does).
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+    /// Walk an OCI image layout directory and verify every blob it references.
+    #[arg(long, value_name = "DIR")]
+    pub layout: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
