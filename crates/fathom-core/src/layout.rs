@@ -224,8 +224,15 @@ impl Walk<'_> {
                 self.visit_manifest(&media_type, &bytes, &file, at)
             }
             _ if media_type.as_str() == mt::OCI_DESCRIPTOR => self.visit_manifest(&media_type, &bytes, &file, at),
+            Kind::Config if bytes.trim_ascii() == b"{}" => self.push(Finding::warning(
+                "config-empty-json",
+                at,
+                format!(
+                    "the config is {{}} under {media_type} (an artifact pushed the OCI 1.0 way); nothing can run it"
+                ),
+            )),
             Kind::Config => {
-                self.parse(&file, &bytes, None);
+                self.parse(&file, &bytes, Some(media_type.as_str()));
             }
             Kind::Layer => self.check_layer_bytes(&media_type, &bytes, at),
             _ => {}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a bounded time (default 300 s each) and prints a table of
+# executions and crashes. Needs a nightly toolchain and cargo-fuzz (installed if missing).
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-300}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(reference digest platform manifest)
+
+tools="${FATHOM_TOOLS_DIR:-$HOME/.fathom-tools}"
+export PATH="$tools/bin:$PATH"
+rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --root "$tools"
+
+# Seed the manifest fuzzer with the real-world corpus.
+mkdir -p fuzz/corpus/manifest
+cp tests/data/corpus/*.json fuzz/corpus/manifest/
+
+printf '%-10s %12s %8s %8s\n' target execs seconds crashes
+for target in "${targets[@]}"; do
+  log=$(mktemp)
+  status=0
+  (cd fuzz && cargo +nightly fuzz run -O "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048) >"$log" 2>&1 || status=$?
+  execs=$(grep -oE 'Done [0-9]+ runs' "$log" | grep -oE '[0-9]+' | tail -1)
+  crashes=$(ls fuzz/artifacts/"$target" 2>/dev/null | grep -c -E '^(crash|oom|timeout)-' || true)
+  printf '%-10s %12s %8s %8s\n' "$target" "${execs:-?}" "$seconds" "$crashes"
+  if [ "$status" -ne 0 ]; then tail -40 "$log"; fi
+  rm -f "$log"
+done
