@@ -317,18 +317,17 @@ fn lint_config_descriptor(image: &ImageManifest, config: &Descriptor, findings: 
             ),
         )),
         mt::OCI_CONFIG | mt::DOCKER_CONFIG => {}
-        mt::OCI_EMPTY => {
-            if config.digest != EMPTY_JSON_DIGEST || config.size != Some(2) {
-                findings.push(Finding::warning(
-                    "empty-config-not-canonical",
-                    "/config",
-                    format!(
-                        "an {} config should be the 2-byte {{}} ({EMPTY_JSON_DIGEST})",
-                        mt::OCI_EMPTY
-                    ),
-                ));
-            }
+        mt::OCI_EMPTY if config.digest != EMPTY_JSON_DIGEST || config.size != Some(2) => {
+            findings.push(Finding::warning(
+                "empty-config-not-canonical",
+                "/config",
+                format!(
+                    "an {} config should be the 2-byte {{}} ({EMPTY_JSON_DIGEST})",
+                    mt::OCI_EMPTY
+                ),
+            ))
         }
+        mt::OCI_EMPTY => {}
         "application/octet-stream" => findings.push(Finding::warning(
             "config-media-type-generic",
             "/config/mediaType",

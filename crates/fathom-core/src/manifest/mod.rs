@@ -95,8 +95,8 @@ pub struct ArtifactManifest {
 pub enum Manifest {
     /// OCI index or Docker manifest list.
     Index(Index),
-    /// OCI or Docker schema2 image manifest.
-    Image(ImageManifest),
+    /// OCI or Docker schema2 image manifest (boxed: the largest variant).
+    Image(Box<ImageManifest>),
     /// The withdrawn OCI artifact manifest.
     Artifact(ArtifactManifest),
     /// Docker schema1 (deprecated).
@@ -381,7 +381,7 @@ fn build(format: Format, wire: wire::Wire, bytes: &[u8], findings: &mut Vec<Find
                     "\"layers\" is null; a manifest with no layers should have an empty array",
                 ));
             }
-            Manifest::Image(ImageManifest {
+            Manifest::Image(Box::new(ImageManifest {
                 flavor: if format == Format::DockerManifest {
                     Flavor::Docker
                 } else {
@@ -394,7 +394,7 @@ fn build(format: Format, wire: wire::Wire, bytes: &[u8], findings: &mut Vec<Find
                 layers: wire.layers.flatten().unwrap_or_default(),
                 subject: wire.subject,
                 annotations: wire.annotations,
-            })
+            }))
         }
         Format::OciArtifactManifest => Manifest::Artifact(ArtifactManifest {
             artifact_type: wire.artifact_type,

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Fathom's test command: formatting, lints, every test, and the wasm32 build of the core.
+# Installs what it needs (rustfmt, clippy, the wasm32 target) and skips what is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+installed_components=$(rustup component list --installed)
+for component in rustfmt clippy; do
+  grep -q "^$component" <<<"$installed_components" || rustup component add "$component"
+done
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+cargo --version
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "fathom-core for wasm32-unknown-unknown"
+cargo build -p fathom-core --target wasm32-unknown-unknown --locked
+
+step "cargo test"
+cargo test --workspace --locked 2>&1 | tee target/test-output.txt
+passed=$(grep -oE '[0-9]+ passed' target/test-output.txt | awk '{s+=$1} END {print s+0}')
+failed=$(grep -oE '[0-9]+ failed' target/test-output.txt | awk '{s+=$1} END {print s+0}')
+printf '\n%s passed, %s failed\n' "$passed" "$failed"
