@@ -202,8 +202,13 @@ impl Reference {
     }
 
     /// The short form `docker` prints (`busybox:latest`, `library/foo/bar:latest`).
+    ///
+    /// Unlike distribution's `FamiliarString`, `docker.io/` is kept when the path's first
+    /// component would itself be read as a registry (`docker.io/foo.com/bar`), so the familiar
+    /// form always parses back to the same image.
     pub fn familiar(&self) -> String {
-        let name = if self.registry == DEFAULT_DOMAIN {
+        let (first, _) = split_docker_domain(&self.repository);
+        let name = if self.registry == DEFAULT_DOMAIN && first == DEFAULT_DOMAIN {
             match self.repository.strip_prefix(OFFICIAL_REPO_PREFIX) {
                 Some(rest) if !rest.contains('/') => rest.to_owned(),
                 _ => self.repository.clone(),
@@ -538,6 +543,13 @@ mod tests {
             assert_eq!(err.code(), *code, "{input:?}: {err}");
             assert!(err.to_string().contains(text), "{input:?}: {err}");
         }
+    }
+
+    #[test]
+    fn familiar_form_parses_back_to_the_same_image() {
+        let r = parse("index.docker.io/foo.com/bar");
+        assert_eq!(r.familiar(), "docker.io/foo.com/bar:latest");
+        assert_eq!(parse(&r.familiar()).canonical(), r.canonical());
     }
 
     #[test]
