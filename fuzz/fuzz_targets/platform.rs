@@ -1,6 +1,6 @@
 #![no_main]
 //! Platform specifiers never panic; FormatAll of a parsed platform parses back to the same
-//! platform; matching and explaining arbitrary pairs never panic.
+//! platform; matching and explaining arbitrary pairs never panic and agree with each other.
 
 use fathom_core::platform::{explain, MatchMode, Matcher, Platform};
 use libfuzzer_sys::fuzz_target;
@@ -8,7 +8,9 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|input: (&str, &str)| {
     let host = Platform::new("linux", "amd64", "");
     let (Ok(a), b) = (Platform::parse(input.0, &host), Platform::parse(input.1, &host)) else { return };
-    if !a.format_all().contains("..") && !a.format_all().contains("/.") {
+    // Go's path.Join collapses "." and ".." components, so those do not round-trip (in Go either).
+    let dotted = [&a.architecture, &a.variant].iter().any(|c| c.as_str() == "." || c.as_str() == "..");
+    if !dotted {
         if let Ok(again) = Platform::parse(&a.format_all(), &host) {
             assert_eq!(again.normalize(), a.normalize(), "{}", a.format_all());
         }

@@ -207,8 +207,11 @@ impl Reference {
     /// component would itself be read as a registry (`docker.io/foo.com/bar`), so the familiar
     /// form always parses back to the same image.
     pub fn familiar(&self) -> String {
-        let (first, _) = split_docker_domain(&self.repository);
-        let name = if self.registry == DEFAULT_DOMAIN && first == DEFAULT_DOMAIN {
+        let first_reads_as_registry = self
+            .repository
+            .split_once('/')
+            .is_some_and(|(first, _)| reads_as_registry(first));
+        let name = if self.registry == DEFAULT_DOMAIN && !first_reads_as_registry {
             match self.repository.strip_prefix(OFFICIAL_REPO_PREFIX) {
                 Some(rest) if !rest.contains('/') => rest.to_owned(),
                 _ => self.repository.clone(),
@@ -302,14 +305,16 @@ impl serde::Serialize for Reference {
     }
 }
 
+/// Whether the first `/`-separated component of a name is a registry: it contains `.` or `:`,
+/// is `localhost`, or has an uppercase letter.
+fn reads_as_registry(first: &str) -> bool {
+    first.contains(['.', ':']) || first == "localhost" || first.bytes().any(|b| b.is_ascii_uppercase())
+}
+
 /// distribution/reference's `splitDockerDomain`: decides whether the first component is a registry.
 fn split_docker_domain(name: &str) -> (&str, std::borrow::Cow<'_, str>) {
     let (domain, remainder) = match name.split_once('/') {
-        Some((first, rest))
-            if first.contains(['.', ':']) || first == "localhost" || first.bytes().any(|b| b.is_ascii_uppercase()) =>
-        {
-            (first, rest)
-        }
+        Some((first, rest)) if reads_as_registry(first) => (first, rest),
         _ => (DEFAULT_DOMAIN, name),
     };
     let domain = if domain == LEGACY_DEFAULT_DOMAIN {
@@ -550,6 +555,9 @@ mod tests {
         let r = parse("index.docker.io/foo.com/bar");
         assert_eq!(r.familiar(), "docker.io/foo.com/bar:latest");
         assert_eq!(parse(&r.familiar()).canonical(), r.canonical());
+        let nested = parse("docker.io/docker.io/x.io/y");
+        assert_eq!(nested.familiar(), "docker.io/docker.io/x.io/y:latest");
+        assert_eq!(parse(&nested.familiar()).canonical(), nested.canonical());
     }
 
     #[test]
