@@ -40,6 +40,7 @@ pub mod manifest;
 pub mod media_type;
 pub mod platform;
 pub mod reference;
+pub mod registry;
 
 pub use config::ImageConfig;
 pub use descriptor::Descriptor;

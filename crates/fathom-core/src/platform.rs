@@ -558,6 +558,9 @@ fn arm64_version(variant: &str) -> Option<(u32, u32)> {
     }
 }
 
+/// Largest variant number given a fallback chain (real ones stop at amd64/v4, arm/v8, arm64/v9.x).
+const MAX_VARIANT_NUMBER: i64 = 64;
+
 /// containerd's `platformVector` (as released in containerd/platforms v1.0.0-rc): the platform
 /// and every platform it can also run, best first.
 fn platform_vector(platform: &Platform) -> Vec<Platform> {
@@ -566,7 +569,16 @@ fn platform_vector(platform: &Platform) -> Vec<Platform> {
         variant,
         ..platform.clone()
     };
-    let number = |variant: &str| variant.strip_prefix('v').unwrap_or(variant).parse::<i64>().ok();
+    // containerd builds one entry per lower version; an absurd variant (`v3333333`) would make a
+    // vector of millions, so numbers above MAX_VARIANT_NUMBER get no numeric fallback.
+    let number = |variant: &str| {
+        variant
+            .strip_prefix('v')
+            .unwrap_or(variant)
+            .parse::<i64>()
+            .ok()
+            .filter(|&n| n <= MAX_VARIANT_NUMBER)
+    };
     let mut vector = vec![platform.clone()];
     match platform.architecture.as_str() {
         "amd64" => {

@@ -231,6 +231,15 @@ fn vectors_fall_back_as_containerd_documents() {
 }
 
 #[test]
+fn absurd_variants_do_not_build_huge_vectors() {
+    // Found by fuzzing: containerd would allocate one entry per lower version.
+    let m = Matcher::only(&parse("linux/amd64/v3333333"));
+    assert!(m.accepted().len() <= 2);
+    assert!(m.matches(&parse("linux/386")));
+    assert!(Matcher::only(&parse("linux/arm/v99999999")).accepted().len() == 1);
+}
+
+#[test]
 fn explain_names_reasons_and_remedies() {
     let host = parse("linux/arm64/v8");
     let candidates = [parse("linux/amd64"), parse("windows/amd64"), parse("linux/s390x")];

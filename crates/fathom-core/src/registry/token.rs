@@ -1,0 +1,284 @@
+//! Registry authentication: Basic credentials supplied by the driver, and Bearer tokens fetched
+//! from the realm a challenge names, cached by registry and scope with an expiry computed from the
+//! `now` the caller passes in (the core reads no clock).
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+
+use super::challenge::Challenge;
+use super::http::{HttpRequest, HttpResponse};
+
+/// Largest token response accepted.
+pub const MAX_TOKEN_BODY: u64 = 1 << 20;
+/// Lifetime assumed when a token response has no `expires_in` (the distribution spec's default).
+pub const DEFAULT_TOKEN_LIFETIME: u64 = 60;
+/// Tokens are renewed this many seconds before they expire.
+const EXPIRY_MARGIN: u64 = 5;
+
+/// Credentials for one registry, as the driver found them (docker config, helper, flags).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// User name.
+    pub username: String,
+    /// Password or personal access token.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credentials({:?}, ***)", self.username)
+    }
+}
+
+impl Credentials {
+    /// The `Authorization: Basic …` value.
+    pub fn basic_header(&self) -> String {
+        let raw = format!("{}:{}", self.username, self.password);
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+    }
+}
+
+/// Why authentication could not proceed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// A Bearer challenge without `realm`.
+    #[error("the registry asked for a Bearer token but named no realm to get it from")]
+    MissingRealm,
+    /// No challenge with a scheme Fathom supports.
+    #[error("the registry asked for authentication Fathom does not support ({0})")]
+    UnsupportedScheme(String),
+    /// A Basic challenge and no credentials.
+    #[error("the registry requires a user name and password (Basic authentication)")]
+    CredentialsRequired,
+    /// The token endpoint refused.
+    #[error("the token service {realm} refused: HTTP {status}{hint}")]
+    TokenRefused {
+        /// The realm.
+        realm: String,
+        /// Its status.
+        status: u16,
+        /// What that likely means.
+        hint: &'static str,
+    },
+    /// The token endpoint answered something that is not a token.
+    #[error("the token service {realm} sent no token: {reason}")]
+    BadTokenResponse {
+        /// The realm.
+        realm: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// What the next request needs, given the challenges a 401 carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthPlan {
+    /// Send Basic credentials.
+    Basic,
+    /// Fetch a token from `realm` for `service` and `scope`.
+    Bearer {
+        /// Token endpoint.
+        realm: String,
+        /// `service` parameter.
+        service: Option<String>,
+        /// Scope to ask for.
+        scope: String,
+    },
+}
+
+/// Chooses how to answer `challenges` for an operation needing `scope`
+/// (`repository:NAME:pull`). Bearer is preferred over Basic, as docker does.
+pub fn plan(challenges: &[Challenge], scope: &str, credentials: Option<&Credentials>) -> Result<AuthPlan, AuthError> {
+    if let Some(bearer) = challenges.iter().find(|c| c.scheme == "bearer") {
+        let realm = bearer
+            .param("realm")
+            .filter(|r| !r.is_empty())
+            .ok_or(AuthError::MissingRealm)?;
+        // The registry's own scope wins when it names one (it may be broader than ours).
+        let scope = bearer.param("scope").unwrap_or(scope).to_owned();
+        return Ok(AuthPlan::Bearer {
+            realm: realm.to_owned(),
+            service: bearer.param("service").map(str::to_owned),
+            scope,
+        });
+    }
+    if challenges.iter().any(|c| c.scheme == "basic") {
+        return match credentials {
+            Some(_) => Ok(AuthPlan::Basic),
+            None => Err(AuthError::CredentialsRequired),
+        };
+    }
+    let schemes: Vec<&str> = challenges.iter().map(|c| c.scheme.as_str()).collect();
+    Err(AuthError::UnsupportedScheme(if schemes.is_empty() {
+        "no challenge".into()
+    } else {
+        schemes.join(", ")
+    }))
+}
+
+/// The GET that asks `realm` for a token (anonymous when there are no credentials).
+pub fn token_request(
+    realm: &str,
+    service: Option<&str>,
+    scope: &str,
+    credentials: Option<&Credentials>,
+) -> HttpRequest {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(service) = service {
+        query.append_pair("service", service);
+    }
+    query.append_pair("scope", scope);
+    let separator = if realm.contains('?') { '&' } else { '?' };
+    let mut request = HttpRequest::get(format!("{realm}{separator}{}", query.finish()), MAX_TOKEN_BODY);
+    if let Some(c) = credentials {
+        request = request.with_header("Authorization", c.basic_header());
+    }
+    request
+}
+
+/// A Bearer token and when it stops being usable.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The token.
+    pub value: String,
+    /// Unix seconds after which it must be renewed.
+    pub expires_at: u64,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Token(***, expires_at: {})", self.expires_at)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenBody {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+/// Reads a token response received at `now` (Unix seconds).
+pub fn read_token(realm: &str, response: &HttpResponse, now: u64) -> Result<Token, AuthError> {
+    if !response.is_success() {
+        let hint = match response.status {
+            401 => ": wrong user name or password",
+            403 => ": these credentials may not access this repository",
+            429 => ": rate limited",
+            _ => "",
+        };
+        return Err(AuthError::TokenRefused {
+            realm: realm.to_owned(),
+            status: response.status,
+            hint,
+        });
+    }
+    let bad = |reason: String| AuthError::BadTokenResponse {
+        realm: realm.to_owned(),
+        reason,
+    };
+    let body: TokenBody = serde_json::from_slice(&response.body).map_err(|e| bad(format!("not JSON: {e}")))?;
+    let value = body
+        .token
+        .filter(|t| !t.is_empty())
+        .or(body.access_token.filter(|t| !t.is_empty()))
+        .ok_or_else(|| bad("neither token nor access_token".into()))?;
+    let lifetime = body.expires_in.unwrap_or(DEFAULT_TOKEN_LIFETIME).max(EXPIRY_MARGIN * 2);
+    Ok(Token {
+        value,
+        expires_at: now + lifetime - EXPIRY_MARGIN,
+    })
+}
+
+/// Tokens by registry and scope.
+#[derive(Debug, Clone, Default)]
+pub struct TokenCache {
+    tokens: BTreeMap<(String, String), Token>,
+}
+
+impl TokenCache {
+    /// A token for `registry` and `scope` still valid at `now`.
+    pub fn get(&self, registry: &str, scope: &str, now: u64) -> Option<&Token> {
+        self.tokens
+            .get(&(registry.to_owned(), scope.to_owned()))
+            .filter(|t| t.expires_at > now)
+    }
+
+    /// Stores a token.
+    pub fn insert(&mut self, registry: &str, scope: &str, token: Token) {
+        self.tokens.insert((registry.to_owned(), scope.to_owned()), token);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::challenge::parse_challenges;
+    use super::*;
+
+    fn creds() -> Credentials {
+        Credentials {
+            username: "u".into(),
+            password: "p:w".into(),
+        }
+    }
+
+    #[test]
+    fn bearer_plan_and_request() {
+        let c = parse_challenges([r#"Bearer realm="https://auth.example/token",service="reg""#]);
+        let plan = plan(&c, "repository:a/b:pull", None).unwrap();
+        let AuthPlan::Bearer { realm, service, scope } = plan else {
+            panic!("bearer")
+        };
+        let request = token_request(&realm, service.as_deref(), &scope, Some(&creds()));
+        assert_eq!(
+            request.url,
+            "https://auth.example/token?service=reg&scope=repository%3Aa%2Fb%3Apull"
+        );
+        assert_eq!(request.header("authorization"), Some("Basic dTpwOnc="));
+    }
+
+    #[test]
+    fn challenge_without_realm_is_a_clear_error() {
+        let c = parse_challenges([r#"Bearer service="reg""#]);
+        assert_eq!(plan(&c, "s", None), Err(AuthError::MissingRealm));
+        assert!(AuthError::MissingRealm.to_string().contains("no realm"));
+        assert_eq!(
+            plan(&parse_challenges(["Basic realm=x"]), "s", None),
+            Err(AuthError::CredentialsRequired)
+        );
+        assert_eq!(
+            plan(&parse_challenges(["Basic realm=x"]), "s", Some(&creds())),
+            Ok(AuthPlan::Basic)
+        );
+        assert!(matches!(
+            plan(&parse_challenges(["Negotiate"]), "s", None),
+            Err(AuthError::UnsupportedScheme(_))
+        ));
+    }
+
+    #[test]
+    fn token_fields_and_expiry() {
+        let ok = HttpResponse::new(200, r#"{"access_token":"abc","expires_in":300}"#);
+        let t = read_token("r", &ok, 1000).unwrap();
+        assert_eq!(t.value, "abc");
+        assert_eq!(t.expires_at, 1295);
+        let default = read_token("r", &HttpResponse::new(200, r#"{"token":"t"}"#), 0).unwrap();
+        assert_eq!(default.expires_at, DEFAULT_TOKEN_LIFETIME - 5);
+        let mut cache = TokenCache::default();
+        cache.insert("reg", "scope", t);
+        assert!(cache.get("reg", "scope", 1200).is_some());
+        assert!(cache.get("reg", "scope", 1295).is_none(), "expired");
+        assert!(cache.get("reg", "other", 1200).is_none());
+        let refused = read_token("r", &HttpResponse::new(401, ""), 0).unwrap_err();
+        assert!(refused.to_string().contains("wrong user name or password"));
+        assert!(matches!(
+            read_token("r", &HttpResponse::new(200, "{}"), 0),
+            Err(AuthError::BadTokenResponse { .. })
+        ));
+        assert!(!format!("{:?}", creds()).contains("p:w"), "Debug hides the password");
+    }
+}
