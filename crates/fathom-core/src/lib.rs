@@ -35,12 +35,14 @@ pub mod config;
 pub mod descriptor;
 pub mod digest;
 pub mod finding;
+pub mod inspect;
 pub mod layout;
 pub mod manifest;
 pub mod media_type;
 pub mod platform;
 pub mod reference;
 pub mod registry;
+pub mod report;
 
 pub use config::ImageConfig;
 pub use descriptor::Descriptor;

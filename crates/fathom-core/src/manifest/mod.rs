@@ -11,6 +11,7 @@
 //! ```
 
 mod lint;
+pub use lint::{REFERENCE_DIGEST_ANNOTATION, REFERENCE_TYPE_ANNOTATION};
 pub mod schema1;
 mod wire;
 

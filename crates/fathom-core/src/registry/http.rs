@@ -39,6 +39,8 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// Read at most this many body bytes; a longer body is an error the driver reports.
     pub max_body: u64,
+    /// Wait this long before sending (a retry's backoff; the core reads no clock).
+    pub delay_ms: u64,
 }
 
 impl HttpRequest {
@@ -50,6 +52,7 @@ impl HttpRequest {
             headers: Vec::new(),
             body: Vec::new(),
             max_body,
+            delay_ms: 0,
         }
     }
 

@@ -177,13 +177,15 @@ pub struct BodyCheck {
     pub header_digest: Option<Digest>,
 }
 
-/// Hashes a manifest body and checks it against what it must be: the digest it was requested by
-/// (when requested by digest) and the registry's `Docker-Content-Digest` header.
-pub fn check_manifest_body(requested: Option<&Digest>, response: &HttpResponse) -> Result<BodyCheck, Mismatch> {
-    let digest = match requested {
-        Some(d) => Digest::of(d.algorithm(), &response.body),
-        None => Digest::sha256(&response.body),
-    };
+/// Checks a manifest's content digest against what it must be: the digest it was requested by
+/// (when requested by digest) and the registry's `Docker-Content-Digest` header. `content` is the
+/// body's digest (for a signed schema1, its payload's), computed with the requested algorithm.
+pub fn check_manifest_body(
+    requested: Option<&Digest>,
+    response: &HttpResponse,
+    content: impl Fn(crate::digest::Algorithm) -> Digest,
+) -> Result<BodyCheck, Mismatch> {
+    let digest = content(requested.map_or(crate::digest::Algorithm::Sha256, Digest::algorithm));
     let header_digest = response
         .header("docker-content-digest")
         .and_then(|h| h.trim().parse::<Digest>().ok());
@@ -196,7 +198,7 @@ pub fn check_manifest_body(requested: Option<&Digest>, response: &HttpResponse) 
         }
     }
     if let Some(claimed) = &header_digest {
-        let actual = Digest::of(claimed.algorithm(), &response.body);
+        let actual = content(claimed.algorithm());
         if *claimed != actual {
             return Err(Mismatch::Digest {
                 expected: claimed.clone(),
@@ -270,16 +272,16 @@ mod tests {
 
     #[test]
     fn manifest_bodies_are_checked() {
+        let check = |requested: Option<&Digest>, r: &HttpResponse| {
+            check_manifest_body(requested, r, |a| Digest::of(a, &r.body))
+        };
         let body = b"{\"schemaVersion\":2}".to_vec();
         let d = Digest::sha256(&body);
         let ok = HttpResponse::new(200, body.clone()).with_header("Docker-Content-Digest", d.as_str());
-        assert_eq!(
-            check_manifest_body(Some(&d), &ok).unwrap().header_digest,
-            Some(d.clone())
-        );
+        assert_eq!(check(Some(&d), &ok).unwrap().header_digest, Some(d.clone()));
         let lying = HttpResponse::new(200, b"tampered".to_vec()).with_header("Docker-Content-Digest", d.as_str());
-        assert_eq!(check_manifest_body(None, &lying).unwrap_err().code(), "digest-mismatch");
+        assert_eq!(check(None, &lying).unwrap_err().code(), "digest-mismatch");
         let wrong = HttpResponse::new(200, b"tampered".to_vec());
-        assert!(check_manifest_body(Some(&d), &wrong).is_err());
+        assert!(check(Some(&d), &wrong).is_err());
     }
 }

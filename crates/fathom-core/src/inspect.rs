@@ -1,0 +1,864 @@
+//! The inspect walk as an I/O-free state machine: reference → (auth) → manifest or index → all
+//! children at once → all configs at once → referrers → [`Report`].
+//!
+//! The caller loops: [`Inspect::poll`] hands out requests to send (up to the concurrency limit),
+//! [`Inspect::feed`] takes each response back, and `poll` finally returns [`Step::Done`].
+//!
+//! ```
+//! use fathom_core::inspect::{Inspect, Options, Step};
+//! use fathom_core::registry::HttpResponse;
+//!
+//! let reference = "localhost:5000/app:1".parse().unwrap();
+//! let mut walk = Inspect::new("localhost:5000/app:1", reference, Options::default());
+//! let Some(Step::Send(id, request)) = walk.poll() else { panic!() };
+//! assert_eq!(request.url, "http://localhost:5000/v2/app/manifests/1");
+//! walk.feed(id, Ok(HttpResponse::new(404, r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#)));
+//! let Some(Step::Done(Err(error))) = walk.poll() else { panic!() };
+//! assert_eq!(error.kind, fathom_core::inspect::ErrorKind::NotFound);
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use crate::descriptor::{Descriptor, DescriptorMismatch};
+use crate::digest::{Digest, Mismatch};
+use crate::finding::{Finding, Severity};
+use crate::manifest::{Body, Document, Manifest, REFERENCE_DIGEST_ANNOTATION, REFERENCE_TYPE_ANNOTATION};
+use crate::media_type::{self as mt, Kind, MediaType};
+use crate::platform::{explain, MatchMode, Platform};
+use crate::reference::Reference;
+use crate::registry::request::{self, Endpoint, MAX_CONFIG};
+use crate::registry::token::{self, AuthPlan, Credentials, TokenCache};
+use crate::registry::{parse_challenges, HttpRequest, HttpResponse, Method, RegistryError, TransportError};
+use crate::report::{
+    EntryKind, ImageInfo, LayerInfo, MatchInfo, PlatformEntry, ReferenceInfo, Referrer, Report, ResolvedBy,
+    SCHEMA_VERSION,
+};
+
+/// Nested indexes deeper than this are not followed.
+pub const MAX_INDEX_DEPTH: usize = 4;
+/// Attempts for a request that fails in a way that may pass (connection, 5xx, 429).
+pub const MAX_ATTEMPTS: u32 = 4;
+/// A `Retry-After` longer than this is reported instead of waited for.
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 30;
+
+/// How to walk.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The platform to match (`--platform`); `None` matches nothing.
+    pub platform: Option<Platform>,
+    /// With a platform: fetch every child (`true`) or only the matching one.
+    pub all_platforms: bool,
+    /// Fetch image configs.
+    pub configs: bool,
+    /// Look up referrers of the top-level manifest.
+    pub referrers: bool,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Unix seconds now (token expiry).
+    pub now: u64,
+    /// Credentials for the registry.
+    pub credentials: Option<Credentials>,
+    /// Plain HTTP even for non-loopback registries.
+    pub insecure: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            platform: None,
+            all_platforms: true,
+            configs: true,
+            referrers: true,
+            concurrency: 8,
+            now: 0,
+            credentials: None,
+            insecure: false,
+        }
+    }
+}
+
+/// Identifies a request handed out by [`Inspect::poll`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u64);
+
+/// What the caller must do next.
+#[derive(Debug)]
+#[must_use]
+pub enum Step {
+    /// Send this request (after `request.delay_ms`) and feed the outcome back under `id`.
+    Send(RequestId, HttpRequest),
+    /// The walk is over.
+    Done(Result<Box<Report>, InspectError>),
+}
+
+/// Why no Report could be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct InspectError {
+    /// The class of failure (the edge API maps it to an HTTP status).
+    pub kind: ErrorKind,
+    /// What happened, naming the reference.
+    pub message: String,
+    /// Seconds to wait, for rate limits.
+    pub retry_after: Option<u64>,
+}
+
+/// Classes of failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The tag, digest or repository does not exist.
+    NotFound,
+    /// Credentials are needed or wrong.
+    Unauthorized,
+    /// The credentials may not read this.
+    Denied,
+    /// The registry's rate limit.
+    RateLimited,
+    /// The registry failed or answered something unusable.
+    BadUpstream,
+    /// No answer in time.
+    Timeout,
+}
+
+#[derive(Debug, Clone)]
+enum Purpose {
+    Top,
+    Child { row: usize, depth: usize },
+    Config { row: usize, descriptor: Box<Descriptor> },
+    ReferrersApi,
+    ReferrersTag,
+    Token { scope: String, realm: String },
+}
+
+#[derive(Debug, Clone)]
+struct Job {
+    purpose: Purpose,
+    request: HttpRequest,
+    attempts: u32,
+    /// Whether a fresh token (or Basic) was already tried for this job.
+    authenticated: bool,
+}
+
+/// The inspect walk.
+#[derive(Debug)]
+pub struct Inspect {
+    reference: Reference,
+    endpoint: Endpoint,
+    options: Options,
+    scope: String,
+    queue: VecDeque<Job>,
+    in_flight: BTreeMap<RequestId, Job>,
+    parked: Vec<Job>,
+    next_id: u64,
+    tokens: TokenCache,
+    use_basic: bool,
+    token_pending: BTreeSet<String>,
+    report: Report,
+    visited: BTreeSet<String>,
+    failed: Option<InspectError>,
+    finished: bool,
+}
+
+impl Inspect {
+    /// A walk of `reference` (typed by the user as `input`).
+    pub fn new(input: &str, reference: Reference, options: Options) -> Inspect {
+        let endpoint = Endpoint::for_reference(&reference, options.insecure);
+        let scope = format!("repository:{}:pull", reference.repository());
+        let top = request::manifest(
+            &endpoint,
+            reference.repository(),
+            reference.manifest_reference(),
+            Method::Get,
+        );
+        let report = Report {
+            schema_version: SCHEMA_VERSION,
+            reference: ReferenceInfo::new(input, &reference),
+            digest: None,
+            media_type: None,
+            size: None,
+            resolved_by: if reference.digest().is_some() {
+                ResolvedBy::Digest
+            } else {
+                ResolvedBy::Tag
+            },
+            platforms: Vec::new(),
+            platform_match: None,
+            referrers: Vec::new(),
+            rate_limit: None,
+            requests: 0,
+            findings: Vec::new(),
+        };
+        let mut walk = Inspect {
+            reference,
+            endpoint,
+            options,
+            scope,
+            queue: VecDeque::new(),
+            in_flight: BTreeMap::new(),
+            parked: Vec::new(),
+            next_id: 0,
+            tokens: TokenCache::default(),
+            use_basic: false,
+            token_pending: BTreeSet::new(),
+            report,
+            visited: BTreeSet::new(),
+            failed: None,
+            finished: false,
+        };
+        walk.enqueue(Purpose::Top, top);
+        walk
+    }
+
+    /// The next thing to do: a request to send, the result, or `None` while waiting for
+    /// responses already handed out.
+    pub fn poll(&mut self) -> Option<Step> {
+        if self.finished {
+            return None;
+        }
+        if let Some(error) = self.failed.take() {
+            self.finished = true;
+            return Some(Step::Done(Err(error)));
+        }
+        if self.in_flight.len() < self.options.concurrency.max(1) {
+            if let Some(mut job) = self.queue.pop_front() {
+                self.authorize(&mut job);
+                let id = RequestId(self.next_id);
+                self.next_id += 1;
+                let request = job.request.clone();
+                self.in_flight.insert(id, job);
+                self.report.requests += 1;
+                return Some(Step::Send(id, request));
+            }
+        }
+        if self.in_flight.is_empty() && self.queue.is_empty() {
+            self.finished = true;
+            return Some(Step::Done(Ok(Box::new(self.finish()))));
+        }
+        None
+    }
+
+    /// Feeds back the outcome of request `id`.
+    pub fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>) {
+        let Some(job) = self.in_flight.remove(&id) else { return };
+        if self.failed.is_some() {
+            return;
+        }
+        let response = match outcome {
+            Ok(response) => response,
+            Err(error) => return self.transport_failure(job, error),
+        };
+        let is_token = matches!(job.purpose, Purpose::Token { .. });
+        if !is_token {
+            if let Some(limit) = request::rate_limit(&response) {
+                self.report.rate_limit = Some(limit);
+            }
+        }
+        if response.status == 401 && !is_token && !job.authenticated {
+            return self.challenge(job, &response);
+        }
+        if (response.status == 429 || response.status >= 500) && !is_token {
+            let error = RegistryError::from_response(&response);
+            let wait = error.retry_after.unwrap_or(0);
+            if job.attempts + 1 < MAX_ATTEMPTS && wait <= MAX_RETRY_AFTER_SECONDS {
+                return self.retry(job, wait * 1000);
+            }
+        }
+        match job.purpose.clone() {
+            Purpose::Top => self.on_top(&job, response),
+            Purpose::Child { row, depth } => self.on_child(row, depth, response),
+            Purpose::Config { row, descriptor } => self.on_config(row, &descriptor, response),
+            Purpose::ReferrersApi => self.on_referrers(response, "api"),
+            Purpose::ReferrersTag => self.on_referrers(response, "tag-fallback"),
+            Purpose::Token { scope, realm } => self.on_token(&scope, &realm, &response),
+        }
+    }
+
+    fn enqueue(&mut self, purpose: Purpose, request: HttpRequest) {
+        self.queue.push_back(Job {
+            purpose,
+            request,
+            attempts: 0,
+            authenticated: false,
+        });
+    }
+
+    fn authorize(&self, job: &mut Job) {
+        if matches!(job.purpose, Purpose::Token { .. }) {
+            return;
+        }
+        job.request
+            .headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+        if let Some(token) = self
+            .tokens
+            .get(self.reference.registry(), &self.scope, self.options.now)
+        {
+            job.request
+                .headers
+                .push(("Authorization".into(), format!("Bearer {}", token.value)));
+        } else if self.use_basic {
+            if let Some(c) = &self.options.credentials {
+                job.request.headers.push(("Authorization".into(), c.basic_header()));
+            }
+        }
+    }
+
+    fn what(&self) -> String {
+        self.reference.canonical()
+    }
+
+    fn fail(&mut self, kind: ErrorKind, message: String, retry_after: Option<u64>) {
+        self.failed = Some(InspectError {
+            kind,
+            message,
+            retry_after,
+        });
+        self.queue.clear();
+        self.parked.clear();
+    }
+
+    fn retry(&mut self, mut job: Job, delay_ms: u64) {
+        job.attempts += 1;
+        job.request.delay_ms = delay_ms.max(250 << (job.attempts - 1));
+        self.queue.push_back(job);
+    }
+
+    fn transport_failure(&mut self, job: Job, error: TransportError) {
+        if error.is_retryable() && job.attempts + 1 < MAX_ATTEMPTS {
+            return self.retry(job, 0);
+        }
+        let kind = match error {
+            TransportError::Timeout(_) => ErrorKind::Timeout,
+            _ => ErrorKind::BadUpstream,
+        };
+        let message = format!("{}: {} ({})", self.what(), error, job.request.url);
+        match job.purpose {
+            Purpose::Top | Purpose::Token { .. } => self.fail(kind, message, None),
+            Purpose::Child { row, .. } => {
+                self.report.platforms[row].verified = None;
+                self.report
+                    .findings
+                    .push(Finding::error("fetch-failed", format!("/platforms/{row}"), message));
+            }
+            Purpose::Config { row, .. } => self.report.findings.push(Finding::warning(
+                "fetch-failed",
+                format!("/platforms/{row}/image"),
+                message,
+            )),
+            Purpose::ReferrersApi | Purpose::ReferrersTag => {
+                self.report
+                    .findings
+                    .push(Finding::warning("referrers-unavailable", "/referrers", message))
+            }
+        }
+    }
+
+    fn challenge(&mut self, mut job: Job, response: &HttpResponse) {
+        let challenges = parse_challenges(response.headers_named("www-authenticate"));
+        match token::plan(&challenges, &self.scope, self.options.credentials.as_ref()) {
+            Ok(AuthPlan::Basic) => {
+                self.use_basic = true;
+                job.authenticated = true;
+                self.queue.push_front(job);
+            }
+            Ok(AuthPlan::Bearer { realm, service, scope }) => {
+                job.authenticated = true;
+                self.parked.push(job);
+                if self.token_pending.insert(scope.clone()) {
+                    let request =
+                        token::token_request(&realm, service.as_deref(), &scope, self.options.credentials.as_ref());
+                    self.queue.push_front(Job {
+                        purpose: Purpose::Token { scope, realm },
+                        request,
+                        attempts: 0,
+                        authenticated: true,
+                    });
+                }
+            }
+            Err(error) => {
+                let message = format!("{}: {error}", self.what());
+                self.fail(ErrorKind::Unauthorized, message, None);
+            }
+        }
+    }
+
+    fn on_token(&mut self, scope: &str, realm: &str, response: &HttpResponse) {
+        self.token_pending.remove(scope);
+        match token::read_token(realm, response, self.options.now) {
+            Ok(token) => {
+                // The registry may name a broader scope than ours; requests use ours.
+                self.tokens.insert(self.reference.registry(), &self.scope, token);
+                let parked = std::mem::take(&mut self.parked);
+                self.queue.extend(parked);
+            }
+            Err(error) => {
+                let kind = if response.status == 403 {
+                    ErrorKind::Denied
+                } else {
+                    ErrorKind::Unauthorized
+                };
+                let message = format!("{}: {error}", self.what());
+                self.fail(kind, message, None);
+            }
+        }
+    }
+
+    fn registry_error(&mut self, response: &HttpResponse, what: &str) -> InspectError {
+        let error = RegistryError::from_response(response);
+        let kind = match response.status {
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Denied,
+            404 => ErrorKind::NotFound,
+            429 => ErrorKind::RateLimited,
+            _ => ErrorKind::BadUpstream,
+        };
+        InspectError {
+            kind,
+            message: error.describe(what),
+            retry_after: error.retry_after,
+        }
+    }
+
+    fn on_top(&mut self, job: &Job, response: HttpResponse) {
+        if !response.is_success() {
+            let error = self.registry_error(&response, &self.what());
+            return self.fail(error.kind, error.message, error.retry_after);
+        }
+        let content_type = response.header("content-type").map(str::to_owned);
+        let doc = match Document::parse(&response.body, content_type.as_deref()) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let message = format!("{}: the registry sent an unreadable manifest: {e}", self.what());
+                return self.fail(ErrorKind::BadUpstream, message, None);
+            }
+        };
+        let requested = self.reference.digest().cloned();
+        let check = request::check_manifest_body(requested.as_ref(), &response, |algorithm| {
+            content_digest(&doc, algorithm)
+        });
+        let digest = match check {
+            Ok(check) => check.digest,
+            Err(mismatch) => {
+                self.report
+                    .findings
+                    .push(mismatch_finding("", &job.request.url, &mismatch));
+                content_digest(&doc, mismatch_algorithm(&mismatch))
+            }
+        };
+        self.report.digest = Some(digest.to_string());
+        self.report.media_type = doc.media_type().map(str::to_owned).or(content_type);
+        self.report.size = Some(response.body.len() as u64);
+        self.visited.insert(digest.to_string());
+        push_findings(&mut self.report.findings, &doc, digest.as_str());
+        self.expand(&doc, &digest, None, 0);
+        if self.options.referrers {
+            let request = request::referrers(&self.endpoint, self.reference.repository(), &digest);
+            self.enqueue(Purpose::ReferrersApi, request);
+        }
+    }
+
+    /// Adds the rows of an index (or the single row of a manifest) and queues what to fetch.
+    fn expand(&mut self, doc: &Document, digest: &Digest, parent: Option<&str>, depth: usize) {
+        match doc.manifest() {
+            Some(Manifest::Index(index)) => {
+                let first = self.report.platforms.len();
+                for entry in &index.manifests {
+                    self.report.platforms.push(PlatformEntry {
+                        platform: entry.platform.clone(),
+                        descriptor: entry.clone(),
+                        kind: entry_kind(entry),
+                        verified: None,
+                        parent: parent.map(str::to_owned),
+                        image: None,
+                        attestations: Vec::new(),
+                    });
+                }
+                link_attestations(&mut self.report.platforms[first..]);
+                let wanted = self.wanted_rows(first);
+                for row in wanted {
+                    self.queue_child(row, depth + 1);
+                }
+            }
+            Some(manifest) if depth == 0 => {
+                let descriptor = Descriptor {
+                    media_type: doc.media_type().map(MediaType::from),
+                    digest: digest.to_string(),
+                    size: Some(doc.bytes.len() as i64),
+                    ..Descriptor::default()
+                };
+                self.report.platforms.push(PlatformEntry {
+                    platform: None,
+                    descriptor,
+                    kind: EntryKind::Image,
+                    verified: Some(true),
+                    parent: None,
+                    image: None,
+                    attestations: Vec::new(),
+                });
+                self.fill_image(0, manifest);
+            }
+            _ => {}
+        }
+    }
+
+    /// Rows of the index starting at `first` to fetch: all, or the chosen platform's.
+    fn wanted_rows(&self, first: usize) -> Vec<usize> {
+        let rows: Vec<usize> = (first..self.report.platforms.len()).collect();
+        let Some(platform) = self.options.platform.as_ref().filter(|_| !self.options.all_platforms) else {
+            return rows;
+        };
+        let candidates: Vec<(usize, Platform)> = rows
+            .iter()
+            .filter(|&&r| self.report.platforms[r].kind == EntryKind::Image)
+            .filter_map(|&r| Some((r, self.report.platforms[r].platform.clone()?)))
+            .collect();
+        let platforms: Vec<Platform> = candidates.iter().map(|(_, p)| p.clone()).collect();
+        let chosen = crate::platform::Matcher::only(platform)
+            .best(&platforms)
+            .map(|i| candidates[i].0);
+        rows.into_iter()
+            .filter(|&r| Some(r) == chosen || self.report.platforms[r].kind == EntryKind::Index)
+            .collect()
+    }
+
+    fn queue_child(&mut self, row: usize, depth: usize) {
+        let entry = &self.report.platforms[row];
+        let Ok(digest) = entry.descriptor.digest() else { return };
+        let request = request::manifest(
+            &self.endpoint,
+            self.reference.repository(),
+            digest.as_str(),
+            Method::Get,
+        );
+        self.enqueue(Purpose::Child { row, depth }, request);
+    }
+
+    fn on_child(&mut self, row: usize, depth: usize, response: HttpResponse) {
+        let at = format!("/platforms/{row}");
+        let descriptor = self.report.platforms[row].descriptor.clone();
+        if !response.is_success() {
+            let error = self.registry_error(&response, &descriptor.digest);
+            self.report
+                .findings
+                .push(Finding::error("child-unavailable", at, error.message));
+            return;
+        }
+        let expected = match descriptor.digest() {
+            Ok(d) => d,
+            Err(e) => {
+                let message = format!("{e}; this entry cannot be verified");
+                self.report
+                    .findings
+                    .push(Finding::warning(e.code(), format!("{at}/descriptor/digest"), message));
+                return;
+            }
+        };
+        let content_type = response.header("content-type").map(str::to_owned);
+        let doc = Document::parse(&response.body, content_type.as_deref());
+        let actual = match &doc {
+            Ok(doc) => content_digest(doc, expected.algorithm()),
+            Err(_) => Digest::of(expected.algorithm(), &response.body),
+        };
+        let mismatch = if actual != expected {
+            Some(Mismatch::Digest { expected, actual })
+        } else {
+            descriptor
+                .size()
+                .filter(|&size| size != response.body.len() as u64)
+                .map(|size| Mismatch::Size {
+                    expected: size,
+                    actual: response.body.len() as u64,
+                })
+        };
+        if let Some(mismatch) = mismatch {
+            self.report.platforms[row].verified = Some(false);
+            self.report
+                .findings
+                .push(mismatch_finding(&at, &descriptor.digest, &mismatch));
+            return; // bytes that do not match are not shown
+        }
+        self.report.platforms[row].verified = Some(true);
+        let doc = match doc {
+            Ok(doc) => doc,
+            Err(e) => {
+                self.report
+                    .findings
+                    .push(Finding::error(e.code(), at, format!("{}: {e}", descriptor.digest)));
+                return;
+            }
+        };
+        push_findings(&mut self.report.findings, &doc, &descriptor.digest);
+        if let (Some(declared), Some(actual)) = (descriptor.media_type.as_ref(), doc.media_type()) {
+            if declared.as_str() != actual {
+                self.report.findings.push(Finding::warning(
+                    "descriptor-type-mismatch",
+                    format!("{at}/descriptor/mediaType"),
+                    format!("the index says {declared} but {} is a {actual}", descriptor.digest),
+                ));
+            }
+        }
+        match doc.manifest() {
+            Some(Manifest::Index(_)) => {
+                self.report.platforms[row].kind = EntryKind::Index;
+                if depth >= MAX_INDEX_DEPTH {
+                    self.report.findings.push(Finding::warning(
+                        "index-too-deep",
+                        at,
+                        format!("nested indexes deeper than {MAX_INDEX_DEPTH} are not followed"),
+                    ));
+                } else if !self.visited.insert(descriptor.digest.clone()) {
+                    self.report.findings.push(Finding::warning(
+                        "index-cycle",
+                        at,
+                        format!("{} was already walked; not following it again", descriptor.digest),
+                    ));
+                } else if let Ok(digest) = descriptor.digest() {
+                    self.expand(&doc, &digest, Some(&descriptor.digest), depth);
+                }
+            }
+            Some(manifest) => self.fill_image(row, manifest),
+            None => {}
+        }
+    }
+
+    fn fill_image(&mut self, row: usize, manifest: &Manifest) {
+        let entry = &mut self.report.platforms[row];
+        let layers: Vec<LayerInfo> = match manifest {
+            Manifest::Schema1(s) => s
+                .fs_layers
+                .iter()
+                .map(|d| LayerInfo {
+                    media_type: None,
+                    digest: d.clone(),
+                    size: None,
+                })
+                .collect(),
+            _ => manifest
+                .layers()
+                .iter()
+                .map(|l| LayerInfo {
+                    media_type: l.media_type.as_ref().map(|m| m.to_string()),
+                    digest: l.digest.clone(),
+                    size: l.size,
+                })
+                .collect(),
+        };
+        let artifact_type = manifest.artifact_type().map(str::to_owned);
+        if entry.kind == EntryKind::Image && artifact_type.is_some() {
+            entry.kind = EntryKind::Artifact;
+        }
+        if let (Manifest::Schema1(s), None) = (manifest, &entry.platform) {
+            entry.platform = Some(Platform::new("linux", &s.architecture, ""));
+        }
+        let config = manifest.config().cloned();
+        entry.image = Some(ImageInfo {
+            config_digest: config.as_ref().map(|c| c.digest.clone()),
+            artifact_type,
+            total_size: layers.iter().filter_map(|l| l.size).map(|s| s.max(0) as u64).sum(),
+            layers,
+            ..ImageInfo::default()
+        });
+        let is_image_config = config
+            .as_ref()
+            .is_some_and(|c| c.media_type.as_ref().is_some_and(|m| m.kind() == Kind::Config));
+        if self.options.configs && entry.kind == EntryKind::Image && is_image_config {
+            if let Some(descriptor) = config {
+                if let Ok(digest) = descriptor.digest() {
+                    let max = descriptor.size().unwrap_or(MAX_CONFIG).min(MAX_CONFIG);
+                    let request = request::blob(&self.endpoint, self.reference.repository(), &digest, max);
+                    self.enqueue(
+                        Purpose::Config {
+                            row,
+                            descriptor: Box::new(descriptor),
+                        },
+                        request,
+                    );
+                }
+            }
+        }
+    }
+
+    fn on_config(&mut self, row: usize, descriptor: &Descriptor, response: HttpResponse) {
+        let at = format!("/platforms/{row}/image");
+        if !response.is_success() {
+            let error = self.registry_error(&response, &descriptor.digest);
+            self.report
+                .findings
+                .push(Finding::error("config-unavailable", at, error.message));
+            return;
+        }
+        let image = self.report.platforms[row].image.get_or_insert_with(ImageInfo::default);
+        if let Err(e) = descriptor.verify(&response.body) {
+            image.config_verified = Some(false);
+            let finding = match e {
+                DescriptorMismatch::Bytes(m) => mismatch_finding(&at, &descriptor.digest, &m),
+                DescriptorMismatch::Unverifiable(d) => Finding::warning(d.code(), at, d.to_string()),
+            };
+            self.report.findings.push(finding);
+            return;
+        }
+        image.config_verified = Some(true);
+        match Document::parse(&response.body, descriptor.media_type.as_ref().map(MediaType::as_str)) {
+            Ok(doc) => {
+                if let Body::Config(config) = &doc.body {
+                    image.apply_config(config);
+                    let entry = &mut self.report.platforms[row];
+                    let declared = config.platform();
+                    match &entry.platform {
+                        None => entry.platform = Some(declared),
+                        Some(listed) if listed.normalize().to_string() != declared.normalize().to_string() => {
+                            self.report.findings.push(Finding::warning(
+                                "platform-config-mismatch",
+                                format!("/platforms/{row}/platform"),
+                                format!("the index says {listed} but the image's config says {declared}"),
+                            ));
+                        }
+                        Some(_) => {}
+                    }
+                }
+                push_findings(&mut self.report.findings, &doc, &descriptor.digest);
+            }
+            Err(e) => self
+                .report
+                .findings
+                .push(Finding::error(e.code(), at, format!("{}: {e}", descriptor.digest))),
+        }
+    }
+
+    fn on_referrers(&mut self, response: HttpResponse, source: &'static str) {
+        let is_index = response
+            .header("content-type")
+            .map(MediaType::essence)
+            .is_some_and(|t| t == mt::OCI_INDEX || t == "application/json");
+        if !response.is_success() || (source == "api" && !is_index) {
+            if source == "api" && matches!(response.status, 200 | 400 | 404 | 405) {
+                // No referrers API (distribution 2.x answers 404): the tag schema fallback.
+                if let Some(digest) = self.report.digest.as_ref().and_then(|d| d.parse::<Digest>().ok()) {
+                    let tag = request::referrers_fallback_tag(&digest);
+                    let request = request::manifest(&self.endpoint, self.reference.repository(), &tag, Method::Get);
+                    self.enqueue(Purpose::ReferrersTag, request);
+                }
+            } else if response.status != 404 {
+                let error = RegistryError::from_response(&response);
+                self.report.findings.push(Finding::warning(
+                    "referrers-unavailable",
+                    "/referrers",
+                    error.describe("referrers"),
+                ));
+            }
+            return;
+        }
+        match Document::parse(&response.body, Some(mt::OCI_INDEX)) {
+            Ok(doc) => {
+                for descriptor in doc.manifest().map(Manifest::manifests).unwrap_or_default() {
+                    self.report.referrers.push(Referrer {
+                        descriptor: descriptor.clone(),
+                        source,
+                    });
+                }
+            }
+            Err(e) => self
+                .report
+                .findings
+                .push(Finding::warning("referrers-unreadable", "/referrers", e.to_string())),
+        }
+    }
+
+    fn finish(&mut self) -> Report {
+        let mut report = self.report.clone();
+        if let Some(host) = &self.options.platform {
+            let rows: Vec<usize> = (0..report.platforms.len())
+                .filter(|&r| report.platforms[r].kind == EntryKind::Image && report.platforms[r].platform.is_some())
+                .collect();
+            let candidates: Vec<Platform> = rows
+                .iter()
+                .filter_map(|&r| report.platforms[r].platform.clone())
+                .collect();
+            let explanation = explain(host, &candidates, MatchMode::Only);
+            let chosen = explanation.chosen.map(|i| rows[i]);
+            report.platform_match = Some(MatchInfo {
+                platform: host.normalize().format_all(),
+                chosen,
+                digest: chosen.map(|r| report.platforms[r].descriptor.digest.clone()),
+                explanation,
+            });
+        }
+        report.findings.sort_by_key(|f| match f.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        });
+        report
+    }
+}
+
+/// The digest a registry identifies this document by, in `algorithm`: over the payload for a
+/// signed schema1, over the exact bytes otherwise.
+fn content_digest(doc: &Document, algorithm: crate::digest::Algorithm) -> Digest {
+    let bytes = match doc.manifest() {
+        Some(Manifest::Schema1(s)) => s.payload.as_deref().unwrap_or(&doc.bytes),
+        _ => &doc.bytes,
+    };
+    if algorithm == doc.digest.algorithm() && bytes == doc.bytes.as_slice() {
+        doc.digest.clone()
+    } else {
+        Digest::of(algorithm, bytes)
+    }
+}
+
+fn mismatch_algorithm(mismatch: &Mismatch) -> crate::digest::Algorithm {
+    match mismatch {
+        Mismatch::Digest { actual, .. } => actual.algorithm(),
+        _ => crate::digest::Algorithm::Sha256,
+    }
+}
+
+fn mismatch_finding(at: &str, what: &str, mismatch: &Mismatch) -> Finding {
+    Finding::error(
+        mismatch.code(),
+        at.to_owned(),
+        format!("{what}: {mismatch} — the registry served bytes that are not what was promised"),
+    )
+}
+
+fn push_findings(findings: &mut Vec<Finding>, doc: &Document, digest: &str) {
+    let prefix = format!("{digest}#");
+    findings.extend(doc.findings.iter().map(|f| f.clone().under(&prefix)));
+}
+
+fn entry_kind(entry: &Descriptor) -> EntryKind {
+    if entry.annotation(REFERENCE_TYPE_ANNOTATION).is_some()
+        || entry.platform.as_ref().is_some_and(Platform::is_unknown)
+    {
+        return EntryKind::Attestation;
+    }
+    match entry.media_type.as_ref().map(MediaType::kind) {
+        Some(Kind::Index) => EntryKind::Index,
+        _ if entry.artifact_type.is_some() => EntryKind::Artifact,
+        Some(Kind::Manifest | Kind::Schema1) => EntryKind::Image,
+        _ => EntryKind::Unknown,
+    }
+}
+
+/// BuildKit attestation manifests name the image they describe in an annotation.
+fn link_attestations(rows: &mut [PlatformEntry]) {
+    let links: Vec<(String, String)> = rows
+        .iter()
+        .filter(|r| r.kind == EntryKind::Attestation)
+        .filter_map(|r| {
+            Some((
+                r.descriptor.annotation(REFERENCE_DIGEST_ANNOTATION)?.to_owned(),
+                r.descriptor.digest.clone(),
+            ))
+        })
+        .collect();
+    for (subject, attestation) in links {
+        if let Some(row) = rows.iter_mut().find(|r| r.descriptor.digest == subject) {
+            row.attestations.push(attestation);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,345 @@
+//! The walk driven against an in-memory registry serving a real OCI layout from the corpus
+//! (a stand-in for the network only; the real registry tests live with the CLI).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::*;
+
+/// Serves `/v2/<repo>/manifests/<tag|digest>` and `/v2/<repo>/blobs/<digest>` from a layout.
+struct MemoryRegistry {
+    blobs: BTreeMap<String, Vec<u8>>,
+    tags: BTreeMap<String, String>,
+    /// Requests answered, by URL path.
+    log: Vec<String>,
+}
+
+impl MemoryRegistry {
+    fn from_layout(name: &str) -> MemoryRegistry {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/data/corpus/layouts")
+            .join(name);
+        let mut blobs = BTreeMap::new();
+        for entry in std::fs::read_dir(root.join("blobs/sha256")).unwrap() {
+            let entry = entry.unwrap();
+            blobs.insert(
+                format!("sha256:{}", entry.file_name().to_string_lossy()),
+                std::fs::read(entry.path()).unwrap(),
+            );
+        }
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(root.join("index.json")).unwrap()).unwrap();
+        let mut tags = BTreeMap::new();
+        for m in index["manifests"].as_array().unwrap() {
+            if let Some(name) = m["annotations"]["org.opencontainers.image.ref.name"].as_str() {
+                tags.insert(name.to_owned(), m["digest"].as_str().unwrap().to_owned());
+            }
+        }
+        MemoryRegistry {
+            blobs,
+            tags,
+            log: Vec::new(),
+        }
+    }
+
+    fn answer(&mut self, request: &HttpRequest) -> HttpResponse {
+        let path = request
+            .url
+            .split_once("/v2/")
+            .map(|(_, p)| p)
+            .unwrap_or_default()
+            .to_owned();
+        self.log.push(format!("{} {path}", request.method.as_str()));
+        if let Some((_, reference)) = path.split_once("/manifests/") {
+            let digest = self
+                .tags
+                .get(reference)
+                .cloned()
+                .unwrap_or_else(|| reference.to_owned());
+            return match self.blobs.get(&digest) {
+                Some(bytes) => {
+                    let media_type = serde_json::from_slice::<serde_json::Value>(bytes)
+                        .ok()
+                        .and_then(|v| v["mediaType"].as_str().map(str::to_owned));
+                    let mut r = HttpResponse::new(200, bytes.clone()).with_header("Docker-Content-Digest", &digest);
+                    if let Some(t) = media_type {
+                        r = r.with_header("Content-Type", t);
+                    }
+                    r
+                }
+                None => HttpResponse::new(
+                    404,
+                    r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#,
+                ),
+            };
+        }
+        if let Some((_, digest)) = path.split_once("/blobs/") {
+            if let Some(bytes) = self.blobs.get(digest) {
+                return HttpResponse::new(200, bytes.clone());
+            }
+        }
+        HttpResponse::new(404, "404 page not found\n")
+    }
+}
+
+/// Drives a walk to the end, answering every request with `answer`; also checks that no more
+/// than `concurrency` requests are ever outstanding.
+fn drive(
+    mut walk: Inspect,
+    concurrency: usize,
+    mut answer: impl FnMut(&HttpRequest) -> Result<HttpResponse, TransportError>,
+) -> Result<Box<Report>, InspectError> {
+    let mut outstanding: Vec<(RequestId, HttpRequest)> = Vec::new();
+    loop {
+        while let Some(step) = walk.poll() {
+            match step {
+                Step::Send(id, request) => outstanding.push((id, request)),
+                Step::Done(result) => return result,
+            }
+        }
+        assert!(
+            outstanding.len() <= concurrency,
+            "{} requests in flight",
+            outstanding.len()
+        );
+        assert!(!outstanding.is_empty(), "the walk waits for nothing");
+        // Answer the most recent first, to show order does not matter.
+        let (id, request) = outstanding.pop().unwrap();
+        walk.feed(id, answer(&request));
+    }
+}
+
+fn walk(reference: &str, options: Options) -> Inspect {
+    Inspect::new(reference, reference.parse().unwrap(), options)
+}
+
+#[test]
+fn walks_an_index_children_configs_and_referrers() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let report = drive(walk("localhost:5000/multi:latest", Options::default()), 8, |r| {
+        Ok(registry.answer(r))
+    })
+    .unwrap();
+    assert_eq!(report.resolved_by, ResolvedBy::Tag);
+    assert_eq!(report.media_type.as_deref(), Some(mt::OCI_INDEX));
+    let images: Vec<&PlatformEntry> = report.platforms.iter().filter(|p| p.kind == EntryKind::Image).collect();
+    assert!(images.len() >= 2, "{:#?}", report.platforms);
+    for image in &images {
+        assert_eq!(image.verified, Some(true));
+        assert_eq!(image.parent, None);
+        let info = image.image.as_ref().unwrap();
+        assert_eq!(info.config_verified, Some(true));
+        assert!(info.total_size > 0);
+        assert!(image.platform.is_some());
+    }
+    assert!(report.referrers.is_empty());
+    // referrers API 404 → the tag fallback was tried.
+    assert!(registry.log.iter().any(|l| l.contains("/referrers/")));
+    assert!(registry.log.iter().any(|l| l.contains("/manifests/sha256-")));
+    assert_eq!(report.requests as usize, registry.log.len());
+    assert!(
+        !report.findings.iter().any(|f| f.severity == Severity::Error),
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[test]
+fn a_tampered_child_is_a_digest_mismatch_and_not_shown() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let report = drive(walk("localhost:5000/multi:latest", Options::default()), 8, |r| {
+        let mut response = registry.answer(r);
+        if r.url.contains("/manifests/sha256:") && response.body.windows(6).any(|w| w == b"layers") {
+            response.body.extend_from_slice(b" ");
+        }
+        Ok(response)
+    })
+    .unwrap();
+    let tampered: Vec<&PlatformEntry> = report.platforms.iter().filter(|p| p.verified == Some(false)).collect();
+    assert!(!tampered.is_empty());
+    assert!(
+        tampered.iter().all(|p| p.image.is_none()),
+        "unverified bytes are not shown"
+    );
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.code == "digest-mismatch")
+        .expect("digest-mismatch");
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(report.findings[0].severity, Severity::Error, "errors first");
+}
+
+#[test]
+fn a_platform_selects_one_child_and_explains() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let options = Options {
+        platform: Some("linux/s390x".parse().unwrap()),
+        all_platforms: false,
+        ..Options::default()
+    };
+    let report = drive(walk("localhost:5000/multi:latest", options), 8, |r| {
+        Ok(registry.answer(r))
+    })
+    .unwrap();
+    let m = report.platform_match.as_ref().unwrap();
+    assert_eq!(m.chosen, None);
+    assert!(m.explanation.summary.contains("no matching manifest for linux/s390x"));
+    assert!(!m.explanation.remedies.is_empty());
+    assert!(
+        report
+            .platforms
+            .iter()
+            .filter(|p| p.kind == EntryKind::Image)
+            .all(|p| p.verified.is_none()),
+        "nothing fetched"
+    );
+}
+
+#[test]
+fn bearer_challenge_fetches_a_token_once_and_retries() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let mut tokens = 0;
+    let report = drive(
+        walk(
+            "registry.example/multi:latest",
+            Options {
+                now: 1000,
+                ..Options::default()
+            },
+        ),
+        8,
+        |r| {
+            if r.url.starts_with("https://auth.example/token") {
+                tokens += 1;
+                assert!(r.url.contains("scope=repository%3Amulti%3Apull"), "{}", r.url);
+                return Ok(HttpResponse::new(200, r#"{"token":"T","expires_in":300}"#));
+            }
+            if r.header("authorization") != Some("Bearer T") {
+                return Ok(HttpResponse::new(401, "").with_header(
+                "WWW-Authenticate",
+                r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:multi:pull""#,
+            ));
+            }
+            Ok(registry.answer(r))
+        },
+    )
+    .unwrap();
+    assert_eq!(tokens, 1);
+    assert!(report.platforms.iter().any(|p| p.verified == Some(true)));
+}
+
+#[test]
+fn wrong_password_and_missing_realm_are_clear_errors() {
+    let credentials = Some(Credentials {
+        username: "u".into(),
+        password: "wrong".into(),
+    });
+    let err = drive(
+        walk(
+            "registry.example/a:1",
+            Options {
+                credentials,
+                ..Options::default()
+            },
+        ),
+        8,
+        |r| {
+            if r.url.starts_with("https://auth.example") {
+                return Ok(HttpResponse::new(401, "bad credentials"));
+            }
+            Ok(HttpResponse::new(401, "")
+                .with_header("WWW-Authenticate", r#"Bearer realm="https://auth.example/token""#))
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unauthorized);
+    assert!(err.message.contains("wrong user name or password"), "{err}");
+
+    let err = drive(walk("registry.example/a:1", Options::default()), 8, |_| {
+        Ok(HttpResponse::new(401, "").with_header("WWW-Authenticate", r#"Bearer service="x""#))
+    })
+    .unwrap_err();
+    assert!(err.message.contains("no realm"), "{err}");
+}
+
+#[test]
+fn rate_limits_and_failures_retry_within_a_budget() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let mut first = true;
+    let mut delays = Vec::new();
+    let report = drive(walk("localhost:5000/multi:latest", Options::default()), 8, |r| {
+        delays.push(r.delay_ms);
+        if first {
+            first = false;
+            return Ok(HttpResponse::new(429, "")
+                .with_header("Retry-After", "2")
+                .with_header("ratelimit-remaining", "0;w=60"));
+        }
+        Ok(registry.answer(r))
+    })
+    .unwrap();
+    assert_eq!(delays[1], 2000, "Retry-After honoured");
+    assert!(report.rate_limit.is_some());
+
+    let mut attempts = 0;
+    let err = drive(walk("localhost:5000/multi:latest", Options::default()), 8, |_| {
+        attempts += 1;
+        Err(TransportError::Timeout(10))
+    })
+    .unwrap_err();
+    assert_eq!(attempts, MAX_ATTEMPTS);
+    assert_eq!(err.kind, ErrorKind::Timeout);
+
+    let err = drive(walk("localhost:5000/multi:latest", Options::default()), 8, |_| {
+        Ok(HttpResponse::new(429, "").with_header("Retry-After", "3600"))
+    })
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::RateLimited);
+    assert_eq!(err.retry_after, Some(3600));
+}
+
+#[test]
+fn unknown_tags_and_digests_name_the_reference() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let err = drive(walk("localhost:5000/multi:nope", Options::default()), 8, |r| {
+        Ok(registry.answer(r))
+    })
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    assert_eq!(
+        err.message,
+        "localhost:5000/multi:nope: not found (registry said: manifest unknown)"
+    );
+}
+
+#[test]
+fn by_digest_is_proven_and_a_lying_registry_is_caught() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let digest = registry.tags["latest"].clone();
+    let report = drive(
+        walk(&format!("localhost:5000/multi@{digest}"), Options::default()),
+        8,
+        |r| Ok(registry.answer(r)),
+    )
+    .unwrap();
+    assert_eq!(report.resolved_by, ResolvedBy::Digest);
+    assert_eq!(report.digest.as_deref(), Some(digest.as_str()));
+
+    let report = drive(
+        walk(&format!("localhost:5000/multi@{digest}"), Options::default()),
+        8,
+        |r| {
+            let mut response = registry.answer(r);
+            if r.url.ends_with(&digest) {
+                response.body.push(b'\n');
+            }
+            Ok(response)
+        },
+    )
+    .unwrap();
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.code == "digest-mismatch" && f.severity == Severity::Error));
+}

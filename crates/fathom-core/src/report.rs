@@ -1,0 +1,215 @@
+//! The Report: one schema (`schemaVersion: 1`, `schema/report.schema.json`) that the CLI prints,
+//! the edge API serves and the web app renders and downloads.
+
+use std::collections::BTreeMap;
+
+use crate::config::{History, ImageConfig};
+use crate::descriptor::Descriptor;
+use crate::finding::Finding;
+use crate::platform::{Explanation, Platform};
+use crate::reference::Reference;
+use crate::registry::RateLimit;
+
+/// The Report's schema version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything Fathom learned about one reference.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The reference, parsed.
+    pub reference: ReferenceInfo,
+    /// Digest of the top-level manifest as served.
+    pub digest: Option<String>,
+    /// Its media type.
+    pub media_type: Option<String>,
+    /// Its size in bytes.
+    pub size: Option<u64>,
+    /// `tag` (which digest a tag points to rests on the registry's word) or `digest` (proven).
+    pub resolved_by: ResolvedBy,
+    /// One row per index entry (one for a single manifest), nested indexes flattened.
+    pub platforms: Vec<PlatformEntry>,
+    /// The answer for the platform asked for, when one was.
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
+    pub platform_match: Option<MatchInfo>,
+    /// Artifacts that refer to the top-level manifest.
+    pub referrers: Vec<Referrer>,
+    /// Quota headers of the last registry response that sent them.
+    pub rate_limit: Option<RateLimit>,
+    /// HTTP requests made.
+    pub requests: u32,
+    /// Everything noticed, errors first.
+    pub findings: Vec<Finding>,
+}
+
+/// The `reference` object.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReferenceInfo {
+    /// As typed.
+    pub input: String,
+    /// `docker.io/library/busybox:latest`.
+    pub canonical: String,
+    /// `busybox:latest`.
+    pub familiar: String,
+    /// `docker.io`.
+    pub registry: String,
+    /// `library/busybox`.
+    pub repository: String,
+    /// The tag given.
+    pub tag: Option<String>,
+    /// The digest given.
+    pub digest: Option<String>,
+}
+
+impl ReferenceInfo {
+    /// The object for `reference` typed as `input`.
+    pub fn new(input: &str, reference: &Reference) -> ReferenceInfo {
+        ReferenceInfo {
+            input: input.to_owned(),
+            canonical: reference.canonical(),
+            familiar: reference.familiar(),
+            registry: reference.registry().to_owned(),
+            repository: reference.repository().to_owned(),
+            tag: reference.tag().map(str::to_owned),
+            digest: reference.digest().map(ToString::to_string),
+        }
+    }
+}
+
+/// How the top-level digest is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResolvedBy {
+    /// The registry said which manifest the tag points to.
+    Tag,
+    /// The bytes hash to the digest asked for.
+    Digest,
+}
+
+/// What an index entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// A runnable image.
+    Image,
+    /// A BuildKit attestation manifest (`unknown/unknown`).
+    Attestation,
+    /// A nested index.
+    Index,
+    /// An artifact (`artifactType`, or a non-image config).
+    Artifact,
+    /// Not fetched, or not understood.
+    Unknown,
+}
+
+/// One row of the platform table.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformEntry {
+    /// The entry's platform (the config's for a single manifest).
+    pub platform: Option<Platform>,
+    /// The descriptor as the index lists it.
+    pub descriptor: Descriptor,
+    /// What it is.
+    pub kind: EntryKind,
+    /// `true`: fetched and its bytes match the descriptor; `false`: they do not; `null`: not fetched.
+    pub verified: Option<bool>,
+    /// The nested index this entry came through, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The image, when its manifest was fetched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageInfo>,
+    /// Digests of attestation manifests that describe this entry.
+    pub attestations: Vec<String>,
+}
+
+/// What is inside one platform's image.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageInfo {
+    /// The config descriptor's digest.
+    pub config_digest: Option<String>,
+    /// Whether the config bytes were fetched and matched.
+    pub config_verified: Option<bool>,
+    /// The artifact type, for artifacts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    /// Layers as the manifest lists them.
+    pub layers: Vec<LayerInfo>,
+    /// Sum of the layer sizes (what a pull downloads, compressed).
+    pub total_size: u64,
+    /// From the config: creation time.
+    pub created: Option<String>,
+    /// From the config.
+    pub entrypoint: Option<Vec<String>>,
+    /// From the config.
+    pub cmd: Option<Vec<String>>,
+    /// From the config.
+    pub env: Option<Vec<String>>,
+    /// From the config.
+    pub labels: Option<BTreeMap<String, String>>,
+    /// From the config.
+    pub working_dir: Option<String>,
+    /// From the config.
+    pub user: Option<String>,
+    /// From the config.
+    pub exposed_ports: Option<Vec<String>>,
+    /// From the config.
+    pub history: Option<Vec<History>>,
+}
+
+impl ImageInfo {
+    /// Adds what a config says.
+    pub fn apply_config(&mut self, config: &ImageConfig) {
+        self.created = config.created.clone();
+        self.history = config.history.clone();
+        if let Some(run) = &config.config {
+            self.entrypoint = run.entrypoint.clone();
+            self.cmd = run.cmd.clone();
+            self.env = run.env.clone();
+            self.labels = run.labels.clone();
+            self.working_dir = run.working_dir.clone().filter(|w| !w.is_empty());
+            self.user = run.user.clone().filter(|u| !u.is_empty());
+            self.exposed_ports = run.exposed_ports.as_ref().map(|p| p.keys().cloned().collect());
+        }
+    }
+}
+
+/// One layer.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerInfo {
+    /// Its media type.
+    pub media_type: Option<String>,
+    /// Its digest.
+    pub digest: String,
+    /// Its size.
+    pub size: Option<i64>,
+}
+
+/// The answer to "which entry would this platform pull?".
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchInfo {
+    /// The platform asked for, normalised (`linux/arm64/v8` → `linux/arm64`).
+    pub platform: String,
+    /// The index of the chosen row in `platforms`, or null.
+    pub chosen: Option<usize>,
+    /// The chosen row's manifest digest.
+    pub digest: Option<String>,
+    /// The full explanation: verdicts for every candidate, remedies when none fits.
+    pub explanation: Explanation,
+}
+
+/// An artifact that refers to the top-level manifest.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Referrer {
+    /// The descriptor the referrers list gives.
+    pub descriptor: Descriptor,
+    /// `api` (OCI referrers API) or `tag-fallback` (the `sha256-<hex>` tag schema).
+    pub source: &'static str,
+}
