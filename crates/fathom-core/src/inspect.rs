@@ -17,7 +17,7 @@
 //! assert_eq!(error.kind, fathom_core::inspect::ErrorKind::NotFound);
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
 use crate::descriptor::{Descriptor, DescriptorMismatch};
 use crate::digest::{Digest, Mismatch};
@@ -27,8 +27,11 @@ use crate::media_type::{self as mt, Kind, MediaType};
 use crate::platform::{explain, MatchMode, Platform};
 use crate::reference::Reference;
 use crate::registry::request::{self, Endpoint, MAX_CONFIG};
-use crate::registry::token::{self, AuthPlan, Credentials, TokenCache};
-use crate::registry::{parse_challenges, HttpRequest, HttpResponse, Method, RegistryError, TransportError};
+use crate::registry::session::{Outcome, Session, SessionOptions};
+use crate::registry::token::Credentials;
+use crate::registry::{HttpRequest, HttpResponse, Method, RegistryError, TransportError};
+
+pub use crate::registry::session::{ErrorKind, Failure as InspectError, RequestId, MAX_ATTEMPTS};
 use crate::report::{
     EntryKind, ImageInfo, LayerInfo, MatchInfo, PlatformEntry, ReferenceInfo, Referrer, Report, ResolvedBy,
     SCHEMA_VERSION,
@@ -36,10 +39,6 @@ use crate::report::{
 
 /// Nested indexes deeper than this are not followed.
 pub const MAX_INDEX_DEPTH: usize = 4;
-/// Attempts for a request that fails in a way that may pass (connection, 5xx, 429).
-pub const MAX_ATTEMPTS: u32 = 4;
-/// A `Retry-After` longer than this is reported instead of waited for.
-pub const MAX_RETRY_AFTER_SECONDS: u64 = 30;
 
 /// How to walk.
 #[derive(Debug, Clone)]
@@ -77,49 +76,8 @@ impl Default for Options {
     }
 }
 
-/// Identifies a request handed out by [`Inspect::poll`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RequestId(pub u64);
-
 /// What the caller must do next.
-#[derive(Debug)]
-#[must_use]
-pub enum Step {
-    /// Send this request (after `request.delay_ms`) and feed the outcome back under `id`.
-    Send(RequestId, HttpRequest),
-    /// The walk is over.
-    Done(Result<Box<Report>, InspectError>),
-}
-
-/// Why no Report could be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct InspectError {
-    /// The class of failure (the edge API maps it to an HTTP status).
-    pub kind: ErrorKind,
-    /// What happened, naming the reference.
-    pub message: String,
-    /// Seconds to wait, for rate limits.
-    pub retry_after: Option<u64>,
-}
-
-/// Classes of failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ErrorKind {
-    /// The tag, digest or repository does not exist.
-    NotFound,
-    /// Credentials are needed or wrong.
-    Unauthorized,
-    /// The credentials may not read this.
-    Denied,
-    /// The registry's rate limit.
-    RateLimited,
-    /// The registry failed or answered something unusable.
-    BadUpstream,
-    /// No answer in time.
-    Timeout,
-}
+pub type Step = crate::registry::session::Step<Box<Report>>;
 
 #[derive(Debug, Clone)]
 enum Purpose {
@@ -128,16 +86,6 @@ enum Purpose {
     Config { row: usize, descriptor: Box<Descriptor> },
     ReferrersApi,
     ReferrersTag,
-    Token { scope: String, realm: String },
-}
-
-#[derive(Debug, Clone)]
-struct Job {
-    purpose: Purpose,
-    request: HttpRequest,
-    attempts: u32,
-    /// Whether a fresh token (or Basic) was already tried for this job.
-    authenticated: bool,
 }
 
 /// The inspect walk.
@@ -146,14 +94,7 @@ pub struct Inspect {
     reference: Reference,
     endpoint: Endpoint,
     options: Options,
-    scope: String,
-    queue: VecDeque<Job>,
-    in_flight: BTreeMap<RequestId, Job>,
-    parked: Vec<Job>,
-    next_id: u64,
-    tokens: TokenCache,
-    use_basic: bool,
-    token_pending: BTreeSet<String>,
+    session: Session<Purpose>,
     report: Report,
     visited: BTreeSet<String>,
     failed: Option<InspectError>,
@@ -165,6 +106,16 @@ impl Inspect {
     pub fn new(input: &str, reference: Reference, options: Options) -> Inspect {
         let endpoint = Endpoint::for_reference(&reference, options.insecure);
         let scope = format!("repository:{}:pull", reference.repository());
+        let session = Session::new(
+            reference.registry(),
+            &scope,
+            &reference.canonical(),
+            SessionOptions {
+                concurrency: options.concurrency,
+                now: options.now,
+                credentials: options.credentials.clone(),
+            },
+        );
         let top = request::manifest(
             &endpoint,
             reference.repository(),
@@ -193,14 +144,7 @@ impl Inspect {
             reference,
             endpoint,
             options,
-            scope,
-            queue: VecDeque::new(),
-            in_flight: BTreeMap::new(),
-            parked: Vec::new(),
-            next_id: 0,
-            tokens: TokenCache::default(),
-            use_basic: false,
-            token_pending: BTreeSet::new(),
+            session,
             report,
             visited: BTreeSet::new(),
             failed: None,
@@ -220,18 +164,10 @@ impl Inspect {
             self.finished = true;
             return Some(Step::Done(Err(error)));
         }
-        if self.in_flight.len() < self.options.concurrency.max(1) {
-            if let Some(mut job) = self.queue.pop_front() {
-                self.authorize(&mut job);
-                let id = RequestId(self.next_id);
-                self.next_id += 1;
-                let request = job.request.clone();
-                self.in_flight.insert(id, job);
-                self.report.requests += 1;
-                return Some(Step::Send(id, request));
-            }
+        if let Some((id, request)) = self.session.poll_send() {
+            return Some(Step::Send(id, request));
         }
-        if self.in_flight.is_empty() && self.queue.is_empty() {
+        if self.session.is_idle() {
             self.finished = true;
             return Some(Step::Done(Ok(Box::new(self.finish()))));
         }
@@ -240,197 +176,70 @@ impl Inspect {
 
     /// Feeds back the outcome of request `id`.
     pub fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>) {
-        let Some(job) = self.in_flight.remove(&id) else { return };
-        if self.failed.is_some() {
-            return;
-        }
-        let response = match outcome {
-            Ok(response) => response,
-            Err(error) => return self.transport_failure(job, error),
-        };
-        let is_token = matches!(job.purpose, Purpose::Token { .. });
-        if !is_token {
-            if let Some(limit) = request::rate_limit(&response) {
-                self.report.rate_limit = Some(limit);
+        for outcome in self.session.feed(id, outcome) {
+            if self.failed.is_some() {
+                return;
             }
-        }
-        if response.status == 401 && !is_token && !job.authenticated {
-            return self.challenge(job, &response);
-        }
-        if (response.status == 429 || response.status >= 500) && !is_token {
-            let error = RegistryError::from_response(&response);
-            let wait = error.retry_after.unwrap_or(0);
-            if job.attempts + 1 < MAX_ATTEMPTS && wait <= MAX_RETRY_AFTER_SECONDS {
-                return self.retry(job, wait * 1000);
+            match outcome {
+                Outcome::Response(purpose, request, response) => match purpose {
+                    Purpose::Top => self.on_top(&request, response),
+                    Purpose::Child { row, depth } => self.on_child(row, depth, response),
+                    Purpose::Config { row, descriptor } => self.on_config(row, &descriptor, response),
+                    Purpose::ReferrersApi => self.on_referrers(response, "api"),
+                    Purpose::ReferrersTag => self.on_referrers(response, "tag-fallback"),
+                },
+                Outcome::Failed(purpose, failure) => self.on_failure(purpose, failure),
             }
-        }
-        match job.purpose.clone() {
-            Purpose::Top => self.on_top(&job, response),
-            Purpose::Child { row, depth } => self.on_child(row, depth, response),
-            Purpose::Config { row, descriptor } => self.on_config(row, &descriptor, response),
-            Purpose::ReferrersApi => self.on_referrers(response, "api"),
-            Purpose::ReferrersTag => self.on_referrers(response, "tag-fallback"),
-            Purpose::Token { scope, realm } => self.on_token(&scope, &realm, &response),
         }
     }
 
     fn enqueue(&mut self, purpose: Purpose, request: HttpRequest) {
-        self.queue.push_back(Job {
-            purpose,
-            request,
-            attempts: 0,
-            authenticated: false,
-        });
-    }
-
-    fn authorize(&self, job: &mut Job) {
-        if matches!(job.purpose, Purpose::Token { .. }) {
-            return;
-        }
-        job.request
-            .headers
-            .retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
-        if let Some(token) = self
-            .tokens
-            .get(self.reference.registry(), &self.scope, self.options.now)
-        {
-            job.request
-                .headers
-                .push(("Authorization".into(), format!("Bearer {}", token.value)));
-        } else if self.use_basic {
-            if let Some(c) = &self.options.credentials {
-                job.request.headers.push(("Authorization".into(), c.basic_header()));
-            }
-        }
+        self.session.enqueue(purpose, request);
     }
 
     fn what(&self) -> String {
         self.reference.canonical()
     }
 
-    fn fail(&mut self, kind: ErrorKind, message: String, retry_after: Option<u64>) {
-        self.failed = Some(InspectError {
-            kind,
-            message,
-            retry_after,
-        });
-        self.queue.clear();
-        self.parked.clear();
+    fn fail(&mut self, failure: InspectError) {
+        self.failed = Some(failure);
+        self.session.abandon();
     }
 
-    fn retry(&mut self, mut job: Job, delay_ms: u64) {
-        job.attempts += 1;
-        job.request.delay_ms = delay_ms.max(250 << (job.attempts - 1));
-        self.queue.push_back(job);
-    }
-
-    fn transport_failure(&mut self, job: Job, error: TransportError) {
-        if error.is_retryable() && job.attempts + 1 < MAX_ATTEMPTS {
-            return self.retry(job, 0);
-        }
-        let kind = match error {
-            TransportError::Timeout(_) => ErrorKind::Timeout,
-            _ => ErrorKind::BadUpstream,
-        };
-        let message = format!("{}: {} ({})", self.what(), error, job.request.url);
-        match job.purpose {
-            Purpose::Top | Purpose::Token { .. } => self.fail(kind, message, None),
-            Purpose::Child { row, .. } => {
-                self.report.platforms[row].verified = None;
-                self.report
-                    .findings
-                    .push(Finding::error("fetch-failed", format!("/platforms/{row}"), message));
-            }
+    fn on_failure(&mut self, purpose: Purpose, failure: InspectError) {
+        match purpose {
+            Purpose::Top => self.fail(failure),
+            Purpose::Child { row, .. } => self.report.findings.push(Finding::error(
+                "child-unavailable",
+                format!("/platforms/{row}"),
+                failure.message,
+            )),
             Purpose::Config { row, .. } => self.report.findings.push(Finding::warning(
-                "fetch-failed",
+                "config-unavailable",
                 format!("/platforms/{row}/image"),
-                message,
+                failure.message,
             )),
             Purpose::ReferrersApi | Purpose::ReferrersTag => {
                 self.report
                     .findings
-                    .push(Finding::warning("referrers-unavailable", "/referrers", message))
+                    .push(Finding::warning("referrers-unavailable", "/referrers", failure.message))
             }
         }
     }
 
-    fn challenge(&mut self, mut job: Job, response: &HttpResponse) {
-        let challenges = parse_challenges(response.headers_named("www-authenticate"));
-        match token::plan(&challenges, &self.scope, self.options.credentials.as_ref()) {
-            Ok(AuthPlan::Basic) => {
-                self.use_basic = true;
-                job.authenticated = true;
-                self.queue.push_front(job);
-            }
-            Ok(AuthPlan::Bearer { realm, service, scope }) => {
-                job.authenticated = true;
-                self.parked.push(job);
-                if self.token_pending.insert(scope.clone()) {
-                    let request =
-                        token::token_request(&realm, service.as_deref(), &scope, self.options.credentials.as_ref());
-                    self.queue.push_front(Job {
-                        purpose: Purpose::Token { scope, realm },
-                        request,
-                        attempts: 0,
-                        authenticated: true,
-                    });
-                }
-            }
-            Err(error) => {
-                let message = format!("{}: {error}", self.what());
-                self.fail(ErrorKind::Unauthorized, message, None);
-            }
-        }
-    }
-
-    fn on_token(&mut self, scope: &str, realm: &str, response: &HttpResponse) {
-        self.token_pending.remove(scope);
-        match token::read_token(realm, response, self.options.now) {
-            Ok(token) => {
-                // The registry may name a broader scope than ours; requests use ours.
-                self.tokens.insert(self.reference.registry(), &self.scope, token);
-                let parked = std::mem::take(&mut self.parked);
-                self.queue.extend(parked);
-            }
-            Err(error) => {
-                let kind = if response.status == 403 {
-                    ErrorKind::Denied
-                } else {
-                    ErrorKind::Unauthorized
-                };
-                let message = format!("{}: {error}", self.what());
-                self.fail(kind, message, None);
-            }
-        }
-    }
-
-    fn registry_error(&mut self, response: &HttpResponse, what: &str) -> InspectError {
-        let error = RegistryError::from_response(response);
-        let kind = match response.status {
-            401 => ErrorKind::Unauthorized,
-            403 => ErrorKind::Denied,
-            404 => ErrorKind::NotFound,
-            429 => ErrorKind::RateLimited,
-            _ => ErrorKind::BadUpstream,
-        };
-        InspectError {
-            kind,
-            message: error.describe(what),
-            retry_after: error.retry_after,
-        }
-    }
-
-    fn on_top(&mut self, job: &Job, response: HttpResponse) {
+    fn on_top(&mut self, request: &HttpRequest, response: HttpResponse) {
         if !response.is_success() {
-            let error = self.registry_error(&response, &self.what());
-            return self.fail(error.kind, error.message, error.retry_after);
+            return self.fail(InspectError::from_response(&response, &self.what()));
         }
         let content_type = response.header("content-type").map(str::to_owned);
         let doc = match Document::parse(&response.body, content_type.as_deref()) {
             Ok(doc) => doc,
             Err(e) => {
-                let message = format!("{}: the registry sent an unreadable manifest: {e}", self.what());
-                return self.fail(ErrorKind::BadUpstream, message, None);
+                return self.fail(InspectError {
+                    kind: ErrorKind::BadUpstream,
+                    message: format!("{}: the registry sent an unreadable manifest: {e}", self.what()),
+                    retry_after: None,
+                });
             }
         };
         let requested = self.reference.digest().cloned();
@@ -440,9 +249,7 @@ impl Inspect {
         let digest = match check {
             Ok(check) => check.digest,
             Err(mismatch) => {
-                self.report
-                    .findings
-                    .push(mismatch_finding("", &job.request.url, &mismatch));
+                self.report.findings.push(mismatch_finding("", &request.url, &mismatch));
                 content_digest(&doc, mismatch_algorithm(&mismatch))
             }
         };
@@ -538,7 +345,7 @@ impl Inspect {
         let at = format!("/platforms/{row}");
         let descriptor = self.report.platforms[row].descriptor.clone();
         if !response.is_success() {
-            let error = self.registry_error(&response, &descriptor.digest);
+            let error = InspectError::from_response(&response, &descriptor.digest);
             self.report
                 .findings
                 .push(Finding::error("child-unavailable", at, error.message));
@@ -682,7 +489,7 @@ impl Inspect {
     fn on_config(&mut self, row: usize, descriptor: &Descriptor, response: HttpResponse) {
         let at = format!("/platforms/{row}/image");
         if !response.is_success() {
-            let error = self.registry_error(&response, &descriptor.digest);
+            let error = InspectError::from_response(&response, &descriptor.digest);
             self.report
                 .findings
                 .push(Finding::error("config-unavailable", at, error.message));
@@ -767,6 +574,8 @@ impl Inspect {
 
     fn finish(&mut self) -> Report {
         let mut report = self.report.clone();
+        report.requests = self.session.requests();
+        report.rate_limit = self.session.rate_limit().cloned();
         if let Some(host) = &self.options.platform {
             let rows: Vec<usize> = (0..report.platforms.len())
                 .filter(|&r| report.platforms[r].kind == EntryKind::Image && report.platforms[r].platform.is_some())

@@ -8,6 +8,8 @@ pub mod challenge;
 pub mod error;
 pub mod http;
 pub mod request;
+pub mod session;
+pub mod tags;
 pub mod token;
 
 pub use challenge::{parse_challenges, Challenge};

@@ -1,0 +1,351 @@
+//! A conversation with one registry repository: a queue of requests with bounded concurrency,
+//! authentication (Basic, or Bearer tokens fetched once per scope and shared), and retries with
+//! backoff inside a bounded budget. Walks (inspect, tag listing) enqueue requests tagged with their
+//! own purpose `P` and receive each final response or failure exactly once.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::error::RegistryError;
+use super::http::{HttpRequest, HttpResponse, TransportError};
+use super::parse_challenges;
+use super::request::{self, RateLimit};
+use super::token::{self, AuthPlan, Credentials, TokenCache};
+
+/// Attempts for a request that fails in a way that may pass (connection, timeout, 5xx, 429).
+pub const MAX_ATTEMPTS: u32 = 4;
+/// A `Retry-After` longer than this is reported instead of waited for.
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 30;
+
+/// Identifies a request handed out by a walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u64);
+
+/// What a walk's caller must do next.
+#[derive(Debug)]
+#[must_use]
+pub enum Step<T> {
+    /// Send this request (after `request.delay_ms`) and feed the outcome back under the id.
+    Send(RequestId, HttpRequest),
+    /// The walk is over.
+    Done(Result<T, Failure>),
+}
+
+/// Settings for a session.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Unix seconds now (token expiry).
+    pub now: u64,
+    /// Credentials for the registry.
+    pub credentials: Option<Credentials>,
+}
+
+/// Classes of failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The tag, digest or repository does not exist.
+    NotFound,
+    /// Credentials are needed or wrong.
+    Unauthorized,
+    /// The credentials may not read this.
+    Denied,
+    /// The registry's rate limit.
+    RateLimited,
+    /// The registry failed or answered something unusable.
+    BadUpstream,
+    /// No answer in time.
+    Timeout,
+}
+
+/// Why a request did not succeed, after retries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    /// The class of failure.
+    pub kind: ErrorKind,
+    /// What happened.
+    pub message: String,
+    /// Seconds to wait, for rate limits.
+    pub retry_after: Option<u64>,
+}
+
+impl Failure {
+    /// The failure a non-success response means, described for `what`.
+    pub fn from_response(response: &HttpResponse, what: &str) -> Failure {
+        let error = RegistryError::from_response(response);
+        let kind = match response.status {
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Denied,
+            404 => ErrorKind::NotFound,
+            429 => ErrorKind::RateLimited,
+            _ => ErrorKind::BadUpstream,
+        };
+        Failure {
+            kind,
+            message: error.describe(what),
+            retry_after: error.retry_after,
+        }
+    }
+}
+
+/// The final outcome of one enqueued request.
+#[derive(Debug)]
+pub enum Outcome<P> {
+    /// A response (any status other than the 401s and retryable failures the session handled).
+    Response(P, HttpRequest, HttpResponse),
+    /// No usable response.
+    Failed(P, Failure),
+}
+
+#[derive(Debug, Clone)]
+struct Job<P> {
+    purpose: Option<P>,
+    request: HttpRequest,
+    attempts: u32,
+    authenticated: bool,
+    token: Option<(String, String)>,
+}
+
+/// See the module documentation.
+#[derive(Debug)]
+pub struct Session<P> {
+    registry: String,
+    scope: String,
+    what: String,
+    options: SessionOptions,
+    queue: VecDeque<Job<P>>,
+    in_flight: BTreeMap<RequestId, Job<P>>,
+    parked: Vec<Job<P>>,
+    next_id: u64,
+    tokens: TokenCache,
+    use_basic: bool,
+    token_pending: BTreeSet<String>,
+    requests: u32,
+    rate_limit: Option<RateLimit>,
+}
+
+impl<P: Clone> Session<P> {
+    /// A session with `registry` for `scope` (`repository:NAME:pull`); `what` names the object in
+    /// messages.
+    pub fn new(registry: &str, scope: &str, what: &str, options: SessionOptions) -> Session<P> {
+        Session {
+            registry: registry.to_owned(),
+            scope: scope.to_owned(),
+            what: what.to_owned(),
+            options,
+            queue: VecDeque::new(),
+            in_flight: BTreeMap::new(),
+            parked: Vec::new(),
+            next_id: 0,
+            tokens: TokenCache::default(),
+            use_basic: false,
+            token_pending: BTreeSet::new(),
+            requests: 0,
+            rate_limit: None,
+        }
+    }
+
+    /// Queues a request for `purpose`.
+    pub fn enqueue(&mut self, purpose: P, request: HttpRequest) {
+        self.queue.push_back(Job {
+            purpose: Some(purpose),
+            request,
+            attempts: 0,
+            authenticated: false,
+            token: None,
+        });
+    }
+
+    /// The next request to send, while below the concurrency limit.
+    pub fn poll_send(&mut self) -> Option<(RequestId, HttpRequest)> {
+        if self.in_flight.len() >= self.options.concurrency.max(1) {
+            return None;
+        }
+        let mut job = self.queue.pop_front()?;
+        self.authorize(&mut job);
+        let id = RequestId(self.next_id);
+        self.next_id += 1;
+        let request = job.request.clone();
+        self.in_flight.insert(id, job);
+        self.requests += 1;
+        Some((id, request))
+    }
+
+    /// Whether nothing is queued, parked or in flight.
+    pub fn is_idle(&self) -> bool {
+        self.queue.is_empty() && self.in_flight.is_empty() && self.parked.is_empty()
+    }
+
+    /// Drops everything not yet sent (after a fatal failure).
+    pub fn abandon(&mut self) {
+        self.queue.clear();
+        self.parked.clear();
+    }
+
+    /// HTTP requests handed out so far.
+    pub fn requests(&self) -> u32 {
+        self.requests
+    }
+
+    /// The last quota headers a registry response carried.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate_limit.as_ref()
+    }
+
+    /// Takes the outcome of request `id`; returns the final outcomes it settles (none while the
+    /// session is still authenticating or retrying; several when a token failure ends the requests
+    /// waiting for it).
+    pub fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>) -> Vec<Outcome<P>> {
+        let Some(job) = self.in_flight.remove(&id) else {
+            return Vec::new();
+        };
+        let response = match outcome {
+            Ok(response) => response,
+            Err(error) => return self.transport_failure(job, error),
+        };
+        if let Some((scope, realm)) = job.token.clone() {
+            return self.on_token(&scope, &realm, &response);
+        }
+        if let Some(limit) = request::rate_limit(&response) {
+            self.rate_limit = Some(limit);
+        }
+        if response.status == 401 && !job.authenticated {
+            return self.challenge(job, &response);
+        }
+        if response.status == 429 || response.status >= 500 {
+            let wait = RegistryError::from_response(&response).retry_after.unwrap_or(0);
+            if job.attempts + 1 < MAX_ATTEMPTS && wait <= MAX_RETRY_AFTER_SECONDS {
+                self.retry(job, wait * 1000);
+                return Vec::new();
+            }
+        }
+        let purpose = job.purpose.expect("registry jobs have a purpose");
+        vec![Outcome::Response(purpose, job.request, response)]
+    }
+
+    fn authorize(&self, job: &mut Job<P>) {
+        if job.token.is_some() {
+            return;
+        }
+        job.request
+            .headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+        if let Some(token) = self.tokens.get(&self.registry, &self.scope, self.options.now) {
+            job.request
+                .headers
+                .push(("Authorization".into(), format!("Bearer {}", token.value)));
+        } else if self.use_basic {
+            if let Some(c) = &self.options.credentials {
+                job.request.headers.push(("Authorization".into(), c.basic_header()));
+            }
+        }
+    }
+
+    fn retry(&mut self, mut job: Job<P>, delay_ms: u64) {
+        job.attempts += 1;
+        job.request.delay_ms = delay_ms.max(250 << (job.attempts - 1));
+        self.queue.push_back(job);
+    }
+
+    fn fail_job(&self, job: Job<P>, failure: Failure) -> Vec<Outcome<P>> {
+        job.purpose.map(|p| Outcome::Failed(p, failure)).into_iter().collect()
+    }
+
+    fn transport_failure(&mut self, job: Job<P>, error: TransportError) -> Vec<Outcome<P>> {
+        if error.is_retryable() && job.attempts + 1 < MAX_ATTEMPTS {
+            self.retry(job, 0);
+            return Vec::new();
+        }
+        let kind = match error {
+            TransportError::Timeout(_) => ErrorKind::Timeout,
+            _ => ErrorKind::BadUpstream,
+        };
+        let failure = Failure {
+            kind,
+            message: format!("{}: {error} ({})", self.what, job.request.url),
+            retry_after: None,
+        };
+        match job.token.clone() {
+            Some((scope, _)) => self.fail_parked(&scope, failure),
+            None => self.fail_job(job, failure),
+        }
+    }
+
+    fn challenge(&mut self, mut job: Job<P>, response: &HttpResponse) -> Vec<Outcome<P>> {
+        let challenges = parse_challenges(response.headers_named("www-authenticate"));
+        match token::plan(&challenges, &self.scope, self.options.credentials.as_ref()) {
+            Ok(AuthPlan::Basic) => {
+                self.use_basic = true;
+                job.authenticated = true;
+                self.queue.push_front(job);
+                Vec::new()
+            }
+            Ok(AuthPlan::Bearer { realm, service, scope }) => {
+                job.authenticated = true;
+                if self.tokens.get(&self.registry, &self.scope, self.options.now).is_some() {
+                    // A token arrived while this request was out: use it.
+                    self.queue.push_front(job);
+                    return Vec::new();
+                }
+                self.parked.push(job);
+                if self.token_pending.insert(scope.clone()) {
+                    let request =
+                        token::token_request(&realm, service.as_deref(), &scope, self.options.credentials.as_ref());
+                    self.queue.push_front(Job {
+                        purpose: None,
+                        request,
+                        attempts: 0,
+                        authenticated: true,
+                        token: Some((scope, realm)),
+                    });
+                }
+                Vec::new()
+            }
+            Err(error) => {
+                let failure = Failure {
+                    kind: ErrorKind::Unauthorized,
+                    message: format!("{}: {error}", self.what),
+                    retry_after: None,
+                };
+                self.fail_job(job, failure)
+            }
+        }
+    }
+
+    fn on_token(&mut self, scope: &str, realm: &str, response: &HttpResponse) -> Vec<Outcome<P>> {
+        match token::read_token(realm, response, self.options.now) {
+            Ok(token) => {
+                self.token_pending.remove(scope);
+                // The registry may name a broader scope than ours; requests look tokens up by ours.
+                self.tokens.insert(&self.registry, &self.scope, token);
+                let parked = std::mem::take(&mut self.parked);
+                self.queue.extend(parked);
+                Vec::new()
+            }
+            Err(error) => {
+                let kind = match response.status {
+                    403 => ErrorKind::Denied,
+                    429 => ErrorKind::RateLimited,
+                    s if s >= 500 => ErrorKind::BadUpstream,
+                    _ => ErrorKind::Unauthorized,
+                };
+                let failure = Failure {
+                    kind,
+                    message: format!("{}: {error}", self.what),
+                    retry_after: None,
+                };
+                self.fail_parked(scope, failure)
+            }
+        }
+    }
+
+    fn fail_parked(&mut self, scope: &str, failure: Failure) -> Vec<Outcome<P>> {
+        self.token_pending.remove(scope);
+        std::mem::take(&mut self.parked)
+            .into_iter()
+            .filter_map(|job| job.purpose.map(|p| Outcome::Failed(p, failure.clone())))
+            .collect()
+    }
+}

@@ -1,0 +1,193 @@
+//! Listing a repository's tags, following `Link` pagination, as an I/O-free walk.
+
+use super::http::{HttpResponse, TransportError};
+use super::request::{self, Endpoint, MAX_TAG_PAGE};
+use super::session::{Failure, Outcome, RequestId, Session, SessionOptions, Step};
+use super::HttpRequest;
+use crate::reference::Reference;
+
+/// Pages followed at most (a registry that links in circles cannot keep the walk going).
+pub const MAX_PAGES: u32 = 1000;
+
+/// A repository's tags.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Tags {
+    /// `registry/repository`.
+    pub name: String,
+    /// Every tag, in the registry's order.
+    pub tags: Vec<String>,
+    /// Pages read.
+    pub pages: u32,
+    /// Where the next page is, when the walk stopped at a page limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Page {
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+}
+
+/// The tag listing walk.
+#[derive(Debug)]
+pub struct TagList {
+    session: Session<()>,
+    endpoint: Endpoint,
+    result: Tags,
+    max_pages: u32,
+    failed: Option<Failure>,
+    finished: bool,
+}
+
+impl TagList {
+    /// Lists the tags of `reference`'s repository, reading at most `max_pages` pages of
+    /// `page_size` tags (the registry's default when `None`).
+    pub fn new(
+        reference: &Reference,
+        page_size: Option<u32>,
+        max_pages: u32,
+        insecure: bool,
+        options: SessionOptions,
+    ) -> TagList {
+        let endpoint = Endpoint::for_reference(reference, insecure);
+        let scope = format!("repository:{}:pull", reference.repository());
+        let mut session = Session::new(reference.registry(), &scope, &reference.name(), options);
+        session.enqueue((), request::tags(&endpoint, reference.repository(), page_size));
+        TagList {
+            session,
+            endpoint,
+            result: Tags {
+                name: reference.name(),
+                tags: Vec::new(),
+                pages: 0,
+                next: None,
+            },
+            max_pages: max_pages.clamp(1, MAX_PAGES),
+            failed: None,
+            finished: false,
+        }
+    }
+
+    /// The next request, the result, or `None` while waiting.
+    pub fn poll(&mut self) -> Option<Step<Tags>> {
+        if self.finished {
+            return None;
+        }
+        if let Some(failure) = self.failed.take() {
+            self.finished = true;
+            return Some(Step::Done(Err(failure)));
+        }
+        if let Some((id, request)) = self.session.poll_send() {
+            return Some(Step::Send(id, request));
+        }
+        if self.session.is_idle() {
+            self.finished = true;
+            return Some(Step::Done(Ok(self.result.clone())));
+        }
+        None
+    }
+
+    /// Feeds back the outcome of request `id`.
+    pub fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>) {
+        for outcome in self.session.feed(id, outcome) {
+            match outcome {
+                Outcome::Response((), _, response) if response.is_success() => self.on_page(&response),
+                Outcome::Response((), _, response) => {
+                    self.failed = Some(Failure::from_response(&response, &self.result.name));
+                    self.session.abandon();
+                }
+                Outcome::Failed((), failure) => {
+                    self.failed = Some(failure);
+                    self.session.abandon();
+                }
+            }
+        }
+    }
+
+    fn on_page(&mut self, response: &HttpResponse) {
+        self.result.pages += 1;
+        match serde_json::from_slice::<Page>(&response.body) {
+            Ok(page) => self.result.tags.extend(page.tags.unwrap_or_default()),
+            Err(e) => {
+                self.failed = Some(Failure {
+                    kind: super::session::ErrorKind::BadUpstream,
+                    message: format!("{}: the tag list is not valid JSON: {e}", self.result.name),
+                    retry_after: None,
+                });
+                return;
+            }
+        }
+        if let Some(next) = request::next_page(&self.endpoint, response) {
+            if self.result.pages >= self.max_pages {
+                self.result.next = Some(next);
+            } else {
+                self.session.enqueue((), HttpRequest::get(next, MAX_TAG_PAGE));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> SessionOptions {
+        SessionOptions {
+            concurrency: 8,
+            now: 0,
+            credentials: None,
+        }
+    }
+
+    fn run(mut walk: TagList, mut answer: impl FnMut(&HttpRequest) -> HttpResponse) -> Result<Tags, Failure> {
+        loop {
+            match walk.poll() {
+                Some(Step::Send(id, request)) => walk.feed(id, Ok(answer(&request))),
+                Some(Step::Done(result)) => return result,
+                None => panic!("nothing in flight, yet not done"),
+            }
+        }
+    }
+
+    #[test]
+    fn follows_link_pages() {
+        let reference: Reference = "localhost:5000/demo/app".parse().unwrap();
+        let tags = run(TagList::new(&reference, Some(2), 10, false, options()), |r| {
+            if r.url.ends_with("?n=2") {
+                HttpResponse::new(200, r#"{"name":"demo/app","tags":["1","2"]}"#)
+                    .with_header("Link", r#"</v2/demo/app/tags/list?last=2&n=2>; rel="next""#)
+            } else {
+                assert_eq!(r.url, "http://localhost:5000/v2/demo/app/tags/list?last=2&n=2");
+                HttpResponse::new(200, r#"{"name":"demo/app","tags":["3"]}"#)
+            }
+        })
+        .unwrap();
+        assert_eq!(tags.tags, ["1", "2", "3"]);
+        assert_eq!(tags.pages, 2);
+        assert_eq!(tags.next, None);
+    }
+
+    #[test]
+    fn stops_at_the_page_limit_and_reports_errors() {
+        let reference: Reference = "localhost:5000/loop".parse().unwrap();
+        let tags = run(TagList::new(&reference, None, 3, false, options()), |_| {
+            HttpResponse::new(200, r#"{"tags":["x"]}"#)
+                .with_header("Link", r#"</v2/loop/tags/list?last=x>; rel="next""#)
+        })
+        .unwrap();
+        assert_eq!(tags.pages, 3);
+        assert!(tags.next.is_some());
+        let err = run(TagList::new(&reference, None, 3, false, options()), |_| {
+            HttpResponse::new(
+                404,
+                r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#,
+            )
+        })
+        .unwrap_err();
+        assert!(
+            err.message.starts_with("localhost:5000/loop: repository not found"),
+            "{err}"
+        );
+    }
+}
