@@ -6,6 +6,7 @@
 //!
 //! ```
 //! use fathom_core::inspect::{Inspect, Options, Step};
+//! use fathom_core::registry::session::Walk;
 //! use fathom_core::registry::HttpResponse;
 //!
 //! let reference = "localhost:5000/app:1".parse().unwrap();
@@ -27,7 +28,7 @@ use crate::media_type::{self as mt, Kind, MediaType};
 use crate::platform::{explain, MatchMode, Platform};
 use crate::reference::Reference;
 use crate::registry::request::{self, Endpoint, MAX_CONFIG};
-use crate::registry::session::{Outcome, Session, SessionOptions};
+use crate::registry::session::{Outcome, Session, SessionOptions, Walk};
 use crate::registry::token::Credentials;
 use crate::registry::{HttpRequest, HttpResponse, Method, RegistryError, TransportError};
 
@@ -153,10 +154,12 @@ impl Inspect {
         walk.enqueue(Purpose::Top, top);
         walk
     }
+}
 
-    /// The next thing to do: a request to send, the result, or `None` while waiting for
-    /// responses already handed out.
-    pub fn poll(&mut self) -> Option<Step> {
+impl Walk for Inspect {
+    type Output = Box<Report>;
+
+    fn poll(&mut self) -> Option<Step> {
         if self.finished {
             return None;
         }
@@ -174,8 +177,7 @@ impl Inspect {
         None
     }
 
-    /// Feeds back the outcome of request `id`.
-    pub fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>) {
+    fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>) {
         for outcome in self.session.feed(id, outcome) {
             if self.failed.is_some() {
                 return;
@@ -192,7 +194,9 @@ impl Inspect {
             }
         }
     }
+}
 
+impl Inspect {
     fn enqueue(&mut self, purpose: Purpose, request: HttpRequest) {
         self.session.enqueue(purpose, request);
     }

@@ -30,6 +30,16 @@ pub enum Step<T> {
     Done(Result<T, Failure>),
 }
 
+/// A walk a driver can run: poll for requests, feed responses back, until `Done`.
+pub trait Walk {
+    /// What the walk produces.
+    type Output;
+    /// The next request, the result, or `None` while waiting for responses already handed out.
+    fn poll(&mut self) -> Option<Step<Self::Output>>;
+    /// The outcome of request `id`.
+    fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>);
+}
+
 /// Settings for a session.
 #[derive(Debug, Clone)]
 pub struct SessionOptions {

@@ -2,7 +2,7 @@
 
 use super::http::{HttpResponse, TransportError};
 use super::request::{self, Endpoint, MAX_TAG_PAGE};
-use super::session::{Failure, Outcome, RequestId, Session, SessionOptions, Step};
+use super::session::{Failure, Outcome, RequestId, Session, SessionOptions, Step, Walk};
 use super::HttpRequest;
 use crate::reference::Reference;
 
@@ -69,42 +69,6 @@ impl TagList {
         }
     }
 
-    /// The next request, the result, or `None` while waiting.
-    pub fn poll(&mut self) -> Option<Step<Tags>> {
-        if self.finished {
-            return None;
-        }
-        if let Some(failure) = self.failed.take() {
-            self.finished = true;
-            return Some(Step::Done(Err(failure)));
-        }
-        if let Some((id, request)) = self.session.poll_send() {
-            return Some(Step::Send(id, request));
-        }
-        if self.session.is_idle() {
-            self.finished = true;
-            return Some(Step::Done(Ok(self.result.clone())));
-        }
-        None
-    }
-
-    /// Feeds back the outcome of request `id`.
-    pub fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>) {
-        for outcome in self.session.feed(id, outcome) {
-            match outcome {
-                Outcome::Response((), _, response) if response.is_success() => self.on_page(&response),
-                Outcome::Response((), _, response) => {
-                    self.failed = Some(Failure::from_response(&response, &self.result.name));
-                    self.session.abandon();
-                }
-                Outcome::Failed((), failure) => {
-                    self.failed = Some(failure);
-                    self.session.abandon();
-                }
-            }
-        }
-    }
-
     fn on_page(&mut self, response: &HttpResponse) {
         self.result.pages += 1;
         match serde_json::from_slice::<Page>(&response.body) {
@@ -123,6 +87,44 @@ impl TagList {
                 self.result.next = Some(next);
             } else {
                 self.session.enqueue((), HttpRequest::get(next, MAX_TAG_PAGE));
+            }
+        }
+    }
+}
+
+impl Walk for TagList {
+    type Output = Tags;
+
+    fn poll(&mut self) -> Option<Step<Tags>> {
+        if self.finished {
+            return None;
+        }
+        if let Some(failure) = self.failed.take() {
+            self.finished = true;
+            return Some(Step::Done(Err(failure)));
+        }
+        if let Some((id, request)) = self.session.poll_send() {
+            return Some(Step::Send(id, request));
+        }
+        if self.session.is_idle() {
+            self.finished = true;
+            return Some(Step::Done(Ok(self.result.clone())));
+        }
+        None
+    }
+
+    fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>) {
+        for outcome in self.session.feed(id, outcome) {
+            match outcome {
+                Outcome::Response((), _, response) if response.is_success() => self.on_page(&response),
+                Outcome::Response((), _, response) => {
+                    self.failed = Some(Failure::from_response(&response, &self.result.name));
+                    self.session.abandon();
+                }
+                Outcome::Failed((), failure) => {
+                    self.failed = Some(failure);
+                    self.session.abandon();
+                }
             }
         }
     }
