@@ -24,7 +24,8 @@ for target in "${targets[@]}"; do
   status=0
   (cd fuzz && cargo +nightly fuzz run -O "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048) >"$log" 2>&1 || status=$?
   execs=$(grep -oE '^#[0-9]+' "$log" | tr -d '#' | tail -1 || true)
-  crashes=$(ls fuzz/artifacts/"$target" 2>/dev/null | grep -c -E '^(crash|oom|timeout)-' || true)
+  # Count only what this run found (older artifacts stay as evidence).
+  crashes=$(find fuzz/artifacts/"$target" -newer "$log" -name '*-*' 2>/dev/null | grep -c -E '/(crash|oom|timeout|leak)-' || true)
   printf '%-10s %12s %8s %8s\n' "$target" "${execs:-?}" "$seconds" "$crashes"
   if [ "$status" -ne 0 ]; then tail -40 "$log"; fi
   rm -f "$log"

@@ -22,6 +22,12 @@ pub enum Command {
     Platform(PlatformArgs),
     /// Parse and lint a manifest, index, config or descriptor file, or a whole OCI layout.
     Lint(LintArgs),
+    /// Every platform of an image, what each resolves to and what is inside — verified.
+    Inspect(InspectArgs),
+    /// Which manifest a platform would pull, and why; the nearest alternatives when none.
+    Match(MatchArgs),
+    /// A repository's tags.
+    Tags(TagsArgs),
 }
 
 /// Output formats every command offers.
@@ -29,6 +35,7 @@ pub enum Command {
 pub enum OutputFormat {
     /// Aligned text for people (colour only on a terminal).
     #[default]
+    #[value(alias = "table")]
     Human,
     /// One JSON document on stdout, for scripts.
     Json,
@@ -81,6 +88,77 @@ pub struct LintArgs {
     /// Walk an OCI image layout directory and verify every blob it references.
     #[arg(long, value_name = "DIR")]
     pub layout: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How to reach a registry.
+#[derive(Debug, Clone, Args)]
+pub struct RegistryArgs {
+    /// User name (the password is read from stdin with --password-stdin).
+    #[arg(long, env = "FATHOM_USERNAME")]
+    pub username: Option<String>,
+    /// Read the password (or token) from stdin.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Use plain HTTP (loopback registries always do, as docker does).
+    #[arg(long, env = "FATHOM_INSECURE")]
+    pub insecure: bool,
+    /// Seconds each request may take, body included.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+}
+
+/// `fathom inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The image reference.
+    pub reference: String,
+    /// A platform to match (`linux/arm64`), `local` (this machine), or `all` (no match).
+    #[arg(long, default_value = "all")]
+    pub platform: String,
+    /// Do not fetch image configs.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Do not look up referrers.
+    #[arg(long)]
+    pub no_referrers: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `fathom match`.
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    /// The image reference.
+    pub reference: String,
+    /// The platform to match (`linux/arm64/v8`), or `local` (this machine).
+    #[arg(long, default_value = "local")]
+    pub platform: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `fathom tags`.
+#[derive(Debug, Args)]
+pub struct TagsArgs {
+    /// The repository (`busybox`, `ghcr.io/org/app`).
+    pub repository: String,
+    /// Tags per page requested from the registry.
+    #[arg(long)]
+    pub page_size: Option<u32>,
+    /// Pages read at most.
+    #[arg(long, default_value_t = 100)]
+    pub max_pages: u32,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }

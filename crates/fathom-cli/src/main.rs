@@ -2,15 +2,17 @@
 
 mod cli;
 mod commands;
+mod credentials;
 mod layout_dir;
 mod printer;
+mod transport;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::commands::Outcome;
+use crate::commands::{CommandError, Outcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -18,10 +20,17 @@ fn main() -> ExitCode {
         Command::Ref(args) => commands::reference::run(args),
         Command::Platform(args) => commands::platform::run(args),
         Command::Lint(args) => commands::lint::run(args),
+        Command::Inspect(args) => commands::inspect::run_inspect(args),
+        Command::Match(args) => commands::matching::run_match(args),
+        Command::Tags(args) => commands::tags::run_tags(args),
     };
     match outcome {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failure) => ExitCode::from(1),
+        Err(error @ CommandError::Registry(_)) => {
+            eprintln!("fathom: {error}");
+            ExitCode::from(1)
+        }
         Err(error) => {
             eprintln!("fathom: {error}");
             ExitCode::from(2)

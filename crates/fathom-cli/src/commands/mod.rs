@@ -1,9 +1,13 @@
 //! One module per subcommand. Each returns an [`Outcome`] or a [`CommandError`]; `main` maps
 //! them to exit codes (0 success, 1 a failed check, 2 unusable input).
 
+pub mod inspect;
 pub mod lint;
+pub mod matching;
 pub mod platform;
 pub mod reference;
+pub mod registry;
+pub mod tags;
 
 /// How a command that ran to the end went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +32,9 @@ pub enum CommandError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The registry could not answer (not found, auth, rate limit, down): exit 1.
+    #[error("{0}")]
+    Registry(String),
     /// Writing the output failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),

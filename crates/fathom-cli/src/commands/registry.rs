@@ -1,0 +1,95 @@
+//! What the registry commands share: the reference, credentials, the clock, the local platform,
+//! and running a walk on a small tokio runtime.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fathom_core::registry::session::{Failure, Walk};
+use fathom_core::registry::Credentials;
+use fathom_core::{Platform, Reference};
+
+use super::CommandError;
+use crate::cli::RegistryArgs;
+use crate::credentials;
+use crate::transport::Transport;
+
+/// A registry command's parsed inputs.
+pub struct Context {
+    /// The reference.
+    pub reference: Reference,
+    /// Credentials, when any were found.
+    pub credentials: Option<Credentials>,
+    /// Unix seconds now.
+    pub now: u64,
+}
+
+impl Context {
+    /// Parses `reference` and finds its credentials.
+    pub fn new(reference: &str, args: &RegistryArgs) -> Result<Context, CommandError> {
+        let reference = Reference::parse(reference).map_err(CommandError::invalid)?;
+        let credentials = credentials::resolve(reference.registry(), args.username.as_deref(), args.password_stdin)
+            .map_err(CommandError::Invalid)?;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        Ok(Context {
+            reference,
+            credentials,
+            now,
+        })
+    }
+}
+
+/// Runs `walk` over HTTP(S).
+pub fn run<W: Walk>(walk: W, args: &RegistryArgs) -> Result<Result<W::Output, Failure>, CommandError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::Invalid(format!("cannot start the async runtime: {e}")))?;
+    let transport = Transport::new(Duration::from_secs(args.timeout.max(1))).map_err(CommandError::Invalid)?;
+    Ok(runtime.block_on(transport.run(walk)))
+}
+
+/// `local`: this machine's platform, with the CPU variant on 32-bit arm read from /proc/cpuinfo.
+pub fn local_platform() -> Platform {
+    let mut platform = Platform::build_target();
+    if platform.architecture == "arm" {
+        if let Some(version) = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("CPU architecture").map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_owned()))
+        }) {
+            platform.variant = format!("v{}", version.trim_start_matches('v'));
+        }
+    }
+    platform
+}
+
+/// `--platform`: `all` (none to match), `local`, or a specifier.
+pub fn platform_arg(value: &str) -> Result<Option<Platform>, CommandError> {
+    match value {
+        "all" => Ok(None),
+        "local" => Ok(Some(local_platform())),
+        spec => Platform::parse(spec, &local_platform()).map(Some).map_err(CommandError::invalid),
+    }
+}
+
+/// Human-readable size (`2.1 MB`).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// `sha256:0123456789ab…` for tables.
+pub fn short_digest(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((algorithm, hex)) if hex.len() > 12 => format!("{algorithm}:{}…", &hex[..12]),
+        _ => digest.to_owned(),
+    }
+}

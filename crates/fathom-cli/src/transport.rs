@@ -1,0 +1,119 @@
+//! The native driver: turns the core's requests into reqwest calls and runs a walk to its end
+//! with every request the walk hands out in flight at once.
+
+use std::time::Duration;
+
+use fathom_core::registry::session::{ErrorKind, Failure, Step, Walk};
+use fathom_core::registry::{HttpRequest, HttpResponse, TransportError};
+
+/// Sends requests over HTTP(S).
+#[derive(Clone)]
+pub struct Transport {
+    client: reqwest::Client,
+    timeout: Duration,
+}
+
+impl Transport {
+    /// A transport whose requests each finish (headers and body) within `timeout`.
+    pub fn new(timeout: Duration) -> Result<Transport, String> {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("fathom/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+        Ok(Transport { client, timeout })
+    }
+
+    /// Runs `walk` to the end.
+    pub async fn run<W: Walk>(&self, mut walk: W) -> Result<W::Output, Failure> {
+        let mut in_flight = tokio::task::JoinSet::new();
+        loop {
+            while let Some(step) = walk.poll() {
+                match step {
+                    Step::Send(id, request) => {
+                        let transport = self.clone();
+                        in_flight.spawn(async move { (id, transport.send(request).await) });
+                    }
+                    Step::Done(result) => return result,
+                }
+            }
+            match in_flight.join_next().await {
+                Some(Ok((id, outcome))) => walk.feed(id, outcome),
+                Some(Err(e)) => return Err(internal(format!("a request task failed: {e}"))),
+                None => return Err(internal("the walk waits for a response that was never requested".into())),
+            }
+        }
+    }
+
+    /// Sends one request, reading at most `request.max_body` bytes of body.
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if request.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(request.delay_ms)).await;
+        }
+        let limit = self.timeout.as_secs();
+        tokio::time::timeout(self.timeout, self.exchange(request))
+            .await
+            .unwrap_or(Err(TransportError::Timeout(limit)))
+    }
+
+    async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
+            .map_err(|e| TransportError::Other(e.to_string()))?;
+        let mut builder = self.client.request(method, &request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if !request.body.is_empty() {
+            builder = builder.body(request.body.clone());
+        }
+        let mut response = builder.send().await.map_err(classify)?;
+        if response.content_length().is_some_and(|len| len > request.max_body) {
+            return Err(TransportError::TooLarge { limit: request.max_body });
+        }
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() as u64 + chunk.len() as u64 > request.max_body {
+                return Err(TransportError::TooLarge { limit: request.max_body });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse { status, headers, body })
+    }
+}
+
+fn classify(error: reqwest::Error) -> TransportError {
+    if error.is_timeout() {
+        TransportError::Timeout(0)
+    } else if error.is_connect() || error.is_request() || error.is_body() {
+        TransportError::Connect(error_chain(&error))
+    } else {
+        TransportError::Other(error_chain(&error))
+    }
+}
+
+/// reqwest's message and its causes, which name what really failed (refused, reset, DNS…).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+fn internal(message: String) -> Failure {
+    Failure {
+        kind: ErrorKind::BadUpstream,
+        message,
+        retry_after: None,
+    }
+}
