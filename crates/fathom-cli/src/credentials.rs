@@ -22,7 +22,9 @@ pub fn resolve(registry: &str, username: Option<&str>, password_stdin: bool) -> 
             return Err("--username needs --password-stdin (passwords are not taken as arguments)".into());
         }
         let mut password = String::new();
-        std::io::stdin().read_to_string(&mut password).map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+        std::io::stdin()
+            .read_to_string(&mut password)
+            .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
         return Ok(Some(Credentials {
             username: username.to_owned(),
             password: password.trim_end_matches(['\n', '\r']).to_owned(),

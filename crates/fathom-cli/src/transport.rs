@@ -41,7 +41,11 @@ impl Transport {
             match in_flight.join_next().await {
                 Some(Ok((id, outcome))) => walk.feed(id, outcome),
                 Some(Err(e)) => return Err(internal(format!("a request task failed: {e}"))),
-                None => return Err(internal("the walk waits for a response that was never requested".into())),
+                None => {
+                    return Err(internal(
+                        "the walk waits for a response that was never requested".into(),
+                    ))
+                }
             }
         }
     }
@@ -69,18 +73,27 @@ impl Transport {
         }
         let mut response = builder.send().await.map_err(classify)?;
         if response.content_length().is_some_and(|len| len > request.max_body) {
-            return Err(TransportError::TooLarge { limit: request.max_body });
+            return Err(TransportError::TooLarge {
+                limit: request.max_body,
+            });
         }
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
             if body.len() as u64 + chunk.len() as u64 > request.max_body {
-                return Err(TransportError::TooLarge { limit: request.max_body });
+                return Err(TransportError::TooLarge {
+                    limit: request.max_body,
+                });
             }
             body.extend_from_slice(&chunk);
         }

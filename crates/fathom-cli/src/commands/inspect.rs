@@ -39,8 +39,18 @@ impl Render for ReportView {
             writeln!(out)?;
             match (m.chosen, &m.digest) {
                 (Some(row), Some(digest)) => {
-                    let platform = r.platforms[row].platform.as_ref().map(ToString::to_string).unwrap_or_default();
-                    writeln!(out, "{} {} → {} ({platform})", "match".green().bold(), m.platform, digest)?;
+                    let platform = r.platforms[row]
+                        .platform
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "{} {} → {} ({platform})",
+                        "match".green().bold(),
+                        m.platform,
+                        digest
+                    )?;
                 }
                 _ => {
                     writeln!(out, "{} {}", "no match".red().bold(), m.explanation.summary)?;
@@ -63,7 +73,11 @@ impl Render for ReportView {
         if let Some(limit) = &r.rate_limit {
             let remaining = limit.remaining.map_or("?".into(), |v| v.to_string());
             let total = limit.limit.map_or("?".into(), |v| v.to_string());
-            let whose = limit.source.as_deref().map(|s| format!(" (quota of {s})")).unwrap_or_default();
+            let whose = limit
+                .source
+                .as_deref()
+                .map(|s| format!(" (quota of {s})"))
+                .unwrap_or_default();
             writeln!(out, "\nrate limit: {remaining} of {total} requests left{whose}")?;
         }
         let shown: Vec<_> = r.findings.iter().filter(|f| f.severity != Severity::Info).collect();
@@ -82,7 +96,12 @@ impl Render for ReportView {
 }
 
 fn write_table(out: &mut dyn Write, r: &Report) -> io::Result<()> {
-    let rows: Vec<(usize, &PlatformEntry)> = r.platforms.iter().enumerate().filter(|(_, p)| p.kind != EntryKind::Attestation).collect();
+    let rows: Vec<(usize, &PlatformEntry)> = r
+        .platforms
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind != EntryKind::Attestation)
+        .collect();
     let chosen = r.platform_match.as_ref().and_then(|m| m.chosen);
     let cells = |p: &PlatformEntry| -> [String; 6] {
         let platform = match &p.platform {
@@ -100,14 +119,24 @@ fn write_table(out: &mut dyn Write, r: &Report) -> io::Result<()> {
             platform,
             short_digest(&p.descriptor.digest),
             image.map_or("-".into(), |i| human_size(i.total_size)),
-            image.and_then(|i| i.created.clone()).map_or("-".into(), |c| c.chars().take(19).collect::<String>().replace('T', " ")),
+            image
+                .and_then(|i| i.created.clone())
+                .map_or("-".into(), |c| c.chars().take(19).collect::<String>().replace('T', " ")),
             image.map_or("-".into(), |i| i.layers.len().to_string()),
             format!("{:?}", p.kind).to_lowercase(),
         ]
     };
     let header = ["PLATFORM", "DIGEST", "SIZE", "CREATED", "LAYERS", "KIND"];
     let all: Vec<[String; 6]> = rows.iter().map(|(_, p)| cells(p)).collect();
-    let widths: Vec<usize> = (0..6).map(|c| all.iter().map(|row| row[c].chars().count()).chain([header[c].len()]).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..6)
+        .map(|c| {
+            all.iter()
+                .map(|row| row[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let line = |cells: &[String], out: &mut dyn Write| -> io::Result<()> {
         for (c, cell) in cells.iter().enumerate() {
             write!(out, "{cell:<width$}  ", width = widths[c])?;
@@ -129,7 +158,11 @@ fn write_table(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         };
         writeln!(out, "{verified}")?;
         for attestation in &p.attestations {
-            let verified = r.platforms.iter().find(|a| &a.descriptor.digest == attestation).and_then(|a| a.verified);
+            let verified = r
+                .platforms
+                .iter()
+                .find(|a| &a.descriptor.digest == attestation)
+                .and_then(|a| a.verified);
             let mark = match verified {
                 Some(true) => "✔",
                 Some(false) => "✘",

@@ -30,7 +30,11 @@ impl Render for MatchView {
             None => writeln!(out, "{} {}", "✘".red().bold(), e.summary.red().bold())?,
         }
         for c in &e.candidates {
-            let mark = if c.matches { "✔".green().to_string() } else { "✘".red().to_string() };
+            let mark = if c.matches {
+                "✔".green().to_string()
+            } else {
+                "✘".red().to_string()
+            };
             writeln!(out, "  {mark} {:<24} {}", c.platform.format_all(), c.reason)?;
         }
         for remedy in &e.remedies {
@@ -57,7 +61,10 @@ pub fn run_match(args: MatchArgs) -> Result<Outcome, CommandError> {
     };
     let walk = Inspect::new(&args.reference, context.reference, options);
     let report = run(walk, &args.registry)?.map_err(|f| CommandError::Registry(f.message))?;
-    let info = report.platform_match.clone().ok_or_else(|| CommandError::Registry("no platform to match".into()))?;
+    let info = report
+        .platform_match
+        .clone()
+        .ok_or_else(|| CommandError::Registry("no platform to match".into()))?;
     let matched = info.chosen.is_some();
     Printer::new(args.output.format).emit(&MatchView {
         reference: report.reference.canonical.clone(),

@@ -52,8 +52,10 @@ pub fn local_platform() -> Platform {
     let mut platform = Platform::build_target();
     if platform.architecture == "arm" {
         if let Some(version) = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("CPU architecture").map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_owned()))
+            info.lines().find_map(|l| {
+                l.strip_prefix("CPU architecture")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_owned())
+            })
         }) {
             platform.variant = format!("v{}", version.trim_start_matches('v'));
         }
@@ -66,7 +68,9 @@ pub fn platform_arg(value: &str) -> Result<Option<Platform>, CommandError> {
     match value {
         "all" => Ok(None),
         "local" => Ok(Some(local_platform())),
-        spec => Platform::parse(spec, &local_platform()).map(Some).map_err(CommandError::invalid),
+        spec => Platform::parse(spec, &local_platform())
+            .map(Some)
+            .map_err(CommandError::invalid),
     }
 }
 

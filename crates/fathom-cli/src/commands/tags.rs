@@ -31,14 +31,23 @@ impl Render for TagsView {
 pub fn run_tags(args: TagsArgs) -> Result<Outcome, CommandError> {
     let context = Context::new(&args.repository, &args.registry)?;
     if context.reference.tag().is_some() || context.reference.digest().is_some() {
-        return Err(CommandError::Invalid(format!("{}: give a repository, without tag or digest", args.repository)));
+        return Err(CommandError::Invalid(format!(
+            "{}: give a repository, without tag or digest",
+            args.repository
+        )));
     }
     let options = SessionOptions {
         concurrency: 1,
         now: context.now,
         credentials: context.credentials,
     };
-    let walk = TagList::new(&context.reference, args.page_size, args.max_pages, args.registry.insecure, options);
+    let walk = TagList::new(
+        &context.reference,
+        args.page_size,
+        args.max_pages,
+        args.registry.insecure,
+        options,
+    );
     let tags = run(walk, &args.registry)?.map_err(|f| CommandError::Registry(f.message))?;
     Printer::new(args.output.format).emit(&TagsView(tags))?;
     Ok(Outcome::Success)

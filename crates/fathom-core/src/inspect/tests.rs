@@ -94,7 +94,12 @@ fn drive(
         while let Some(step) = walk.poll() {
             match step {
                 Step::Send(id, request) => outstanding.push((id, request)),
-                Step::Done(result) => return result,
+                Step::Done(result) => {
+                    if let Ok(report) = &result {
+                        assert_schema_valid(report);
+                    }
+                    return result;
+                }
             }
         }
         assert!(
@@ -107,6 +112,23 @@ fn drive(
         let (id, request) = outstanding.pop().unwrap();
         walk.feed(id, answer(&request));
     }
+}
+
+/// Every Report a test produces must validate against the published JSON Schema.
+fn assert_schema_valid(report: &Report) {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../schema/report.schema.json")).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let instance = serde_json::to_value(report).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "Report does not match schema/report.schema.json:\n{}",
+        errors.join("\n")
+    );
 }
 
 fn walk(reference: &str, options: Options) -> Inspect {
@@ -342,4 +364,31 @@ fn by_digest_is_proven_and_a_lying_registry_is_caught() {
         .findings
         .iter()
         .any(|f| f.code == "digest-mismatch" && f.severity == Severity::Error));
+}
+
+#[test]
+fn the_schema_rejects_what_a_report_must_not_be() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../../schema/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let report = drive(walk("localhost:5000/multi:latest", Options::default()), 8, |r| {
+        Ok(registry.answer(r))
+    })
+    .unwrap();
+    let good = serde_json::to_value(&report).unwrap();
+    assert!(validator.is_valid(&good));
+    for (pointer, bad) in [
+        ("/schemaVersion", serde_json::json!(2)),
+        ("/platforms/0/verified", serde_json::json!("yes")),
+        (
+            "/findings",
+            serde_json::json!([{"severity": "fatal", "code": "x", "message": "", "path": ""}]),
+        ),
+        ("/resolvedBy", serde_json::json!("guess")),
+    ] {
+        let mut instance = good.clone();
+        *instance.pointer_mut(pointer).unwrap() = bad;
+        assert!(!validator.is_valid(&instance), "{pointer} should be rejected");
+    }
 }
