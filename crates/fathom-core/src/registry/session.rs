@@ -272,9 +272,15 @@ impl<P: Clone> Session<P> {
             TransportError::Timeout(_) => ErrorKind::Timeout,
             _ => ErrorKind::BadUpstream,
         };
+        let message = error.to_string();
+        let message = if message.contains(&job.request.url) {
+            format!("{}: {message}", self.what)
+        } else {
+            format!("{}: {message} ({})", self.what, job.request.url)
+        };
         let failure = Failure {
             kind,
-            message: format!("{}: {error} ({})", self.what, job.request.url),
+            message,
             retry_after: None,
         };
         match job.token.clone() {

@@ -1,0 +1,400 @@
+# shellcheck shell=bash
+# Builds Fathom's demo images and pushes them into the no-auth demo registry.
+# Sourced by scripts/demo-registry.sh (which defines STATE, die, log, BUSYBOX_VERSION); not run alone.
+#
+# Everything here must give the same digests on every run and every machine of this kind:
+#   - the busybox binaries come from pinned Debian bookworm `busybox-static` .debs;
+#   - buildah commits with `--timestamp 0` (created, history and every file mtime = epoch) and
+#     without the io.buildah.version label, and pushes with gzip;
+#   - the hand-written manifests (nested index, attestation, artifact, referrers fallback) are built
+#     with `jq -c` from the real descriptors the registry reports, with fixed timestamps.
+# If you change anything here the digests in expected.json change: regenerate it with
+# `scripts/demo-registry.sh expected` and say why in the commit.
+
+# Debian architecture → OCI platform (os is always linux).
+BUSYBOX_ARCHES=(amd64 arm64 armhf armel i386 ppc64el s390x mips64el)
+declare -A OCI_ARCH=([amd64]=amd64 [arm64]=arm64 [armhf]=arm [armel]=arm [i386]=386
+  [ppc64el]=ppc64le [s390x]=s390x [mips64el]=mips64le)
+declare -A OCI_VARIANT=([arm64]=v8 [armhf]=v7 [armel]=v5)
+
+LOCAL=localhost/fathom-demo             # names inside buildah's private store
+MARKUP_LABEL_KEY=org.example.fathom.markup  # a label whose value is HTML: the web app must escape it
+MARKUP_LABEL_VALUE='<img src=x onerror=alert(1)>'
+EPOCH=1970-01-01T00:00:00Z
+
+ACCEPT_ALL='application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'
+
+# buildah with a private store under the state dir (vfs: works as root without overlay or fuse).
+bah() {
+  BUILDAH_ISOLATION=chroot TMPDIR="$STATE/tmp" \
+    buildah --root "$STATE/buildah/storage" --runroot "$STATE/buildah/run" --storage-driver vfs "$@"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# busybox binaries from Debian
+
+# The mirror this machine's apt already uses for Debian main (deb822 or one-line format), so the
+# private apt below goes through the same (possibly local) mirror.
+debian_mirror() {
+  local uri
+  uri=$(awk '
+      /^URIs:/ {u=$2} /^Suites:/ {s=$0}
+      /^$/ { if (u ~ /debian\/?$/ && s ~ /bookworm( |$)/) {print u; exit} u=""; s="" }
+      END  { if (u ~ /debian\/?$/ && s ~ /bookworm( |$)/) print u }' \
+      /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
+  if [[ -z $uri ]]; then
+    uri=$(awk '$1=="deb" && $0 ~ / bookworm / {for (i=2;i<=NF;i++) if ($i ~ /^https?:/) {print $i; exit}}' \
+      /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | grep -v security | head -1 || true)
+  fi
+  echo "${uri:-http://deb.debian.org/debian}"
+}
+
+# Downloads busybox-static for every architecture into $STATE/debs/<arch>.deb with an apt of our own
+# (own lists, own sources list) so that the machine's apt configuration and dpkg are left untouched.
+fetch_busybox_debs() {
+  local arch missing=() dir=$STATE/apt debs=$STATE/debs
+  for arch in "${BUSYBOX_ARCHES[@]}"; do
+    [[ -s $debs/$arch.deb && $(dpkg-deb -f "$debs/$arch.deb" Version) == "$BUSYBOX_VERSION" ]] ||
+      missing+=("$arch")
+  done
+  ((${#missing[@]})) || return 0
+  log "downloading busybox-static $BUSYBOX_VERSION for: ${missing[*]}"
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/sources.list.d" \
+    "$dir/preferences.d" "$debs"
+  local signed=
+  [[ -r /usr/share/keyrings/debian-archive-keyring.gpg ]] &&
+    signed='[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] '
+  echo "deb ${signed}$(debian_mirror) bookworm main" >"$dir/sources.list"
+  local all
+  all=$(IFS=,; echo "${BUSYBOX_ARCHES[*]}")
+  local apt_opts=(
+    -o "APT::Architecture=amd64" -o "APT::Architectures=$all"
+    -o "Dir::State::Lists=$dir/lists" -o "Dir::Etc::SourceList=$dir/sources.list"
+    -o "Dir::Etc::SourceParts=$dir/sources.list.d" -o "Dir::Etc::PreferencesParts=$dir/preferences.d"
+    -o "Dir::Etc::Preferences=/dev/null" -o "Dir::Cache=$dir/cache"
+    -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
+    -o "Acquire::Languages=none" -o "APT::Sandbox::User=root"
+    # appstream metadata is enabled system-wide on some machines; we only need Packages
+    -o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
+    -o "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"
+    -o "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false"
+    -o "Acquire::IndexTargets::deb::DEP-11-icons-hidpi::DefaultEnabled=false"
+    -o "Acquire::IndexTargets::deb::CNF::DefaultEnabled=false"
+  )
+  apt-get "${apt_opts[@]}" -qq update || die "apt-get update for the busybox architectures failed"
+  local tmp
+  tmp=$(mktemp -d "$STATE/tmp/debs.XXXXXX")
+  local pkgs=()
+  for arch in "${missing[@]}"; do pkgs+=("busybox-static:$arch=$BUSYBOX_VERSION"); done
+  # The version is pinned: another busybox build means other layer bytes, hence other digests.
+  if ! (cd "$tmp" && apt-get "${apt_opts[@]}" -qq download "${pkgs[@]}"); then
+    die "busybox-static $BUSYBOX_VERSION is not on $(debian_mirror) for all of ${missing[*]}." \
+      "The mirror offers: $(apt-cache "${apt_opts[@]}" madison busybox-static | awk -F'|' '{print $2}' | sort -u | xargs)." \
+      "Set FATHOM_BUSYBOX_VERSION to one of those and regenerate expected.json (digests will change)."
+  fi
+  for arch in "${missing[@]}"; do
+    local f
+    f=$(compgen -G "$tmp/busybox-static_*_$arch.deb" | head -1 || true)
+    [[ -n $f && $(dpkg-deb -f "$f" Version) == "$BUSYBOX_VERSION" ]] ||
+      die "downloading busybox-static $BUSYBOX_VERSION for $arch failed"
+    mv "$f" "$debs/$arch.deb"
+  done
+  rm -rf "$tmp"
+}
+
+# $STATE/work/rootfs/<arch>/bin/{busybox, sh -> busybox}
+extract_rootfs() {
+  local arch=$1 root=$STATE/work/rootfs/$1 tmp=$STATE/work/deb-$1
+  rm -rf "$root" "$tmp"
+  mkdir -p "$root/bin" "$tmp"
+  dpkg-deb -x "$STATE/debs/$arch.deb" "$tmp"
+  cp "$tmp/bin/busybox" "$root/bin/busybox"
+  ln -s busybox "$root/bin/sh"
+  rm -rf "$tmp"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# images with buildah
+
+# config flags for one architecture's platform
+platform_flags() {
+  local arch=$1
+  echo "--os linux --arch ${OCI_ARCH[$arch]}${OCI_VARIANT[$arch]:+ --variant ${OCI_VARIANT[$arch]}}"
+}
+
+commit() { # container image-name [format]
+  bah commit --rm --quiet --format "${3:-oci}" --timestamp 0 --identity-label=false "$1" "$2" >/dev/null
+}
+
+build_busybox() {
+  local arch=$1 ctr
+  ctr=$(bah from scratch)
+  bah copy --quiet "$ctr" "$STATE/work/rootfs/$arch/" / >/dev/null
+  # shellcheck disable=SC2046  # platform_flags is meant to split
+  bah config $(platform_flags "$arch") --cmd '["/bin/sh"]' \
+    --label org.opencontainers.image.source=fathom-demo \
+    --label "$MARKUP_LABEL_KEY=$MARKUP_LABEL_VALUE" "$ctr"
+  commit "$ctr" "$LOCAL/busybox:$arch"
+}
+
+# FROM an existing local image plus one layer holding one small file.
+build_on_top() { # base-image new-image path-in-image content [label...]
+  local base=$1 image=$2 path=$3 content=$4 ctr file label
+  shift 4
+  file=$(mktemp "$STATE/tmp/file.XXXXXX")
+  printf '%s\n' "$content" >"$file"
+  chmod 0644 "$file"
+  ctr=$(bah from --quiet --pull=never "$base")
+  bah copy --quiet "$ctr" "$file" "$path" >/dev/null
+  for label in "$@"; do bah config --label "$label" "$ctr"; done
+  commit "$ctr" "$image"
+  rm -f "$file"
+}
+
+push_image() { # local-image format repo:tag
+  bah push --quiet --format "$2" --compression-format gzip --tls-verify=false \
+    "$LOCAL/$1" "docker://$REG/$3" || die "pushing $1 to $REG/$3 failed"
+}
+
+push_list() { # local-list format repo:tag
+  bah manifest push --quiet --all --format "$2" --tls-verify=false \
+    "$LOCAL/$1" "docker://$REG/$3" || die "pushing list $1 to $REG/$3 failed"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# plain registry HTTP with curl, for what no tool here can make
+
+v2() { echo "http://$REG/v2"; }
+
+sha256_of() { echo "sha256:$(sha256sum <"$1" | cut -d' ' -f1)"; }
+size_of() { stat -c %s "$1"; }
+
+# Uploads a file as a blob (POST, then PUT with the digest) unless the repository has it.
+blob_push() { # repo file → prints digest
+  local repo=$1 file=$2 digest location sep
+  digest=$(sha256_of "$file")
+  if curl -fsS -o /dev/null -I "$(v2)/$repo/blobs/$digest" 2>/dev/null; then echo "$digest"; return; fi
+  location=$(curl -fsS -X POST -D - -o /dev/null "$(v2)/$repo/blobs/uploads/" |
+    tr -d '\r' | awk 'tolower($1)=="location:" {print $2}')
+  [[ -n $location ]] || die "no upload location from $REG for $repo"
+  [[ $location == /* ]] && location="http://$REG$location"
+  sep='?'
+  [[ $location == *\?* ]] && sep='&'
+  curl -fsS -X PUT -H 'Content-Type: application/octet-stream' --data-binary "@$file" \
+    -o /dev/null "$location${sep}digest=$digest" || die "blob upload $digest to $repo failed"
+  echo "$digest"
+}
+
+# Cross-repository mount: the registry links the blob without a copy (201), as clients do.
+blob_mount() { # to-repo from-repo digest
+  local code
+  code=$(curl -sS -X POST -o /dev/null -w '%{http_code}' \
+    "$(v2)/$1/blobs/uploads/?mount=$3&from=$2")
+  [[ $code == 201 ]] || die "mounting $3 from $2 into $1 answered $code, expected 201"
+}
+
+# GET a manifest by tag or digest into a file; prints its media type.
+manifest_get() { # repo ref out-file
+  local headers
+  headers=$(curl -fsS -D - -o "$3" -H "Accept: $ACCEPT_ALL" "$(v2)/$1/manifests/$2") ||
+    die "GET manifest $1:$2 failed"
+  tr -d '\r' <<<"$headers" | awk 'tolower($1)=="content-type:" {print $2}'
+}
+
+# PUT a manifest file; checks that the registry computed the digest we did over the same bytes.
+manifest_put() { # repo ref file media-type
+  local code want got
+  want=$(sha256_of "$3")
+  code=$(curl -sS -X PUT -H "Content-Type: $4" --data-binary "@$3" -D "$STATE/tmp/put.headers" \
+    -o "$STATE/tmp/put.body" -w '%{http_code}' "$(v2)/$1/manifests/$2")
+  [[ $code == 201 ]] || die "PUT manifest $1:$2 answered $code: $(cat "$STATE/tmp/put.body")"
+  got=$(tr -d '\r' <"$STATE/tmp/put.headers" | awk 'tolower($1)=="docker-content-digest:" {print $2}')
+  [[ $got == "$want" ]] || die "registry says $1:$2 is $got, we computed $want"
+}
+
+# Copies a manifest (and, for an index, every child) by digest from one repository to another,
+# mounting the blobs: an index can only be pushed where its children already are.
+copy_manifest_tree() { # from-repo to-repo digest
+  local from=$1 to=$2 digest=$3 file media child blob
+  file=$(mktemp "$STATE/tmp/manifest.XXXXXX")
+  media=$(manifest_get "$from" "$digest" "$file")
+  if jq -e 'has("manifests")' "$file" >/dev/null; then
+    for child in $(jq -r '.manifests[].digest' "$file"); do copy_manifest_tree "$from" "$to" "$child"; done
+  else
+    for blob in $(jq -r '.config.digest, .layers[].digest' "$file"); do blob_mount "$to" "$from" "$blob"; done
+  fi
+  manifest_put "$to" "$digest" "$file" "$media"
+  rm -f "$file"
+}
+
+# Writes compact JSON made by jq (no trailing newline) to a file.
+write_json() { # file jq-args...
+  local out=$1
+  shift
+  jq -cjn "$@" >"$out"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# the hand-written manifests
+
+# demo/nested:latest: an OCI index whose entries are the busybox OCI index and the amd64 image.
+push_nested() { # index-digest index-size amd64-digest amd64-size
+  local f=$STATE/work/nested.json
+  copy_manifest_tree demo/busybox demo/nested "$1"
+  write_json "$f" --arg idx "$1" --argjson isz "$2" --arg amd "$3" --argjson asz "$4" '{
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    manifests: [
+      {mediaType: "application/vnd.oci.image.index.v1+json", digest: $idx, size: $isz,
+       annotations: {"org.opencontainers.image.ref.name": "busybox-all-platforms"}},
+      {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $amd, size: $asz,
+       platform: {architecture: "amd64", os: "linux"}}
+    ]}'
+  manifest_put demo/nested latest "$f" application/vnd.oci.image.index.v1+json
+}
+
+# demo/attested:latest: linux/amd64 plus a BuildKit-style attestation manifest (unknown/unknown)
+# whose one layer is a real in-toto statement (SLSA provenance v0.2) about the amd64 manifest.
+push_attested() { # amd64-digest amd64-size
+  local amd=$1 asz=$2 w=$STATE/work statement config manifest layer cfg deb_sha
+  copy_manifest_tree demo/busybox demo/attested "$amd"
+  deb_sha=$(sha256sum <"$STATE/debs/amd64.deb" | cut -d' ' -f1)
+  statement=$w/provenance.json config=$w/attestation-config.json manifest=$w/attestation.json
+  write_json "$statement" --arg hex "${amd#sha256:}" --arg ver "$BUSYBOX_VERSION" \
+    --arg deb "$deb_sha" --arg epoch "$EPOCH" '{
+    _type: "https://in-toto.io/Statement/v0.1",
+    predicateType: "https://slsa.dev/provenance/v0.2",
+    subject: [{name: "pkg:docker/demo/attested@latest?platform=linux%2Famd64", digest: {sha256: $hex}}],
+    predicate: {
+      builder: {id: "https://github.com/fathom/fathom/scripts/demo-registry.sh"},
+      buildType: "https://github.com/fathom/fathom/scripts/demo-registry/buildah@v1",
+      invocation: {configSource: {entryPoint: "scripts/demo-registry/build-images.sh"}},
+      metadata: {buildStartedOn: $epoch, buildFinishedOn: $epoch, reproducible: true,
+                 completeness: {parameters: true, environment: false, materials: true}},
+      materials: [{uri: ("pkg:deb/debian/busybox-static@" + ($ver | @uri) + "?arch=amd64"),
+                   digest: {sha256: $deb}}]
+    }}'
+  layer=$(blob_push demo/attested "$statement")
+  # BuildKit's attestation manifests carry this minimal image config.
+  write_json "$config" --arg layer "$layer" '{
+    architecture: "unknown", os: "unknown", config: {},
+    rootfs: {type: "layers", diff_ids: [$layer]}}'
+  cfg=$(blob_push demo/attested "$config")
+  write_json "$manifest" --arg cfg "$cfg" --argjson csz "$(size_of "$config")" \
+    --arg layer "$layer" --argjson lsz "$(size_of "$statement")" '{
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cfg, size: $csz},
+    layers: [{mediaType: "application/vnd.in-toto+json", digest: $layer, size: $lsz,
+              annotations: {"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"}}]}'
+  manifest_put demo/attested "$(sha256_of "$manifest")" "$manifest" application/vnd.oci.image.manifest.v1+json
+  write_json "$w/attested-index.json" --arg amd "$amd" --argjson asz "$asz" \
+    --arg att "$(sha256_of "$manifest")" --argjson tsz "$(size_of "$manifest")" '{
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    manifests: [
+      {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $amd, size: $asz,
+       platform: {architecture: "amd64", os: "linux"}},
+      {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $att, size: $tsz,
+       annotations: {"vnd.docker.reference.digest": $amd,
+                     "vnd.docker.reference.type": "attestation-manifest"},
+       platform: {architecture: "unknown", os: "unknown"}}
+    ]}'
+  manifest_put demo/attested latest "$w/attested-index.json" application/vnd.oci.image.index.v1+json
+}
+
+# An OCI 1.1 artifact (an SBOM) whose subject is demo/busybox:oci's index, and — because
+# distribution 2.8 has no referrers API — the referrers tag-schema fallback: tag
+# sha256-<hex of subject digest> holding an index that lists the artifact with its artifactType and
+# annotations (OCI distribution-spec v1.1, "Referrers Tag Schema").
+push_artifact() { # subject-digest subject-size
+  local w=$STATE/work empty sbom artifact sbom_digest art_digest
+  empty=$w/empty.json sbom=$w/sbom.spdx.json artifact=$w/artifact.json
+  printf '{}' >"$empty"
+  blob_push demo/busybox "$empty" >/dev/null
+  write_json "$sbom" --arg subject "$1" --arg ver "$BUSYBOX_VERSION" --arg epoch "$EPOCH" '{
+    spdxVersion: "SPDX-2.3", dataLicense: "CC0-1.0", SPDXID: "SPDXRef-DOCUMENT",
+    name: "demo/busybox:oci",
+    documentNamespace: ("https://fathom.invalid/demo-registry/spdx/" + $subject),
+    creationInfo: {created: $epoch, creators: ["Tool: fathom-demo-registry"]},
+    packages: [{name: "busybox-static", SPDXID: "SPDXRef-Package-busybox-static",
+                versionInfo: $ver, supplier: "Organization: Debian",
+                downloadLocation: "NOASSERTION", licenseConcluded: "GPL-2.0-only",
+                licenseDeclared: "GPL-2.0-only", copyrightText: "NOASSERTION"}]}'
+  sbom_digest=$(blob_push demo/busybox "$sbom")
+  write_json "$artifact" --arg subject "$1" --argjson ssz "$2" --arg sbom "$sbom_digest" \
+    --argjson bsz "$(size_of "$sbom")" --arg epoch "$EPOCH" '{
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    artifactType: "application/vnd.example.sbom+json",
+    config: {mediaType: "application/vnd.oci.empty.v1+json",
+             digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+             size: 2, data: "e30="},
+    layers: [{mediaType: "application/spdx+json", digest: $sbom, size: $bsz,
+              annotations: {"org.opencontainers.image.title": "sbom.spdx.json"}}],
+    subject: {mediaType: "application/vnd.oci.image.index.v1+json", digest: $subject, size: $ssz},
+    annotations: {"org.opencontainers.image.created": $epoch,
+                  "org.example.fathom.note": "demo SBOM attached with subject"}}'
+  art_digest=$(sha256_of "$artifact")
+  manifest_put demo/busybox "$art_digest" "$artifact" application/vnd.oci.image.manifest.v1+json
+  write_json "$w/referrers.json" --arg d "$art_digest" --argjson sz "$(size_of "$artifact")" \
+    --argjson ann "$(jq -c .annotations "$artifact")" '{
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $sz,
+                 artifactType: "application/vnd.example.sbom+json", annotations: $ann}]}'
+  manifest_put demo/busybox "sha256-${1#sha256:}" "$w/referrers.json" application/vnd.oci.image.index.v1+json
+}
+
+# ---------------------------------------------------------------------------------------------------
+
+# Builds everything and pushes it to the registry at $REG (host:port, no auth).
+build_and_push_all() {
+  local arch flags
+  # A fresh private store each time: nothing stale can leak into the images.
+  rm -rf "$STATE/buildah" "$STATE/work"
+  mkdir -p "$STATE/buildah" "$STATE/work" "$STATE/tmp"
+
+  fetch_busybox_debs
+  log "building busybox images for ${#BUSYBOX_ARCHES[@]} architectures"
+  bah manifest create "$LOCAL/busybox-all" >/dev/null
+  for arch in "${BUSYBOX_ARCHES[@]}"; do
+    extract_rootfs "$arch"
+    build_busybox "$arch"
+    flags=$(platform_flags "$arch")
+    # shellcheck disable=SC2086
+    bah manifest add $flags "$LOCAL/busybox-all" "containers-storage:$LOCAL/busybox:$arch" >/dev/null
+  done
+
+  log "building demo/app and demo/layers on top of busybox"
+  for arch in amd64 arm64; do
+    build_on_top "$LOCAL/busybox:$arch" "$LOCAL/app:8-$arch" /app/message.txt \
+      "hello from demo/app on linux/${OCI_ARCH[$arch]}" org.opencontainers.image.title=demo-app
+  done
+  build_on_top "$LOCAL/busybox:amd64" "$LOCAL/layers:base" /etc/fathom/base.txt \
+    "base layer" org.opencontainers.image.title=demo-layers-base
+  build_on_top "$LOCAL/layers:base" "$LOCAL/layers:extended" /etc/fathom/extended.txt \
+    "extended layer" org.opencontainers.image.title=demo-layers-extended
+
+  log "pushing to $REG"
+  push_list busybox-all oci demo/busybox:oci
+  push_list busybox-all v2s2 demo/busybox:docker
+  push_image busybox:amd64 oci demo/busybox:amd64-oci
+  push_image busybox:amd64 v2s2 demo/busybox:amd64-docker
+  push_image app:8-amd64 oci demo/app:8-amd64
+  push_image app:8-arm64 oci demo/app:8-arm64
+  # demo/layers in Docker v2s2: the same gzip layers are then shared across both formats.
+  push_image layers:base v2s2 demo/layers:base
+  push_image layers:extended v2s2 demo/layers:extended
+
+  log "pushing hand-written manifests (nested index, attestation, artifact + referrers tag)"
+  local index index_size amd64 amd64_size
+  manifest_get demo/busybox oci "$STATE/work/busybox-oci.json" >/dev/null
+  index=$(sha256_of "$STATE/work/busybox-oci.json")
+  index_size=$(size_of "$STATE/work/busybox-oci.json")
+  amd64=$(jq -r '.manifests[] | select(.platform.architecture=="amd64") | .digest' "$STATE/work/busybox-oci.json")
+  amd64_size=$(jq -r '.manifests[] | select(.platform.architecture=="amd64") | .size' "$STATE/work/busybox-oci.json")
+  push_nested "$index" "$index_size" "$amd64" "$amd64_size"
+  push_attested "$amd64" "$amd64_size"
+  push_artifact "$index" "$index_size"
+}
