@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2016  # the '$x' in jq programs are jq variables
 # Builds Fathom's demo images and pushes them into the no-auth demo registry.
 # Sourced by scripts/demo-registry.sh (which defines STATE, die, log, BUSYBOX_VERSION); not run alone.
 #
@@ -99,7 +99,8 @@ fetch_busybox_debs() {
       die "downloading busybox-static $BUSYBOX_VERSION for $arch failed"
     mv "$f" "$debs/$arch.deb"
   done
-  rm -rf "$tmp"
+  # The package lists (~140 MB for 8 architectures) are only needed to download again.
+  rm -rf "$tmp" "$dir"
 }
 
 # $STATE/work/rootfs/<arch>/bin/{busybox, sh -> busybox}
@@ -138,13 +139,15 @@ build_busybox() {
 }
 
 # FROM an existing local image plus one layer holding one small file.
-build_on_top() { # base-image new-image path-in-image content [label...]
-  local base=$1 image=$2 path=$3 content=$4 ctr file label
-  shift 4
+build_on_top() { # debian-arch base-image new-image path-in-image content [label...]
+  local arch=$1 base=$2 image=$3 path=$4 content=$5 ctr file label
+  shift 5
   file=$(mktemp "$STATE/tmp/file.XXXXXX")
   printf '%s\n' "$content" >"$file"
   chmod 0644 "$file"
-  ctr=$(bah from --quiet --pull=never "$base")
+  # the platform flags only tell buildah which platform to expect (else it warns for non-amd64)
+  # shellcheck disable=SC2046
+  ctr=$(bah from --quiet --pull=never $(platform_flags "$arch") "$base")
   bah copy --quiet "$ctr" "$file" "$path" >/dev/null
   for label in "$@"; do bah config --label "$label" "$ctr"; done
   commit "$ctr" "$image"
@@ -368,12 +371,12 @@ build_and_push_all() {
 
   log "building demo/app and demo/layers on top of busybox"
   for arch in amd64 arm64; do
-    build_on_top "$LOCAL/busybox:$arch" "$LOCAL/app:8-$arch" /app/message.txt \
+    build_on_top "$arch" "$LOCAL/busybox:$arch" "$LOCAL/app:8-$arch" /app/message.txt \
       "hello from demo/app on linux/${OCI_ARCH[$arch]}" org.opencontainers.image.title=demo-app
   done
-  build_on_top "$LOCAL/busybox:amd64" "$LOCAL/layers:base" /etc/fathom/base.txt \
+  build_on_top amd64 "$LOCAL/busybox:amd64" "$LOCAL/layers:base" /etc/fathom/base.txt \
     "base layer" org.opencontainers.image.title=demo-layers-base
-  build_on_top "$LOCAL/layers:base" "$LOCAL/layers:extended" /etc/fathom/extended.txt \
+  build_on_top amd64 "$LOCAL/layers:base" "$LOCAL/layers:extended" /etc/fathom/extended.txt \
     "extended layer" org.opencontainers.image.title=demo-layers-extended
 
   log "pushing to $REG"

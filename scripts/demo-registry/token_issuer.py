@@ -167,6 +167,7 @@ class Issuer:
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "fathom-demo-token-issuer/1 (test-only)"
+    protocol_version = "HTTP/1.1"  # keep-alive; every reply carries a Content-Length
     issuer: Issuer  # set on the class by main()
 
     def log_message(self, fmt, *args):  # one line per request on stderr (the log file)

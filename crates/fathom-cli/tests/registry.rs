@@ -1,0 +1,236 @@
+//! `fathom inspect`, `match` and `tags` against the real demo registry (CNCF distribution, started
+//! by `scripts/demo-registry.sh` with real busybox images built by buildah).
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+struct Demo {
+    /// No-auth registry `127.0.0.1:PORT`.
+    plain: String,
+    /// htpasswd Basic registry.
+    basic: String,
+    /// Bearer token registry.
+    token: String,
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Starts the demo registry once for all tests (idempotent; fast when already running).
+fn demo() -> &'static Demo {
+    static DEMO: OnceLock<Demo> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let script = repo_root().join("scripts/demo-registry.sh");
+        let start = Command::new(&script).arg("start").stdout(Stdio::null()).status().expect("run demo-registry.sh");
+        assert!(start.success(), "scripts/demo-registry.sh start failed");
+        let env = Command::new(&script).arg("env").output().expect("demo-registry.sh env");
+        let text = String::from_utf8_lossy(&env.stdout);
+        let var = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+                .map(|v| v.trim_matches(['"', '\'']).to_owned())
+                .unwrap_or_else(|| panic!("demo-registry.sh env has no {name}:\n{text}"))
+        };
+        Demo {
+            plain: var("FATHOM_REGISTRY"),
+            basic: var("FATHOM_REGISTRY_BASIC"),
+            token: var("FATHOM_REGISTRY_TOKEN"),
+        }
+    })
+}
+
+fn fathom(args: &[&str]) -> Output {
+    fathom_with_stdin(args, "")
+}
+
+fn fathom_with_stdin(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fathom"))
+        .args(args)
+        .env("DOCKER_CONFIG", std::env::temp_dir().join("fathom-no-docker-config"))
+        .env_remove("FATHOM_FORMAT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("fathom runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn report(args: &[&str]) -> Value {
+    let out = fathom(args);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{args:?}: not JSON ({e}); stderr: {}", String::from_utf8_lossy(&out.stderr))
+    })
+}
+
+fn image_rows(report: &Value) -> Vec<&Value> {
+    report["platforms"].as_array().unwrap().iter().filter(|p| p["kind"] == "image").collect()
+}
+
+fn platform_string(p: &Value) -> String {
+    let p = &p["platform"];
+    let mut s = format!("{}/{}", p["os"].as_str().unwrap(), p["architecture"].as_str().unwrap());
+    if let Some(v) = p["variant"].as_str() {
+        s.push('/');
+        s.push_str(v);
+    }
+    s
+}
+
+/// The index as the registry itself serves it, read with skopeo (an independent client).
+fn skopeo_raw(reference: &str) -> Value {
+    let out = Command::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false", &format!("docker://{reference}")])
+        .output()
+        .expect("skopeo runs");
+    assert!(out.status.success(), "skopeo: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const BUSYBOX_PLATFORMS: [&str; 8] = [
+    "linux/amd64",
+    "linux/arm64/v8",
+    "linux/arm/v7",
+    "linux/arm/v5",
+    "linux/386",
+    "linux/ppc64le",
+    "linux/s390x",
+    "linux/mips64le",
+];
+
+#[test]
+fn the_eight_platform_oci_index_is_walked_and_verified() {
+    let demo = demo();
+    let reference = format!("{}/demo/busybox:oci", demo.plain);
+    let r = report(&["inspect", &reference, "--format", "json"]);
+    assert_eq!(r["mediaType"], "application/vnd.oci.image.index.v1+json");
+    assert_eq!(r["resolvedBy"], "tag");
+    let rows = image_rows(&r);
+    let mut platforms: Vec<String> = rows.iter().map(|p| platform_string(p)).collect();
+    platforms.sort();
+    let mut expected = BUSYBOX_PLATFORMS.map(str::to_owned).to_vec();
+    expected.sort();
+    assert_eq!(platforms, expected);
+    // Per-platform digests are exactly what the registry serves (read by skopeo).
+    let raw = skopeo_raw(&reference);
+    let registry_digests: Vec<&str> = raw["manifests"].as_array().unwrap().iter().map(|m| m["digest"].as_str().unwrap()).collect();
+    for row in &rows {
+        assert!(registry_digests.contains(&row["descriptor"]["digest"].as_str().unwrap()));
+        assert_eq!(row["verified"], true, "{row}");
+        let image = &row["image"];
+        assert_eq!(image["configVerified"], true);
+        assert_eq!(image["layers"].as_array().unwrap().len(), 1, "one busybox layer");
+        assert!(image["totalSize"].as_u64().unwrap() > 100_000, "a real busybox binary");
+        assert_eq!(image["cmd"], serde_json::json!(["/bin/sh"]));
+    }
+    // The referrers fallback tag (distribution 2.8 has no referrers API) is found.
+    let referrers = r["referrers"].as_array().unwrap();
+    assert!(!referrers.is_empty(), "referrers: {r:#}");
+    assert!(referrers.iter().all(|x| x["source"] == "tag-fallback"));
+    assert!(!r["findings"].as_array().unwrap().iter().any(|f| f["severity"] == "error"), "{:#}", r["findings"]);
+    // 1 index + 8 children + 8 configs + referrers API + fallback tag.
+    assert_eq!(r["requests"], 19);
+}
+
+#[test]
+fn the_docker_list_and_single_platform_images() {
+    let demo = demo();
+    let list = report(&["inspect", &format!("{}/demo/busybox:docker", demo.plain), "--format", "json"]);
+    assert_eq!(list["mediaType"], "application/vnd.docker.distribution.manifest.list.v2+json");
+    assert_eq!(image_rows(&list).len(), 8);
+    for (tag, media_type) in [
+        ("amd64-oci", "application/vnd.oci.image.manifest.v1+json"),
+        ("amd64-docker", "application/vnd.docker.distribution.manifest.v2+json"),
+    ] {
+        let r = report(&["inspect", &format!("{}/demo/busybox:{tag}", demo.plain), "--format", "json"]);
+        assert_eq!(r["mediaType"], media_type, "{tag}");
+        let rows = image_rows(&r);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(platform_string(rows[0]), "linux/amd64", "platform read from the config");
+        assert_eq!(rows[0]["verified"], true);
+    }
+}
+
+#[test]
+fn nested_indexes_and_attestations() {
+    let demo = demo();
+    let nested = report(&["inspect", &format!("{}/demo/nested:latest", demo.plain), "--format", "json"]);
+    let rows = nested["platforms"].as_array().unwrap();
+    let index = rows.iter().find(|p| p["kind"] == "index").expect("the nested index row");
+    let inner = index["descriptor"]["digest"].as_str().unwrap();
+    assert!(rows.iter().filter(|p| p["parent"] == inner).count() >= 8, "children of the nested index, flattened");
+
+    let attested = report(&["inspect", &format!("{}/demo/attested:latest", demo.plain), "--format", "json"]);
+    let rows = attested["platforms"].as_array().unwrap();
+    let attestation = rows.iter().find(|p| p["kind"] == "attestation").expect("attestation row");
+    let image = rows.iter().find(|p| p["kind"] == "image").expect("image row");
+    assert_eq!(image["attestations"], serde_json::json!([attestation["descriptor"]["digest"]]));
+    assert_eq!(attestation["verified"], true);
+}
+
+#[test]
+fn match_picks_the_arm64_child_or_explains() {
+    let demo = demo();
+    let reference = format!("{}/demo/busybox:oci", demo.plain);
+    let out = fathom(&["match", &reference, "--platform", "linux/arm64/v8", "--format", "json"]);
+    assert!(out.status.success());
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let raw = skopeo_raw(&reference);
+    let arm64 = raw["manifests"].as_array().unwrap().iter().find(|m| m["platform"]["architecture"] == "arm64").unwrap();
+    assert_eq!(m["digest"], arm64["digest"]);
+
+    let none = fathom(&["match", &reference, "--platform", "linux/riscv64"]);
+    assert_eq!(none.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&none.stdout);
+    assert!(text.contains("no matching manifest for linux/riscv64"), "{text}");
+    assert!(text.contains("--platform linux/amd64"), "{text}");
+}
+
+#[test]
+fn tags_and_unknown_names() {
+    let demo = demo();
+    let tags: Value = serde_json::from_slice(&fathom(&["tags", &format!("{}/demo/busybox", demo.plain), "--format", "json"]).stdout).unwrap();
+    let list: Vec<&str> = tags["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    for tag in ["oci", "docker", "amd64-oci", "amd64-docker"] {
+        assert!(list.contains(&tag), "{list:?}");
+    }
+    let missing = fathom(&["inspect", &format!("{}/demo/busybox:nope", demo.plain)]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("demo/busybox:nope: not found"));
+    let repo = fathom(&["tags", &format!("{}/demo/nothing-here", demo.plain)]);
+    assert_eq!(repo.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&repo.stderr).contains("repository not found"), "{}", String::from_utf8_lossy(&repo.stderr));
+}
+
+#[test]
+fn basic_auth_with_right_and_wrong_passwords() {
+    let demo = demo();
+    let reference = format!("{}/demo/busybox:oci", demo.basic);
+    let ok = fathom_with_stdin(&["inspect", &reference, "--username", "fathom", "--password-stdin", "--format", "json"], "fathom-demo\n");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let wrong = fathom_with_stdin(&["inspect", &reference, "--username", "fathom", "--password-stdin"], "nope\n");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("authentication required"), "{}", String::from_utf8_lossy(&wrong.stderr));
+    let anonymous = fathom(&["inspect", &reference]);
+    assert_eq!(anonymous.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&anonymous.stderr).contains("user name and password"));
+}
+
+#[test]
+fn bearer_tokens_from_a_real_issuer() {
+    let demo = demo();
+    let reference = format!("{}/demo/busybox:oci", demo.token);
+    let ok = fathom_with_stdin(&["inspect", &reference, "--username", "fathom", "--password-stdin", "--format", "json"], "fathom-demo\n");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let r: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(image_rows(&r).len(), 8);
+    let wrong = fathom_with_stdin(&["inspect", &reference, "--username", "fathom", "--password-stdin"], "nope\n");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong user name or password"), "{}", String::from_utf8_lossy(&wrong.stderr));
+}

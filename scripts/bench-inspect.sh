@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Whole-process wall time of the full inspect job — index + all 8 manifests + all 8 configs of the
+# demo busybox image — through a proxy that adds 25 ms each way (RTT 50 ms), against the baselines
+# users compare Fathom with. Prints a table; asserts nothing. Bounded: 5 runs of each tool.
+#   scripts/bench-inspect.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+proxy_port=${FATHOM_BENCH_PROXY_PORT:-5655}
+
+scripts/demo-registry.sh start >/dev/null
+eval "$(scripts/demo-registry.sh env)"
+registry_port=${FATHOM_REGISTRY##*:}
+cargo build --release -p fathom-cli --quiet
+fathom=target/release/fathom
+
+python3 scripts/bench/latency_proxy.py "$proxy_port" "$registry_port" 25 900 &
+proxy_pid=$!
+trap 'kill $proxy_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$proxy_port") 2>/dev/null && break; sleep 0.1; done
+via=127.0.0.1:$proxy_port
+
+# Median wall seconds of a command over $runs runs.
+median() {
+  local times=()
+  for _ in $(seq "$runs"); do
+    local start end
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || true
+    end=$(date +%s.%N)
+    times+=("$(echo "$end - $start" | awk '{print $1 - $3}')")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'
+}
+
+skopeo_loop() {
+  for arch in amd64 arm64 arm 386 ppc64le s390x mips64le; do
+    skopeo inspect --tls-verify=false --override-os linux --override-arch "$arch" "docker://$via/demo/busybox:oci" >/dev/null
+  done
+}
+
+requests=$($fathom inspect "$via/demo/busybox:oci" --platform all --no-referrers --format json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["requests"])')
+requests_ref=$($fathom inspect "$via/demo/busybox:oci" --platform all --format json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["requests"])')
+
+printf '| work (RTT 50 ms, median of %s) | tool | wall | HTTP requests |\n|---|---|---|---|\n' "$runs"
+printf '| index + 8 manifests + 8 configs | fathom inspect --platform all --no-referrers | %s s | %s |\n' \
+  "$(median $fathom inspect "$via/demo/busybox:oci" --platform all --no-referrers)" "$requests"
+printf '| … plus referrers (API + tag fallback) | fathom inspect --platform all | %s s | %s |\n' \
+  "$(median $fathom inspect "$via/demo/busybox:oci" --platform all)" "$requests_ref"
+printf '| index + 8 manifests (no configs) | docker manifest inspect --insecure -v | %s s | |\n' \
+  "$(median docker manifest inspect --insecure -v "$via/demo/busybox:docker")"
+printf '| one platform: index + manifest + config | skopeo inspect | %s s | |\n' \
+  "$(median skopeo inspect --tls-verify=false "docker://$via/demo/busybox:oci")"
+printf '| 7 platforms, one skopeo inspect each | skopeo, sequential | %s s | |\n' "$(median skopeo_loop)"
