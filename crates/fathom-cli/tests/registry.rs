@@ -25,7 +25,11 @@ fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
     DEMO.get_or_init(|| {
         let script = repo_root().join("scripts/demo-registry.sh");
-        let start = Command::new(&script).arg("start").stdout(Stdio::null()).status().expect("run demo-registry.sh");
+        let start = Command::new(&script)
+            .arg("start")
+            .stdout(Stdio::null())
+            .status()
+            .expect("run demo-registry.sh");
         assert!(start.success(), "scripts/demo-registry.sh start failed");
         let env = Command::new(&script).arg("env").output().expect("demo-registry.sh env");
         let text = String::from_utf8_lossy(&env.stdout);
@@ -65,12 +69,20 @@ fn fathom_with_stdin(args: &[&str], stdin: &str) -> Output {
 fn report(args: &[&str]) -> Value {
     let out = fathom(args);
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{args:?}: not JSON ({e}); stderr: {}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "{args:?}: not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
 fn image_rows(report: &Value) -> Vec<&Value> {
-    report["platforms"].as_array().unwrap().iter().filter(|p| p["kind"] == "image").collect()
+    report["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "image")
+        .collect()
 }
 
 fn platform_string(p: &Value) -> String {
@@ -86,7 +98,12 @@ fn platform_string(p: &Value) -> String {
 /// The index as the registry itself serves it, read with skopeo (an independent client).
 fn skopeo_raw(reference: &str) -> Value {
     let out = Command::new("skopeo")
-        .args(["inspect", "--raw", "--tls-verify=false", &format!("docker://{reference}")])
+        .args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{reference}"),
+        ])
         .output()
         .expect("skopeo runs");
     assert!(out.status.success(), "skopeo: {}", String::from_utf8_lossy(&out.stderr));
@@ -119,7 +136,12 @@ fn the_eight_platform_oci_index_is_walked_and_verified() {
     assert_eq!(platforms, expected);
     // Per-platform digests are exactly what the registry serves (read by skopeo).
     let raw = skopeo_raw(&reference);
-    let registry_digests: Vec<&str> = raw["manifests"].as_array().unwrap().iter().map(|m| m["digest"].as_str().unwrap()).collect();
+    let registry_digests: Vec<&str> = raw["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["digest"].as_str().unwrap())
+        .collect();
     for row in &rows {
         assert!(registry_digests.contains(&row["descriptor"]["digest"].as_str().unwrap()));
         assert_eq!(row["verified"], true, "{row}");
@@ -133,7 +155,15 @@ fn the_eight_platform_oci_index_is_walked_and_verified() {
     let referrers = r["referrers"].as_array().unwrap();
     assert!(!referrers.is_empty(), "referrers: {r:#}");
     assert!(referrers.iter().all(|x| x["source"] == "tag-fallback"));
-    assert!(!r["findings"].as_array().unwrap().iter().any(|f| f["severity"] == "error"), "{:#}", r["findings"]);
+    assert!(
+        !r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["severity"] == "error"),
+        "{:#}",
+        r["findings"]
+    );
     // 1 index + 8 children + 8 configs + referrers API + fallback tag.
     assert_eq!(r["requests"], 19);
 }
@@ -141,14 +171,27 @@ fn the_eight_platform_oci_index_is_walked_and_verified() {
 #[test]
 fn the_docker_list_and_single_platform_images() {
     let demo = demo();
-    let list = report(&["inspect", &format!("{}/demo/busybox:docker", demo.plain), "--format", "json"]);
-    assert_eq!(list["mediaType"], "application/vnd.docker.distribution.manifest.list.v2+json");
+    let list = report(&[
+        "inspect",
+        &format!("{}/demo/busybox:docker", demo.plain),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        list["mediaType"],
+        "application/vnd.docker.distribution.manifest.list.v2+json"
+    );
     assert_eq!(image_rows(&list).len(), 8);
     for (tag, media_type) in [
         ("amd64-oci", "application/vnd.oci.image.manifest.v1+json"),
         ("amd64-docker", "application/vnd.docker.distribution.manifest.v2+json"),
     ] {
-        let r = report(&["inspect", &format!("{}/demo/busybox:{tag}", demo.plain), "--format", "json"]);
+        let r = report(&[
+            "inspect",
+            &format!("{}/demo/busybox:{tag}", demo.plain),
+            "--format",
+            "json",
+        ]);
         assert_eq!(r["mediaType"], media_type, "{tag}");
         let rows = image_rows(&r);
         assert_eq!(rows.len(), 1);
@@ -160,17 +203,39 @@ fn the_docker_list_and_single_platform_images() {
 #[test]
 fn nested_indexes_and_attestations() {
     let demo = demo();
-    let nested = report(&["inspect", &format!("{}/demo/nested:latest", demo.plain), "--format", "json"]);
+    let nested = report(&[
+        "inspect",
+        &format!("{}/demo/nested:latest", demo.plain),
+        "--format",
+        "json",
+    ]);
     let rows = nested["platforms"].as_array().unwrap();
-    let index = rows.iter().find(|p| p["kind"] == "index").expect("the nested index row");
+    let index = rows
+        .iter()
+        .find(|p| p["kind"] == "index")
+        .expect("the nested index row");
     let inner = index["descriptor"]["digest"].as_str().unwrap();
-    assert!(rows.iter().filter(|p| p["parent"] == inner).count() >= 8, "children of the nested index, flattened");
+    assert!(
+        rows.iter().filter(|p| p["parent"] == inner).count() >= 8,
+        "children of the nested index, flattened"
+    );
 
-    let attested = report(&["inspect", &format!("{}/demo/attested:latest", demo.plain), "--format", "json"]);
+    let attested = report(&[
+        "inspect",
+        &format!("{}/demo/attested:latest", demo.plain),
+        "--format",
+        "json",
+    ]);
     let rows = attested["platforms"].as_array().unwrap();
-    let attestation = rows.iter().find(|p| p["kind"] == "attestation").expect("attestation row");
+    let attestation = rows
+        .iter()
+        .find(|p| p["kind"] == "attestation")
+        .expect("attestation row");
     let image = rows.iter().find(|p| p["kind"] == "image").expect("image row");
-    assert_eq!(image["attestations"], serde_json::json!([attestation["descriptor"]["digest"]]));
+    assert_eq!(
+        image["attestations"],
+        serde_json::json!([attestation["descriptor"]["digest"]])
+    );
     assert_eq!(attestation["verified"], true);
 }
 
@@ -182,7 +247,12 @@ fn match_picks_the_arm64_child_or_explains() {
     assert!(out.status.success());
     let m: Value = serde_json::from_slice(&out.stdout).unwrap();
     let raw = skopeo_raw(&reference);
-    let arm64 = raw["manifests"].as_array().unwrap().iter().find(|m| m["platform"]["architecture"] == "arm64").unwrap();
+    let arm64 = raw["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["platform"]["architecture"] == "arm64")
+        .unwrap();
     assert_eq!(m["digest"], arm64["digest"]);
 
     let none = fathom(&["match", &reference, "--platform", "linux/riscv64"]);
@@ -195,8 +265,15 @@ fn match_picks_the_arm64_child_or_explains() {
 #[test]
 fn tags_and_unknown_names() {
     let demo = demo();
-    let tags: Value = serde_json::from_slice(&fathom(&["tags", &format!("{}/demo/busybox", demo.plain), "--format", "json"]).stdout).unwrap();
-    let list: Vec<&str> = tags["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    let tags: Value =
+        serde_json::from_slice(&fathom(&["tags", &format!("{}/demo/busybox", demo.plain), "--format", "json"]).stdout)
+            .unwrap();
+    let list: Vec<&str> = tags["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
     for tag in ["oci", "docker", "amd64-oci", "amd64-docker"] {
         assert!(list.contains(&tag), "{list:?}");
     }
@@ -205,18 +282,40 @@ fn tags_and_unknown_names() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("demo/busybox:nope: not found"));
     let repo = fathom(&["tags", &format!("{}/demo/nothing-here", demo.plain)]);
     assert_eq!(repo.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&repo.stderr).contains("repository not found"), "{}", String::from_utf8_lossy(&repo.stderr));
+    assert!(
+        String::from_utf8_lossy(&repo.stderr).contains("repository not found"),
+        "{}",
+        String::from_utf8_lossy(&repo.stderr)
+    );
 }
 
 #[test]
 fn basic_auth_with_right_and_wrong_passwords() {
     let demo = demo();
     let reference = format!("{}/demo/busybox:oci", demo.basic);
-    let ok = fathom_with_stdin(&["inspect", &reference, "--username", "fathom", "--password-stdin", "--format", "json"], "fathom-demo\n");
+    let ok = fathom_with_stdin(
+        &[
+            "inspect",
+            &reference,
+            "--username",
+            "fathom",
+            "--password-stdin",
+            "--format",
+            "json",
+        ],
+        "fathom-demo\n",
+    );
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    let wrong = fathom_with_stdin(&["inspect", &reference, "--username", "fathom", "--password-stdin"], "nope\n");
+    let wrong = fathom_with_stdin(
+        &["inspect", &reference, "--username", "fathom", "--password-stdin"],
+        "nope\n",
+    );
     assert_eq!(wrong.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&wrong.stderr).contains("authentication required"), "{}", String::from_utf8_lossy(&wrong.stderr));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("authentication required"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
     let anonymous = fathom(&["inspect", &reference]);
     assert_eq!(anonymous.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&anonymous.stderr).contains("user name and password"));
@@ -226,11 +325,154 @@ fn basic_auth_with_right_and_wrong_passwords() {
 fn bearer_tokens_from_a_real_issuer() {
     let demo = demo();
     let reference = format!("{}/demo/busybox:oci", demo.token);
-    let ok = fathom_with_stdin(&["inspect", &reference, "--username", "fathom", "--password-stdin", "--format", "json"], "fathom-demo\n");
+    let ok = fathom_with_stdin(
+        &[
+            "inspect",
+            &reference,
+            "--username",
+            "fathom",
+            "--password-stdin",
+            "--format",
+            "json",
+        ],
+        "fathom-demo\n",
+    );
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     let r: Value = serde_json::from_slice(&ok.stdout).unwrap();
     assert_eq!(image_rows(&r).len(), 8);
-    let wrong = fathom_with_stdin(&["inspect", &reference, "--username", "fathom", "--password-stdin"], "nope\n");
+    let wrong = fathom_with_stdin(
+        &["inspect", &reference, "--username", "fathom", "--password-stdin"],
+        "nope\n",
+    );
     assert_eq!(wrong.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong user name or password"), "{}", String::from_utf8_lossy(&wrong.stderr));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("wrong user name or password"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+}
+
+/// A private registry serving a copy of the demo content, so that tampering with its storage
+/// leaves the shared demo untouched. Stopped (by PID) when dropped.
+struct PrivateRegistry {
+    child: std::process::Child,
+    dir: PathBuf,
+    address: String,
+}
+
+impl PrivateRegistry {
+    fn start(name: &str, port: u16) -> PrivateRegistry {
+        demo();
+        let demo_dir = std::env::var("FATHOM_DEMO_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/fathom/demo-registry"));
+        let dir = std::env::temp_dir().join(format!("fathom-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let copied = Command::new("cp")
+            .args([
+                "-a",
+                &demo_dir.join("registries/plain/data").display().to_string(),
+                &dir.join("data").display().to_string(),
+            ])
+            .status()
+            .unwrap();
+        assert!(copied.success());
+        let address = format!("127.0.0.1:{port}");
+        let config = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {address}\n",
+            dir.join("data").display()
+        );
+        std::fs::write(dir.join("config.yml"), config).unwrap();
+        let child = Command::new("docker-registry")
+            .args(["serve", &dir.join("config.yml").display().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("docker-registry runs");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&address).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        PrivateRegistry { child, dir, address }
+    }
+
+    /// The stored bytes of a blob or manifest.
+    fn blob_path(&self, digest: &str) -> PathBuf {
+        let hex = digest.strip_prefix("sha256:").unwrap();
+        self.dir
+            .join("data/docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+            .join("data")
+    }
+}
+
+impl Drop for PrivateRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn a_blob_overwritten_in_storage_is_a_loud_digest_mismatch() {
+    let registry = PrivateRegistry::start("tamper", 5571);
+    let reference = format!("{}/demo/busybox:oci", registry.address);
+    let clean = report(&["inspect", &reference, "--format", "json"]);
+    let rows = image_rows(&clean);
+    let victim = rows.iter().find(|r| r["platform"]["architecture"] == "s390x").unwrap();
+    let digest = victim["descriptor"]["digest"].as_str().unwrap().to_owned();
+    let amd64 = rows.iter().find(|r| r["platform"]["architecture"] == "amd64").unwrap();
+    let config = amd64["image"]["configDigest"].as_str().unwrap().to_owned();
+
+    // Same length, different bytes: only hashing can tell.
+    let path = registry.blob_path(&digest);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.iter().position(|&b| b == b'3').unwrap();
+    bytes[at] = b'4';
+    std::fs::write(&path, &bytes).unwrap();
+    let config_path = registry.blob_path(&config);
+    let mut config_bytes = std::fs::read(&config_path).unwrap();
+    config_bytes.push(b' ');
+    std::fs::write(&config_path, &config_bytes).unwrap();
+
+    let out = fathom(&["inspect", &reference, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "a mismatch fails the command");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = r["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["descriptor"]["digest"] == digest.as_str())
+        .unwrap();
+    assert_eq!(row["verified"], false);
+    assert!(row.get("image").is_none(), "bytes that do not match are not shown");
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings[0]["code"], "digest-mismatch");
+    assert_eq!(findings[0]["severity"], "error");
+    assert!(findings[0]["message"].as_str().unwrap().contains(&digest));
+
+    // A tampered config (a blob, not a manifest) is caught by its digest too.
+    let amd64 = r["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["image"]["configDigest"] == config.as_str())
+        .unwrap();
+    assert_eq!(amd64["verified"], true);
+    assert_eq!(amd64["image"]["configVerified"], false);
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f["code"] == "digest-mismatch" || f["code"] == "size-mismatch")
+            .count(),
+        2
+    );
+
+    let table = fathom(&["inspect", &reference]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("DIGEST MISMATCH"));
 }

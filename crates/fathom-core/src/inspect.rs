@@ -211,6 +211,35 @@ impl Inspect {
     }
 
     fn on_failure(&mut self, purpose: Purpose, failure: InspectError) {
+        // A body longer than its descriptor promised is a size mismatch, not an outage.
+        if failure.kind == ErrorKind::TooLarge {
+            let (at, digest, size) = match &purpose {
+                Purpose::Child { row, .. } => {
+                    self.report.platforms[*row].verified = Some(false);
+                    let d = &self.report.platforms[*row].descriptor;
+                    (format!("/platforms/{row}"), d.digest.clone(), d.size)
+                }
+                Purpose::Config { row, descriptor } => {
+                    if let Some(image) = self.report.platforms[*row].image.as_mut() {
+                        image.config_verified = Some(false);
+                    }
+                    (
+                        format!("/platforms/{row}/image"),
+                        descriptor.digest.clone(),
+                        descriptor.size,
+                    )
+                }
+                _ => (String::new(), String::new(), None),
+            };
+            if !digest.is_empty() {
+                let message = format!(
+                    "{digest}: size mismatch: the registry sent more than the {} bytes promised — the registry served bytes that are not what was promised",
+                    size.unwrap_or_default()
+                );
+                self.report.findings.push(Finding::error("size-mismatch", at, message));
+                return;
+            }
+        }
         match purpose {
             Purpose::Top => self.fail(failure),
             Purpose::Child { row, .. } => self.report.findings.push(Finding::error(
@@ -336,12 +365,16 @@ impl Inspect {
     fn queue_child(&mut self, row: usize, depth: usize) {
         let entry = &self.report.platforms[row];
         let Ok(digest) = entry.descriptor.digest() else { return };
-        let request = request::manifest(
+        let mut request = request::manifest(
             &self.endpoint,
             self.reference.repository(),
             digest.as_str(),
             Method::Get,
         );
+        // Read no more than the descriptor promised (a longer body is a size mismatch).
+        if let Some(size) = entry.descriptor.size() {
+            request.max_body = request.max_body.min(size);
+        }
         self.enqueue(Purpose::Child { row, depth }, request);
     }
 

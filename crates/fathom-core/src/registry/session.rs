@@ -67,6 +67,8 @@ pub enum ErrorKind {
     BadUpstream,
     /// No answer in time.
     Timeout,
+    /// The body was longer than allowed (the limit, or the size a descriptor promised).
+    TooLarge,
 }
 
 /// Why a request did not succeed, after retries.
@@ -270,6 +272,7 @@ impl<P: Clone> Session<P> {
         }
         let kind = match error {
             TransportError::Timeout(_) => ErrorKind::Timeout,
+            TransportError::TooLarge { .. } => ErrorKind::TooLarge,
             _ => ErrorKind::BadUpstream,
         };
         let message = error.to_string();
