@@ -53,7 +53,7 @@ impl Render for ReportView {
                     )?;
                 }
                 _ => {
-                    writeln!(out, "{} {}", "no match".red().bold(), m.explanation.summary)?;
+                    writeln!(out, "{}", format!("✘ {}", m.explanation.summary).red().bold())?;
                     for candidate in m.explanation.candidates.iter().take(3) {
                         writeln!(out, "  {}: {}", candidate.platform, candidate.reason)?;
                     }
@@ -143,13 +143,13 @@ fn write_table(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         }
         Ok(())
     };
+    write!(out, "  ")?;
     line(&header.map(str::to_owned), out)?;
     writeln!(out, "VERIFIED")?;
     for ((row, p), cells) in rows.iter().zip(&all) {
-        let marker = if Some(*row) == chosen { "▶ " } else { "" };
-        if !marker.is_empty() {
-            write!(out, "{}", marker.green())?;
-        }
+        // The row a pull on the asked platform would get.
+        let marker = if Some(*row) == chosen { "▶ " } else { "  " };
+        write!(out, "{}", marker.green())?;
         line(cells, out)?;
         let verified = match p.verified {
             Some(true) => "✔ verified".green().to_string(),
@@ -168,7 +168,7 @@ fn write_table(out: &mut dyn Write, r: &Report) -> io::Result<()> {
                 Some(false) => "✘",
                 None => "·",
             };
-            writeln!(out, "  └ attestation {} {mark}", short_digest(attestation).dimmed())?;
+            writeln!(out, "    └ attestation {} {mark}", short_digest(attestation).dimmed())?;
         }
     }
     Ok(())
