@@ -429,16 +429,18 @@ fn a_blob_overwritten_in_storage_is_a_loud_digest_mismatch() {
     let amd64 = rows.iter().find(|r| r["platform"]["architecture"] == "amd64").unwrap();
     let config = amd64["image"]["configDigest"].as_str().unwrap().to_owned();
 
+    let tamper = |path: PathBuf, change: &dyn Fn(&mut Vec<u8>)| {
+        let mut bytes = std::fs::read(&path).unwrap();
+        change(&mut bytes);
+        std::fs::write(&path, &bytes).unwrap();
+    };
     // Same length, different bytes: only hashing can tell.
-    let path = registry.blob_path(&digest);
-    let mut bytes = std::fs::read(&path).unwrap();
-    let at = bytes.iter().position(|&b| b == b'3').unwrap();
-    bytes[at] = b'4';
-    std::fs::write(&path, &bytes).unwrap();
-    let config_path = registry.blob_path(&config);
-    let mut config_bytes = std::fs::read(&config_path).unwrap();
-    config_bytes.push(b' ');
-    std::fs::write(&config_path, &config_bytes).unwrap();
+    tamper(registry.blob_path(&digest), &|bytes| {
+        let at = bytes.iter().position(|&b| b == b'3').unwrap();
+        bytes[at] = b'4';
+    });
+    // A config one byte longer than its descriptor says.
+    tamper(registry.blob_path(&config), &|bytes| bytes.push(b' '));
 
     let out = fathom(&["inspect", &reference, "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "a mismatch fails the command");

@@ -160,21 +160,10 @@ impl Walk for Inspect {
     type Output = Box<Report>;
 
     fn poll(&mut self) -> Option<Step> {
-        if self.finished {
-            return None;
-        }
-        if let Some(error) = self.failed.take() {
-            self.finished = true;
-            return Some(Step::Done(Err(error)));
-        }
-        if let Some((id, request)) = self.session.poll_send() {
-            return Some(Step::Send(id, request));
-        }
-        if self.session.is_idle() {
-            self.finished = true;
-            return Some(Step::Done(Ok(Box::new(self.finish()))));
-        }
-        None
+        let (report, options) = (&self.report, &self.options);
+        self.session.poll_walk(&mut self.finished, &mut self.failed, |session| {
+            Box::new(finish(report.clone(), options, session))
+        })
     }
 
     fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>) {
@@ -608,35 +597,36 @@ impl Inspect {
                 .push(Finding::warning("referrers-unreadable", "/referrers", e.to_string())),
         }
     }
+}
 
-    fn finish(&mut self) -> Report {
-        let mut report = self.report.clone();
-        report.requests = self.session.requests();
-        report.rate_limit = self.session.rate_limit().cloned();
-        if let Some(host) = &self.options.platform {
-            let rows: Vec<usize> = (0..report.platforms.len())
-                .filter(|&r| report.platforms[r].kind == EntryKind::Image && report.platforms[r].platform.is_some())
-                .collect();
-            let candidates: Vec<Platform> = rows
-                .iter()
-                .filter_map(|&r| report.platforms[r].platform.clone())
-                .collect();
-            let explanation = explain(host, &candidates, MatchMode::Only);
-            let chosen = explanation.chosen.map(|i| rows[i]);
-            report.platform_match = Some(MatchInfo {
-                platform: host.normalize().format_all(),
-                chosen,
-                digest: chosen.map(|r| report.platforms[r].descriptor.digest.clone()),
-                explanation,
-            });
-        }
-        report.findings.sort_by_key(|f| match f.severity {
-            Severity::Error => 0,
-            Severity::Warning => 1,
-            Severity::Info => 2,
+/// The Report at the end of the walk: request count, quota, the match for the asked platform,
+/// findings sorted errors first.
+fn finish(mut report: Report, options: &Options, session: &Session<Purpose>) -> Report {
+    report.requests = session.requests();
+    report.rate_limit = session.rate_limit().cloned();
+    if let Some(host) = &options.platform {
+        let rows: Vec<usize> = (0..report.platforms.len())
+            .filter(|&r| report.platforms[r].kind == EntryKind::Image && report.platforms[r].platform.is_some())
+            .collect();
+        let candidates: Vec<Platform> = rows
+            .iter()
+            .filter_map(|&r| report.platforms[r].platform.clone())
+            .collect();
+        let explanation = explain(host, &candidates, MatchMode::Only);
+        let chosen = explanation.chosen.map(|i| rows[i]);
+        report.platform_match = Some(MatchInfo {
+            platform: host.normalize().format_all(),
+            chosen,
+            digest: chosen.map(|r| report.platforms[r].descriptor.digest.clone()),
+            explanation,
         });
-        report
     }
+    report.findings.sort_by_key(|f| match f.severity {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    });
+    report
 }
 
 /// The digest a registry identifies this document by, in `algorithm`: over the payload for a

@@ -3,11 +3,11 @@
 use std::io::{self, Write};
 
 use fathom_core::finding::{has_error, Severity};
-use fathom_core::inspect::{Inspect, Options};
+use fathom_core::inspect::Options;
 use fathom_core::report::{EntryKind, PlatformEntry, Report, ResolvedBy};
 use owo_colors::OwoColorize;
 
-use super::registry::{human_size, platform_arg, run, short_digest, Context};
+use super::registry::{human_size, inspect, platform_arg, short_digest, Context};
 use super::{CommandError, Outcome};
 use crate::cli::InspectArgs;
 use crate::printer::{Printer, Render};
@@ -183,13 +183,9 @@ pub fn run_inspect(args: InspectArgs) -> Result<Outcome, CommandError> {
         platform,
         configs: !args.no_config,
         referrers: !args.no_referrers,
-        concurrency: args.registry.concurrency,
-        now: context.now,
-        credentials: context.credentials,
-        insecure: args.registry.insecure,
+        ..Options::default()
     };
-    let walk = Inspect::new(&args.reference, context.reference, options);
-    let report = run(walk, &args.registry)?.map_err(|f| CommandError::Registry(f.message))?;
+    let report = inspect(&args.reference, context, &args.registry, options)?;
     let failed = has_error(&report.findings);
     Printer::new(args.output.format).emit(&ReportView(report))?;
     Ok(if failed { Outcome::Failure } else { Outcome::Success })

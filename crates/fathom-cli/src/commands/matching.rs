@@ -2,11 +2,11 @@
 
 use std::io::{self, Write};
 
-use fathom_core::inspect::{Inspect, Options};
+use fathom_core::inspect::Options;
 use fathom_core::report::MatchInfo;
 use owo_colors::OwoColorize;
 
-use super::registry::{platform_arg, run, Context};
+use super::registry::{inspect, platform_arg, Context};
 use super::{CommandError, Outcome};
 use crate::cli::MatchArgs;
 use crate::printer::{Printer, Render};
@@ -54,13 +54,9 @@ pub fn run_match(args: MatchArgs) -> Result<Outcome, CommandError> {
         all_platforms: false,
         configs: true,
         referrers: false,
-        concurrency: args.registry.concurrency,
-        now: context.now,
-        credentials: context.credentials,
-        insecure: args.registry.insecure,
+        ..Options::default()
     };
-    let walk = Inspect::new(&args.reference, context.reference, options);
-    let report = run(walk, &args.registry)?.map_err(|f| CommandError::Registry(f.message))?;
+    let report = inspect(&args.reference, context, &args.registry, options)?;
     let info = report
         .platform_match
         .clone()

@@ -3,8 +3,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use fathom_core::inspect::{Inspect, Options};
 use fathom_core::registry::session::{Failure, Walk};
 use fathom_core::registry::Credentials;
+use fathom_core::report::Report;
 use fathom_core::{Platform, Reference};
 
 use super::CommandError;
@@ -35,6 +37,24 @@ impl Context {
             now,
         })
     }
+}
+
+/// Runs the inspect walk of `input` with what `options` leaves to the command (platform,
+/// selection, configs, referrers); the rest comes from the context and the registry flags.
+pub fn inspect(
+    input: &str,
+    context: Context,
+    args: &RegistryArgs,
+    options: Options,
+) -> Result<Box<Report>, CommandError> {
+    let options = Options {
+        concurrency: args.concurrency,
+        now: context.now,
+        credentials: context.credentials,
+        insecure: args.insecure,
+        ..options
+    };
+    run(Inspect::new(input, context.reference, options), args)?.map_err(|f| CommandError::Registry(f.message))
 }
 
 /// Runs `walk` over HTTP(S).

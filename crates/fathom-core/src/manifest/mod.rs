@@ -474,6 +474,3 @@ fn error_pointer(path: &serde_path_to_error::Path) -> String {
     }
     out
 }
-
-#[cfg(test)]
-mod tests;

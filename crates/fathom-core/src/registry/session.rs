@@ -185,6 +185,31 @@ impl<P: Clone> Session<P> {
         Some((id, request))
     }
 
+    /// A walk's `poll`: a failure once, else the next request, else — when nothing is left —
+    /// the walk's result from `finish`. `finished` makes every later call return `None`.
+    pub fn poll_walk<T>(
+        &mut self,
+        finished: &mut bool,
+        failed: &mut Option<Failure>,
+        finish: impl FnOnce(&Self) -> T,
+    ) -> Option<Step<T>> {
+        if *finished {
+            return None;
+        }
+        if let Some(failure) = failed.take() {
+            *finished = true;
+            return Some(Step::Done(Err(failure)));
+        }
+        if let Some((id, request)) = self.poll_send() {
+            return Some(Step::Send(id, request));
+        }
+        if self.is_idle() {
+            *finished = true;
+            return Some(Step::Done(Ok(finish(self))));
+        }
+        None
+    }
+
     /// Whether nothing is queued, parked or in flight.
     pub fn is_idle(&self) -> bool {
         self.queue.is_empty() && self.in_flight.is_empty() && self.parked.is_empty()

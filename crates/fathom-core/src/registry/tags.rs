@@ -96,21 +96,9 @@ impl Walk for TagList {
     type Output = Tags;
 
     fn poll(&mut self) -> Option<Step<Tags>> {
-        if self.finished {
-            return None;
-        }
-        if let Some(failure) = self.failed.take() {
-            self.finished = true;
-            return Some(Step::Done(Err(failure)));
-        }
-        if let Some((id, request)) = self.session.poll_send() {
-            return Some(Step::Send(id, request));
-        }
-        if self.session.is_idle() {
-            self.finished = true;
-            return Some(Step::Done(Ok(self.result.clone())));
-        }
-        None
+        let result = &self.result;
+        self.session
+            .poll_walk(&mut self.finished, &mut self.failed, |_| result.clone())
     }
 
     fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>) {
