@@ -478,3 +478,197 @@ fn a_blob_overwritten_in_storage_is_a_loud_digest_mismatch() {
     let table = fathom(&["inspect", &reference]);
     assert!(String::from_utf8_lossy(&table.stdout).contains("DIGEST MISMATCH"));
 }
+
+/// The test-only fault proxy (`tests/support/fault_proxy.py`) in front of the no-auth registry.
+struct FaultProxy {
+    child: std::process::Child,
+    address: String,
+}
+
+impl FaultProxy {
+    fn start(port: u16) -> FaultProxy {
+        let demo = demo();
+        let target = demo.plain.rsplit(':').next().unwrap().to_owned();
+        let child = Command::new("python3")
+            .arg(repo_root().join("tests/support/fault_proxy.py"))
+            .args([&port.to_string(), &target, "120"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let address = format!("127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&address).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        FaultProxy { child, address }
+    }
+
+    fn reference(&self, mode: &str) -> String {
+        format!("{}/fault-{mode}/demo/busybox:oci", self.address)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn registry_faults_end_in_specific_errors_or_recover() {
+    let proxy = FaultProxy::start(5572);
+    // Recoverable: one 429 with Retry-After: 1, two 503s — retried within the budget.
+    for mode in ["429", "503"] {
+        let out = fathom(&["inspect", &proxy.reference(mode), "--no-referrers", "--format", "json"]);
+        assert!(out.status.success(), "{mode}: {}", stderr(&out));
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(image_rows(&r).len(), 8, "{mode}");
+        assert!(r["requests"].as_u64().unwrap() > 17, "{mode}: retries are counted");
+    }
+    // Quota headers are recorded, with whose quota it is.
+    let quota = report(&[
+        "inspect",
+        &proxy.reference("quota"),
+        "--no-referrers",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(quota["rateLimit"]["remaining"], 42);
+    assert_eq!(quota["rateLimit"]["limit"], 100);
+    assert_eq!(quota["rateLimit"]["source"], "192.0.2.7");
+
+    // Not recoverable: each a specific message, nothing on stdout.
+    let cases: [(&str, &[&str], &str); 5] = [
+        ("429-long", &[], "rate limited by the registry; retry after 3600 s"),
+        (
+            "500",
+            &[],
+            "the registry failed with HTTP 500 (registry said: internal error)",
+        ),
+        ("reset", &[], "connection failed"),
+        ("stall", &["--timeout", "1"], "timed out after 1 s"),
+        ("big", &[], "larger than 4194304 bytes"),
+    ];
+    for (mode, extra, message) in cases {
+        let reference = proxy.reference(mode);
+        let mut args = vec!["inspect", reference.as_str()];
+        args.extend_from_slice(extra);
+        let out = fathom(&args);
+        assert_eq!(out.status.code(), Some(1), "{mode}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{mode}: nothing half-written on stdout");
+        assert!(stderr(&out).contains(message), "{mode}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn distribution_accept_quirks_and_its_real_schema1() {
+    let demo = demo();
+    let url = |path: &str| format!("http://{}/v2/demo/busybox/manifests/{path}", demo.plain);
+    let curl = |accept: &str, path: &str| {
+        let out = Command::new("curl")
+            .args(["-s", "-D", "-", "-H", &format!("Accept: {accept}"), &url(path)])
+            .output()
+            .expect("curl runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // An OCI index asked for without the index type in Accept: distribution refuses it.
+    let refused = curl("application/vnd.docker.distribution.manifest.v2+json", "oci");
+    assert!(refused.starts_with("HTTP/1.1 404"), "{refused}");
+    // With no Accept, a Docker list is converted on the fly into a signed schema1: real libtrust
+    // signatures that Fathom verifies, and a digest over the payload.
+    let out = Command::new("curl")
+        .args(["-s", "-H", "Accept: */*", &url("docker")])
+        .output()
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fathom"))
+        .args([
+            "lint",
+            "-",
+            "--content-type",
+            "application/vnd.docker.distribution.manifest.v1+prettyjws",
+            "--format",
+            "json",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+    let lint: Value = serde_json::from_slice(&child.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(lint["kind"], "docker-schema1-signed");
+    let codes: Vec<&str> = lint["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"schema1-deprecated"));
+    assert!(
+        !codes
+            .iter()
+            .any(|c| c.starts_with("schema1-signature") || c.starts_with("schema1-payload")),
+        "{codes:?}"
+    );
+    // Fathom's own Accept list gets the real index.
+    let r = report(&[
+        "inspect",
+        &format!("{}/demo/busybox:oci", demo.plain),
+        "--no-config",
+        "--no-referrers",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r["mediaType"], "application/vnd.oci.image.index.v1+json");
+}
+
+#[test]
+fn docker_config_credentials_and_helpers() {
+    let demo = demo();
+    let dir = std::env::temp_dir().join(format!("fathom-docker-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |config: &str, reference: &str| {
+        std::fs::write(dir.join("config.json"), config).unwrap();
+        let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default());
+        Command::new(env!("CARGO_BIN_EXE_fathom"))
+            .args(["inspect", reference, "--no-referrers"])
+            .env("DOCKER_CONFIG", &dir)
+            .env("PATH", path)
+            .output()
+            .unwrap()
+    };
+    let basic = format!("{}/demo/busybox:oci", demo.basic);
+    // `auths` with base64 user:password, as `docker login` writes it.
+    let auths = format!(
+        r#"{{"auths":{{"{}":{{"auth":"ZmF0aG9tOmZhdGhvbS1kZW1v"}}}}}}"#,
+        demo.basic
+    );
+    let out = run(&auths, &basic);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A credential helper (`docker-credential-<name> get`): a real executable speaking the
+    // helper protocol on stdin/stdout.
+    let helper = dir.join("docker-credential-fathomtest");
+    std::fs::write(&helper, "#!/bin/sh\nread server\necho '{\"ServerURL\":\"'$server'\",\"Username\":\"fathom\",\"Secret\":\"fathom-demo\"}'\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let helpers = format!(r#"{{"credHelpers":{{"{}":"fathomtest"}}}}"#, demo.basic);
+    let out = run(&helpers, &basic);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let store = r#"{"credsStore":"fathomtest"}"#;
+    let out = run(store, &format!("{}/demo/busybox:oci", demo.token));
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Wrong stored credentials: a clear 401, not a silent anonymous fallback.
+    let wrong = format!(r#"{{"auths":{{"{}":{{"auth":"ZmF0aG9tOm5vcGU="}}}}}}"#, demo.basic);
+    let out = run(&wrong, &basic);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("authentication required"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
