@@ -392,3 +392,36 @@ fn the_schema_rejects_what_a_report_must_not_be() {
         assert!(!validator.is_valid(&instance), "{pointer} should be rejected");
     }
 }
+
+#[test]
+fn nested_indexes_are_followed_to_a_bounded_depth() {
+    // index0 → index1 → … → index6, each the only entry of the one before.
+    let mut blobs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut child: Option<(String, usize)> = None;
+    let mut top = String::new();
+    for level in (0..=6).rev() {
+        let manifests = match &child {
+            Some((digest, size)) => format!(
+                r#"[{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"{digest}","size":{size}}}]"#
+            ),
+            None => "[]".to_owned(),
+        };
+        let body = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":{manifests},"annotations":{{"level":"{level}"}}}}"#
+        );
+        let digest = Digest::sha256(body.as_bytes()).to_string();
+        child = Some((digest.clone(), body.len()));
+        blobs.insert(digest.clone(), body.into_bytes());
+        top = digest;
+    }
+    let mut registry = MemoryRegistry {
+        blobs,
+        tags: BTreeMap::from([("deep".to_owned(), top)]),
+        log: Vec::new(),
+    };
+    let report = drive(walk("localhost:5000/deep:deep", Options::default()), 8, |r| Ok(registry.answer(r))).unwrap();
+    let indexes = report.platforms.iter().filter(|p| p.kind == EntryKind::Index).count();
+    assert_eq!(indexes, MAX_INDEX_DEPTH, "rows for the followed levels");
+    assert!(report.findings.iter().any(|f| f.code == "index-too-deep"), "{:#?}", report.findings);
+    assert!(report.platforms.iter().all(|p| p.verified != Some(false)));
+}
