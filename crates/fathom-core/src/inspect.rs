@@ -60,6 +60,40 @@ pub struct Options {
     pub credentials: Option<Credentials>,
     /// Plain HTTP even for non-loopback registries.
     pub insecure: bool,
+    /// Content the caller already holds. With a cache, a tag is resolved with a HEAD and content
+    /// the cache has by digest is not fetched again.
+    pub cache: ContentCache,
+}
+
+/// Manifests and blobs a caller already holds, keyed by the sha256 of their bytes — so whatever
+/// is found here is verified by construction (an edge cache, a previous walk).
+#[derive(Debug, Clone, Default)]
+pub struct ContentCache {
+    entries: std::collections::BTreeMap<String, (Vec<u8>, Option<String>)>,
+}
+
+impl ContentCache {
+    /// Adds content served with `media_type`; returns its digest.
+    pub fn insert(&mut self, bytes: Vec<u8>, media_type: Option<String>) -> Digest {
+        let digest = Digest::sha256(&bytes);
+        self.entries.insert(digest.to_string(), (bytes, media_type));
+        digest
+    }
+
+    /// Whether the cache holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The content with this digest as a registry would have served it.
+    fn response(&self, digest: &str) -> Option<HttpResponse> {
+        let (bytes, media_type) = self.entries.get(digest)?;
+        let mut response = HttpResponse::new(200, bytes.clone()).with_header("Docker-Content-Digest", digest);
+        if let Some(media_type) = media_type {
+            response = response.with_header("Content-Type", media_type.clone());
+        }
+        Some(response)
+    }
 }
 
 impl Default for Options {
@@ -73,6 +107,7 @@ impl Default for Options {
             now: 0,
             credentials: None,
             insecure: false,
+            cache: ContentCache::default(),
         }
     }
 }
@@ -82,9 +117,17 @@ pub type Step = crate::registry::session::Step<Box<Report>>;
 
 #[derive(Debug, Clone)]
 enum Purpose {
+    /// `HEAD` of a tag, to see whether the cache already holds what it points to.
+    TopHead,
     Top,
-    Child { row: usize, depth: usize },
-    Config { row: usize, descriptor: Box<Descriptor> },
+    Child {
+        row: usize,
+        depth: usize,
+    },
+    Config {
+        row: usize,
+        descriptor: Box<Descriptor>,
+    },
     ReferrersApi,
     ReferrersTag,
 }
@@ -151,7 +194,21 @@ impl Inspect {
             failed: None,
             finished: false,
         };
-        walk.enqueue(Purpose::Top, top);
+        let cached = walk
+            .reference
+            .digest()
+            .and_then(|d| walk.options.cache.response(d.as_str()));
+        match cached {
+            Some(response) => walk.on_top(&top, response),
+            None if walk.reference.digest().is_none() && !walk.options.cache.is_empty() => {
+                let head = HttpRequest {
+                    method: Method::Head,
+                    ..top
+                };
+                walk.enqueue(Purpose::TopHead, head);
+            }
+            None => walk.enqueue(Purpose::Top, top),
+        }
         walk
     }
 }
@@ -173,6 +230,7 @@ impl Walk for Inspect {
             }
             match outcome {
                 Outcome::Response(purpose, request, response) => match purpose {
+                    Purpose::TopHead => self.on_top_head(request, response),
                     Purpose::Top => self.on_top(&request, response),
                     Purpose::Child { row, depth } => self.on_child(row, depth, response),
                     Purpose::Config { row, descriptor } => self.on_config(row, &descriptor, response),
@@ -230,7 +288,7 @@ impl Inspect {
             }
         }
         match purpose {
-            Purpose::Top => self.fail(failure),
+            Purpose::Top | Purpose::TopHead => self.fail(failure),
             Purpose::Child { row, .. } => self.report.findings.push(Finding::error(
                 "child-unavailable",
                 format!("/platforms/{row}"),
@@ -246,6 +304,24 @@ impl Inspect {
                     .findings
                     .push(Finding::warning("referrers-unavailable", "/referrers", failure.message))
             }
+        }
+    }
+
+    /// The tag's digest by HEAD: content the cache holds is used as is, anything else fetched.
+    fn on_top_head(&mut self, request: HttpRequest, response: HttpResponse) {
+        if !response.is_success() {
+            return self.fail(InspectError::from_response(&response, &self.what()));
+        }
+        let digest = response.header("docker-content-digest").map(|d| d.trim().to_owned());
+        match digest.and_then(|d| self.options.cache.response(&d)) {
+            Some(cached) => self.on_top(&request, cached),
+            None => self.enqueue(
+                Purpose::Top,
+                HttpRequest {
+                    method: Method::Get,
+                    ..request
+                },
+            ),
         }
     }
 
@@ -364,7 +440,10 @@ impl Inspect {
         if let Some(size) = entry.descriptor.size() {
             request.max_body = request.max_body.min(size);
         }
-        self.enqueue(Purpose::Child { row, depth }, request);
+        match self.options.cache.response(digest.as_str()) {
+            Some(cached) => self.on_child(row, depth, cached),
+            None => self.enqueue(Purpose::Child { row, depth }, request),
+        }
     }
 
     fn on_child(&mut self, row: usize, depth: usize, response: HttpResponse) {
@@ -498,6 +577,9 @@ impl Inspect {
         if self.options.configs && entry.kind == EntryKind::Image && is_image_config {
             if let Some(descriptor) = config {
                 if let Ok(digest) = descriptor.digest() {
+                    if let Some(cached) = self.options.cache.response(digest.as_str()) {
+                        return self.on_config(row, &descriptor, cached);
+                    }
                     let max = descriptor.size().unwrap_or(MAX_CONFIG).min(MAX_CONFIG);
                     let request = request::blob(&self.endpoint, self.reference.repository(), &digest, max);
                     self.enqueue(

@@ -419,9 +419,97 @@ fn nested_indexes_are_followed_to_a_bounded_depth() {
         tags: BTreeMap::from([("deep".to_owned(), top)]),
         log: Vec::new(),
     };
-    let report = drive(walk("localhost:5000/deep:deep", Options::default()), 8, |r| Ok(registry.answer(r))).unwrap();
+    let report = drive(walk("localhost:5000/deep:deep", Options::default()), 8, |r| {
+        Ok(registry.answer(r))
+    })
+    .unwrap();
     let indexes = report.platforms.iter().filter(|p| p.kind == EntryKind::Index).count();
     assert_eq!(indexes, MAX_INDEX_DEPTH, "rows for the followed levels");
-    assert!(report.findings.iter().any(|f| f.code == "index-too-deep"), "{:#?}", report.findings);
+    assert!(
+        report.findings.iter().any(|f| f.code == "index-too-deep"),
+        "{:#?}",
+        report.findings
+    );
     assert!(report.platforms.iter().all(|p| p.verified != Some(false)));
+}
+
+#[test]
+fn with_a_cache_a_repeated_inspect_costs_one_head() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let mut cache = ContentCache::default();
+    let first = drive(
+        walk(
+            "localhost:5000/multi:latest",
+            Options {
+                referrers: false,
+                ..Options::default()
+            },
+        ),
+        8,
+        |r| {
+            let response = registry.answer(r);
+            if response.is_success() {
+                cache.insert(
+                    response.body.clone(),
+                    response.header("content-type").map(str::to_owned),
+                );
+            }
+            Ok(response)
+        },
+    )
+    .unwrap();
+    registry.log.clear();
+    let options = Options {
+        referrers: false,
+        cache,
+        ..Options::default()
+    };
+    let second = drive(walk("localhost:5000/multi:latest", options), 8, |r| {
+        let mut response = registry.answer(r);
+        if r.method == Method::Head {
+            response.body.clear();
+        }
+        Ok(response)
+    })
+    .unwrap();
+    assert_eq!(
+        registry.log,
+        ["HEAD multi/manifests/latest"],
+        "only the tag is asked for"
+    );
+    assert_eq!(second.requests, 1);
+    assert_eq!(second.digest, first.digest);
+    let digests = |r: &Report| {
+        r.platforms
+            .iter()
+            .map(|p| (p.descriptor.digest.clone(), p.verified))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(digests(&second), digests(&first));
+    assert!(second
+        .platforms
+        .iter()
+        .all(|p| p.image.as_ref().is_some_and(|i| i.config_verified == Some(true))));
+}
+
+#[test]
+fn a_moved_tag_is_fetched_after_its_head() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let mut cache = ContentCache::default();
+    cache.insert(b"{\"unrelated\":true}".to_vec(), None);
+    let options = Options {
+        referrers: false,
+        configs: false,
+        cache,
+        ..Options::default()
+    };
+    let report = drive(walk("localhost:5000/multi:latest", options), 8, |r| {
+        Ok(registry.answer(r))
+    })
+    .unwrap();
+    assert_eq!(
+        &registry.log[..2],
+        ["HEAD multi/manifests/latest", "GET multi/manifests/latest"]
+    );
+    assert!(report.platforms.iter().all(|p| p.verified == Some(true)));
 }
