@@ -28,6 +28,8 @@ pub enum Command {
     Match(MatchArgs),
     /// A repository's tags.
     Tags(TagsArgs),
+    /// Compare two references: platforms added, dropped and changed, and the layers they share.
+    Diff(DiffArgs),
 }
 
 /// Output formats every command offers.
@@ -157,6 +159,22 @@ pub struct TagsArgs {
     /// Pages read at most.
     #[arg(long, default_value_t = 100)]
     pub max_pages: u32,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `fathom diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The first reference.
+    pub a: String,
+    /// The second reference.
+    pub b: String,
+    /// Compare only this platform (`all` compares every platform).
+    #[arg(long, default_value = "all")]
+    pub platform: String,
     #[command(flatten)]
     pub registry: RegistryArgs,
     #[command(flatten)]

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run_inspect(args),
         Command::Match(args) => commands::matching::run_match(args),
         Command::Tags(args) => commands::tags::run_tags(args),
+        Command::Diff(args) => commands::diff::run_diff(args),
     };
     match outcome {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -672,3 +672,50 @@ fn docker_config_credentials_and_helpers() {
     assert!(stderr(&out).contains("authentication required"), "{}", stderr(&out));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn diff_reports_the_shared_layers_and_bytes_exactly() {
+    let demo = demo();
+    let base = format!("{}/demo/layers:base", demo.plain);
+    let extended = format!("{}/demo/layers:extended", demo.plain);
+    let d = report(&["diff", &base, &extended, "--format", "json"]);
+    assert_eq!(d["added"], serde_json::json!([]));
+    assert_eq!(d["dropped"], serde_json::json!([]));
+    let p = &d["platforms"][0];
+    assert_eq!(p["platform"], "linux/amd64");
+    assert_eq!(p["same"], false);
+    // Expected from the two manifests themselves.
+    let layers = |r: &str| -> Vec<(String, u64)> {
+        let raw = skopeo_raw(r);
+        raw["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["digest"].as_str().unwrap().to_owned(), l["size"].as_u64().unwrap()))
+            .collect()
+    };
+    let (a, b) = (layers(&base), layers(&extended));
+    let shared: Vec<&(String, u64)> = b.iter().filter(|l| a.contains(l)).collect();
+    assert_eq!(shared.len(), a.len(), "extended is base plus one layer");
+    assert_eq!(p["layers"]["shared"].as_array().unwrap().len(), shared.len());
+    assert_eq!(p["layers"]["sharedBytes"], shared.iter().map(|l| l.1).sum::<u64>());
+    assert_eq!(
+        p["layers"]["downloadBytes"],
+        b.iter().filter(|l| !a.contains(l)).map(|l| l.1).sum::<u64>()
+    );
+    assert_eq!(p["layers"]["onlyABytes"], 0);
+
+    // The OCI index and the Docker list: the same platforms, different manifests, same layers.
+    let formats = report(&[
+        "diff",
+        &format!("{}/demo/busybox:oci", demo.plain),
+        &format!("{}/demo/busybox:docker", demo.plain),
+        "--format",
+        "json",
+    ]);
+    let platforms = formats["platforms"].as_array().unwrap();
+    assert_eq!(platforms.len(), 8);
+    assert!(platforms
+        .iter()
+        .all(|p| p["same"] == false && p["layers"]["downloadBytes"] == 0));
+}

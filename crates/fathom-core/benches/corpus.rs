@@ -46,14 +46,14 @@ fn best(rounds: usize, mut work: impl FnMut()) -> Duration {
 fn compare(label: &str, docs: &[&[u8]]) {
     let bytes: usize = docs.iter().map(|d| d.len()).sum();
     let iterations = 50;
-    let fathom = best(5, || {
+    let fathom = best(15, || {
         for _ in 0..iterations {
             for d in docs {
                 let _ = black_box(Document::parse(black_box(d), None));
             }
         }
     });
-    let plain = best(5, || {
+    let plain = best(15, || {
         for _ in 0..iterations {
             for d in docs {
                 let _ = black_box(serde_json::from_slice::<serde_json::Value>(black_box(d)));
