@@ -91,7 +91,7 @@ impl Descriptor {
                 format!("{path}/digest"),
                 "descriptor has no digest",
             ));
-        } else if let Err(e) = self.digest() {
+        } else if let Err(e) = Digest::validate(&self.digest) {
             let severity_error = !matches!(e, DigestError::UnsupportedAlgorithm { .. });
             let finding = if severity_error {
                 Finding::error(e.code(), format!("{path}/digest"), e.to_string())

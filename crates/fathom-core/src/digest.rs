@@ -154,6 +154,22 @@ impl FromStr for Digest {
     type Err = DigestError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
+        Ok(Digest {
+            algorithm: Digest::validate(input)?,
+            text: input.to_owned(),
+        })
+    }
+}
+
+impl Digest {
+    /// Checks `input` as [`FromStr`] does, without building a `Digest`; returns its algorithm.
+    pub fn validate(input: &str) -> Result<Algorithm, DigestError> {
+        // The common case first: a well-formed sha256 digest.
+        if let Some(hex) = input.strip_prefix("sha256:") {
+            if hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return Ok(Algorithm::Sha256);
+            }
+        }
         let invalid = || DigestError::InvalidFormat(input.to_owned());
         let (algorithm, encoded) = input.split_once(':').ok_or_else(invalid)?;
         if !is_algorithm_grammar(algorithm) || !is_encoded_grammar(encoded) {
@@ -179,10 +195,7 @@ impl FromStr for Digest {
                 input: input.to_owned(),
             });
         }
-        Ok(Digest {
-            algorithm: known,
-            text: input.to_owned(),
-        })
+        Ok(known)
     }
 }
 

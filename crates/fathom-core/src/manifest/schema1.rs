@@ -9,7 +9,6 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use p256::ecdsa::signature::Verifier as _;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -284,15 +283,34 @@ fn verify_es256(sig: &JwsSignature, payload: &[u8]) -> Result<bool, String> {
             .map_err(|_| "JWK coordinate is not 32 bytes".to_owned())
     };
     let (x, y) = (coordinate(&jwk.x)?, coordinate(&jwk.y)?);
-    let point = p256::EncodedPoint::from_affine_coordinates(&x.into(), &y.into(), false);
-    let key =
-        p256::ecdsa::VerifyingKey::from_encoded_point(&point).map_err(|_| "JWK is not a point on P-256".to_owned())?;
     let Ok(raw) = URL_SAFE_NO_PAD.decode(&sig.signature) else {
         return Ok(false);
     };
-    let Ok(signature) = p256::ecdsa::Signature::from_slice(&raw) else {
-        return Ok(false);
-    };
     let signing_input = format!("{}.{}", sig.protected, URL_SAFE_NO_PAD.encode(payload));
-    Ok(key.verify(signing_input.as_bytes(), &signature).is_ok())
+    Ok(p256_verify(&x, &y, signing_input.as_bytes(), &raw))
+}
+
+/// ECDSA P-256 / SHA-256 over `message` with the raw `r‖s` signature, key given by coordinates.
+#[cfg(not(target_arch = "wasm32"))]
+fn p256_verify(x: &[u8; 32], y: &[u8; 32], message: &[u8], signature: &[u8]) -> bool {
+    let mut point = [4u8; 65];
+    point[1..33].copy_from_slice(x);
+    point[33..].copy_from_slice(y);
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, &point)
+        .verify(message, signature)
+        .is_ok()
+}
+
+/// ECDSA P-256 / SHA-256 over `message` with the raw `r‖s` signature, key given by coordinates.
+#[cfg(target_arch = "wasm32")]
+fn p256_verify(x: &[u8; 32], y: &[u8; 32], message: &[u8], signature: &[u8]) -> bool {
+    use p256::ecdsa::signature::Verifier as _;
+    let point = p256::EncodedPoint::from_affine_coordinates(&(*x).into(), &(*y).into(), false);
+    let (Ok(key), Ok(signature)) = (
+        p256::ecdsa::VerifyingKey::from_encoded_point(&point),
+        p256::ecdsa::Signature::from_slice(signature),
+    ) else {
+        return false;
+    };
+    key.verify(message, &signature).is_ok()
 }
