@@ -19,7 +19,19 @@ impl Transport {
         let client = reqwest::Client::builder()
             .user_agent(concat!("fathom/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                // reqwest drops Authorization when the host changes, but not on https → http
+                // on the same host: refuse downgrades (and long chains) outright.
+                let downgrade = attempt.previous().last().is_some_and(|from| from.scheme() == "https")
+                    && attempt.url().scheme() != "https";
+                if downgrade {
+                    attempt.error("refused a redirect from https to plain http")
+                } else if attempt.previous().len() > 5 {
+                    attempt.error("too many redirects")
+                } else {
+                    attempt.follow()
+                }
+            }))
             .build()
             .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
         Ok(Transport { client, timeout })

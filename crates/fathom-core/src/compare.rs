@@ -216,9 +216,9 @@ fn layer_sharing(a: &ImageInfo, b: &ImageInfo) -> LayerSharing {
         }
         if in_a.contains(layer.digest.as_str()) {
             sharing.shared.push(layer.digest.clone());
-            sharing.shared_bytes += size(layer.size);
+            sharing.shared_bytes = sharing.shared_bytes.saturating_add(size(layer.size));
         } else {
-            sharing.download_bytes += size(layer.size);
+            sharing.download_bytes = sharing.download_bytes.saturating_add(size(layer.size));
         }
     }
     let mut counted_a = BTreeSet::new();
@@ -227,7 +227,7 @@ fn layer_sharing(a: &ImageInfo, b: &ImageInfo) -> LayerSharing {
         .iter()
         .filter(|l| !in_b.contains(l.digest.as_str()) && counted_a.insert(l.digest.as_str()))
         .map(|l| size(l.size))
-        .sum();
+        .fold(0, u64::saturating_add);
     sharing
 }
 

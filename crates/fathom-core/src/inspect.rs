@@ -40,6 +40,8 @@ use crate::report::{
 
 /// Nested indexes deeper than this are not followed.
 pub const MAX_INDEX_DEPTH: usize = 4;
+/// Rows (index entries, nested ones included) a walk takes at most; the rest is reported.
+pub const MAX_ROWS: usize = 4096;
 
 /// How to walk.
 #[derive(Debug, Clone)]
@@ -158,6 +160,7 @@ impl Inspect {
                 concurrency: options.concurrency,
                 now: options.now,
                 credentials: options.credentials.clone(),
+                plain_http: endpoint.scheme == "http",
             },
         );
         let top = request::manifest(
@@ -258,8 +261,18 @@ impl Inspect {
     }
 
     fn on_failure(&mut self, purpose: Purpose, failure: InspectError) {
-        // A body longer than its descriptor promised is a size mismatch, not an outage.
-        if failure.kind == ErrorKind::TooLarge {
+        // A body longer than its descriptor promised is a size mismatch, not an outage (a body
+        // over Fathom's own limit with an honest descriptor is reported as unavailable).
+        // The read stopped at the promised size only when that size was within Fathom's limit.
+        let promised = match &purpose {
+            Purpose::Child { row, .. } => self.report.platforms[*row]
+                .descriptor
+                .size()
+                .is_some_and(|s| s <= request::MAX_MANIFEST),
+            Purpose::Config { descriptor, .. } => descriptor.size().is_some_and(|s| s <= MAX_CONFIG),
+            _ => false,
+        };
+        if failure.kind == ErrorKind::TooLarge && promised {
             let (at, digest, size) = match &purpose {
                 Purpose::Child { row, .. } => {
                     self.report.platforms[*row].verified = Some(false);
@@ -344,16 +357,18 @@ impl Inspect {
         let check = request::check_manifest_body(requested.as_ref(), &response, |algorithm| {
             content_digest(&doc, algorithm)
         });
-        let digest = match check {
-            Ok(check) => check.digest,
-            Err(mismatch) => {
-                self.report.findings.push(mismatch_finding("", &request.url, &mismatch));
-                content_digest(&doc, mismatch_algorithm(&mismatch))
-            }
+        let (digest, mismatch) = match check {
+            Ok(check) => (check.digest, None),
+            Err(mismatch) => (content_digest(&doc, mismatch_algorithm(&mismatch)), Some(mismatch)),
         };
         self.report.digest = Some(digest.to_string());
         self.report.media_type = doc.media_type().map(str::to_owned).or(content_type);
         self.report.size = Some(response.body.len() as u64);
+        if let Some(mismatch) = mismatch {
+            // Bytes that are not what was asked for are neither shown nor followed.
+            self.report.findings.push(mismatch_finding("", &request.url, &mismatch));
+            return;
+        }
         self.visited.insert(digest.to_string());
         push_findings(&mut self.report.findings, &doc, digest.as_str());
         self.expand(&doc, &digest, None, 0);
@@ -368,7 +383,18 @@ impl Inspect {
         match doc.manifest() {
             Some(Manifest::Index(index)) => {
                 let first = self.report.platforms.len();
-                for entry in &index.manifests {
+                let room = MAX_ROWS.saturating_sub(first);
+                if index.manifests.len() > room {
+                    self.report.findings.push(Finding::warning(
+                        "index-too-large",
+                        format!("{digest}#/manifests"),
+                        format!(
+                            "{} entries; only the first {room} are walked (at most {MAX_ROWS} rows)",
+                            index.manifests.len()
+                        ),
+                    ));
+                }
+                for entry in index.manifests.iter().take(room) {
                     self.report.platforms.push(PlatformEntry {
                         platform: entry.platform.clone(),
                         descriptor: entry.clone(),
@@ -567,7 +593,11 @@ impl Inspect {
         entry.image = Some(ImageInfo {
             config_digest: config.as_ref().map(|c| c.digest.clone()),
             artifact_type,
-            total_size: layers.iter().filter_map(|l| l.size).map(|s| s.max(0) as u64).sum(),
+            total_size: layers
+                .iter()
+                .filter_map(|l| l.size)
+                .map(|s| s.max(0) as u64)
+                .fold(0, u64::saturating_add),
             layers,
             ..ImageInfo::default()
         });

@@ -699,3 +699,34 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn a_schema1_shows_only_what_its_signed_payload_says() {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    // The payload P is a real unsigned manifest; the body keeps P[..k], then adds keys of its own
+    // that a naive reader would show, and a protected header whose formatTail restores P[k..].
+    let payload = read("docker-v2-schema1.unsigned.mitr-busybox.json");
+    let text = String::from_utf8(payload.clone()).unwrap();
+    let k = text.find("\"architecture\"").unwrap();
+    let protected = b64(format!(r#"{{"formatLength":{k},"formatTail":"{}"}}"#, b64(&payload[k..])).as_bytes());
+    let body = format!(
+        r#"{}"architecture": "evil", "fsLayers": [{{"blobSum": "sha256:{}"}}], "history": [{{"v1Compatibility": "{{}}"}}], "signatures": [{{"header": {{"alg": "ES256", "jwk": {{"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "AAAA"}}}}, "signature": "AAAA", "protected": "{protected}"}}]}}"#,
+        &text[..k],
+        "e".repeat(64)
+    );
+    let doc = Document::parse(body.as_bytes(), None).unwrap();
+    let Body::Manifest(Manifest::Schema1(s)) = &doc.body else {
+        panic!("schema1")
+    };
+    assert_eq!(
+        s.payload_digest(),
+        Some(Digest::sha256(&payload)),
+        "the digest is the payload's"
+    );
+    assert_eq!(
+        s.architecture, "amd64",
+        "fields come from the signed payload, not the appended keys"
+    );
+    assert!(!s.fs_layers.iter().any(|l| l.contains("eeee")));
+}

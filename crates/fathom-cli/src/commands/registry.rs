@@ -113,7 +113,9 @@ pub fn human_size(bytes: u64) -> String {
 /// `sha256:0123456789ab…` for tables.
 pub fn short_digest(digest: &str) -> String {
     match digest.split_once(':') {
-        Some((algorithm, hex)) if hex.len() > 12 => format!("{algorithm}:{}…", &hex[..12]),
+        Some((algorithm, hex)) if hex.chars().count() > 12 => {
+            format!("{algorithm}:{}…", hex.chars().take(12).collect::<String>())
+        }
         _ => digest.to_owned(),
     }
 }

@@ -327,6 +327,13 @@ fn lint_config_descriptor(image: &ImageManifest, config: &Descriptor, findings: 
                 ),
             ))
         }
+        mt::OCI_EMPTY if image.artifact_type.is_none() && image.flavor == Flavor::Oci => {
+            findings.push(Finding::warning(
+                "artifact-type-missing",
+                "/artifactType",
+                "the config is the empty descriptor, so artifactType must be set (image-spec 1.1)",
+            ))
+        }
         mt::OCI_EMPTY => {}
         "application/octet-stream" => findings.push(Finding::warning(
             "config-media-type-generic",

@@ -61,6 +61,21 @@ impl Schema1Manifest {
             "",
             "Docker schema1 manifests are deprecated and refused by current Docker and containerd",
         ));
+        let (signature, payload) = match wire.signatures.clone() {
+            None => {
+                findings.push(Finding::info("schema1-unsigned", "", "schema1 manifest is not signed"));
+                (SignatureState::Unsigned, Some(bytes.to_vec()))
+            }
+            Some(signatures) => check_signatures(signatures, bytes, findings),
+        };
+        // The digest stands for the signed payload, so what is shown must come from it too:
+        // keys appended after the payload (outside the signature) are ignored.
+        let wire = match (&payload, signature) {
+            (Some(signed), state) if state != SignatureState::Unsigned => {
+                serde_json::from_slice::<Wire>(signed).unwrap_or(wire)
+            }
+            _ => wire,
+        };
         let fs_layers = strings_of(wire.fs_layers.as_ref(), "blobSum", "/fsLayers", findings);
         let history = strings_of(wire.history.as_ref(), "v1Compatibility", "/history", findings);
         if fs_layers.len() != history.len() {
@@ -79,13 +94,6 @@ impl Schema1Manifest {
                 ));
             }
         }
-        let (signature, payload) = match wire.signatures {
-            None => {
-                findings.push(Finding::info("schema1-unsigned", "", "schema1 manifest is not signed"));
-                (SignatureState::Unsigned, Some(bytes.to_vec()))
-            }
-            Some(signatures) => check_signatures(signatures, bytes, findings),
-        };
         Schema1Manifest {
             name: string_of(wire.name.as_ref()),
             tag: string_of(wire.tag.as_ref()),

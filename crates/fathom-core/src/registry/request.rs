@@ -54,18 +54,17 @@ impl Endpoint {
 
 /// Whether `host[:port]` names the local machine.
 pub fn is_loopback(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().unwrap_or_default()
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, port)| {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(h, port)| {
             if port.bytes().all(|b| b.is_ascii_digit()) {
                 h
             } else {
                 host
             }
-        })
+        }),
     };
-    name.eq_ignore_ascii_case("localhost") || name == "::1" || name.starts_with("127.")
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `GET /v2/` — tells whether and how to authenticate.
@@ -113,7 +112,8 @@ pub fn referrers_fallback_tag(subject: &Digest) -> String {
     format!("{}-{}", subject.algorithm(), subject.hex())
 }
 
-/// The next page named by a `Link: <…>; rel="next"` header, as an absolute URL.
+/// The next page named by a `Link: <…>; rel="next"` header, as an absolute URL — only when it is
+/// on the same registry (a path, or a URL with the endpoint's scheme and host).
 pub fn next_page(endpoint: &Endpoint, response: &HttpResponse) -> Option<String> {
     response
         .headers_named("link")
@@ -125,13 +125,18 @@ pub fn next_page(endpoint: &Endpoint, response: &HttpResponse) -> Option<String>
                 p == "rel=\"next\"" || p == "rel=next"
             });
             let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
-            is_next.then(|| {
-                if target.starts_with("http://") || target.starts_with("https://") {
-                    target.to_owned()
-                } else {
-                    format!("{}://{}{target}", endpoint.scheme, endpoint.host)
-                }
-            })
+            if !is_next {
+                return None;
+            }
+            // Only pages on the same registry: credentials go with every request of the walk.
+            let origin = format!("{}://{}/", endpoint.scheme, endpoint.host);
+            if target.starts_with(&origin) {
+                Some(target.to_owned())
+            } else if target.starts_with('/') && !target.starts_with("//") {
+                Some(format!("{}://{}{target}", endpoint.scheme, endpoint.host))
+            } else {
+                None
+            }
         })
 }
 
@@ -225,6 +230,8 @@ mod tests {
         assert_eq!(endpoint("127.0.0.1:5555/a").scheme, "http");
         assert_eq!(endpoint("[::1]:5000/a").scheme, "http");
         assert_eq!(endpoint("ghcr.io/a/b").scheme, "https");
+        assert_eq!(endpoint("127.evil.example/a").scheme, "https", "not loopback");
+        assert_eq!(endpoint("127.0.0.2:80/a").scheme, "http");
         let m = manifest(&hub, "library/busybox", "latest", Method::Head);
         assert_eq!(
             m.url,
@@ -253,6 +260,18 @@ mod tests {
         );
         let other = HttpResponse::new(200, "").with_header("Link", r#"<https://x/p2>; rel="prev""#);
         assert_eq!(next_page(&e, &other), None);
+        for hostile in [
+            "<https://evil.example/x>",
+            "<.evil.example/x>",
+            "<@evil.example/x>",
+            "<//evil.example/x>",
+        ] {
+            let r = HttpResponse::new(200, "").with_header("Link", format!("{hostile}; rel=\"next\""));
+            assert_eq!(next_page(&e, &r), None, "{hostile}");
+        }
+        let absolute =
+            HttpResponse::new(200, "").with_header("Link", r#"<http://localhost:5000/v2/a/tags/list?n=1>; rel="next""#);
+        assert!(next_page(&e, &absolute).is_some());
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub struct SessionOptions {
     pub now: u64,
     /// Credentials for the registry.
     pub credentials: Option<Credentials>,
+    /// Whether the registry is spoken to over plain HTTP (then an http:// token realm is allowed).
+    pub plain_http: bool,
 }
 
 /// Classes of failure.
@@ -243,6 +245,12 @@ impl<P: Clone> Session<P> {
             Err(error) => return self.transport_failure(job, error),
         };
         if let Some((scope, realm)) = job.token.clone() {
+            let wait = RegistryError::from_response(&response).retry_after.unwrap_or(0);
+            let busy = response.status == 429 || response.status >= 500;
+            if busy && job.attempts + 1 < MAX_ATTEMPTS && wait <= MAX_RETRY_AFTER_SECONDS {
+                self.retry(job, wait * 1000);
+                return Vec::new();
+            }
             return self.on_token(&scope, &realm, &response);
         }
         if let Some(limit) = request::rate_limit(&response) {
@@ -319,7 +327,12 @@ impl<P: Clone> Session<P> {
 
     fn challenge(&mut self, mut job: Job<P>, response: &HttpResponse) -> Vec<Outcome<P>> {
         let challenges = parse_challenges(response.headers_named("www-authenticate"));
-        match token::plan(&challenges, &self.scope, self.options.credentials.as_ref()) {
+        match token::plan(
+            &challenges,
+            &self.scope,
+            self.options.credentials.as_ref(),
+            self.options.plain_http,
+        ) {
             Ok(AuthPlan::Basic) => {
                 self.use_basic = true;
                 job.authenticated = true;
@@ -328,10 +341,16 @@ impl<P: Clone> Session<P> {
             }
             Ok(AuthPlan::Bearer { realm, service, scope }) => {
                 job.authenticated = true;
-                if self.tokens.get(&self.registry, &self.scope, self.options.now).is_some() {
-                    // A token arrived while this request was out: use it.
-                    self.queue.push_front(job);
-                    return Vec::new();
+                if let Some(token) = self.tokens.get(&self.registry, &self.scope, self.options.now) {
+                    let sent = format!("Bearer {}", token.value);
+                    if job.request.header("authorization") == Some(sent.as_str()) {
+                        // The registry no longer accepts this token (expired, revoked): fetch anew.
+                        self.tokens.remove(&self.registry, &self.scope);
+                    } else {
+                        // A token arrived while this request was out: use it.
+                        self.queue.push_front(job);
+                        return Vec::new();
+                    }
                 }
                 self.parked.push(job);
                 if self.token_pending.insert(scope.clone()) {

@@ -127,6 +127,7 @@ mod tests {
             concurrency: 8,
             now: 0,
             credentials: None,
+            plain_http: false,
         }
     }
 

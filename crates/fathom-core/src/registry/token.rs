@@ -61,6 +61,9 @@ pub enum AuthError {
         /// What that likely means.
         hint: &'static str,
     },
+    /// Credentials would travel in clear text to a token realm on another footing than the registry.
+    #[error("the token service {0} is plain HTTP; credentials are not sent there (use an https realm)")]
+    InsecureRealm(String),
     /// The token endpoint answered something that is not a token.
     #[error("the token service {realm} sent no token: {reason}")]
     BadTokenResponse {
@@ -89,12 +92,22 @@ pub enum AuthPlan {
 
 /// Chooses how to answer `challenges` for an operation needing `scope`
 /// (`repository:NAME:pull`). Bearer is preferred over Basic, as docker does.
-pub fn plan(challenges: &[Challenge], scope: &str, credentials: Option<&Credentials>) -> Result<AuthPlan, AuthError> {
+pub fn plan(
+    challenges: &[Challenge],
+    scope: &str,
+    credentials: Option<&Credentials>,
+    plain_http_registry: bool,
+) -> Result<AuthPlan, AuthError> {
     if let Some(bearer) = challenges.iter().find(|c| c.scheme == "bearer") {
         let realm = bearer
             .param("realm")
             .filter(|r| !r.is_empty())
             .ok_or(AuthError::MissingRealm)?;
+        // Credentials go to an http:// realm only when the registry itself is plain HTTP
+        // (a local registry); a TLS registry naming a clear-text realm is refused.
+        if credentials.is_some() && !plain_http_registry && !realm.starts_with("https://") {
+            return Err(AuthError::InsecureRealm(realm.to_owned()));
+        }
         // The registry's own scope wins when it names one (it may be broader than ours).
         let scope = bearer.param("scope").unwrap_or(scope).to_owned();
         return Ok(AuthPlan::Bearer {
@@ -187,10 +200,14 @@ pub fn read_token(realm: &str, response: &HttpResponse, now: u64) -> Result<Toke
         .filter(|t| !t.is_empty())
         .or(body.access_token.filter(|t| !t.is_empty()))
         .ok_or_else(|| bad("neither token nor access_token".into()))?;
-    let lifetime = body.expires_in.unwrap_or(DEFAULT_TOKEN_LIFETIME).max(EXPIRY_MARGIN * 2);
+    // A day at most: a registry cannot make a token outlive every check.
+    let lifetime = body
+        .expires_in
+        .unwrap_or(DEFAULT_TOKEN_LIFETIME)
+        .clamp(EXPIRY_MARGIN * 2, 86_400);
     Ok(Token {
         value,
-        expires_at: now + lifetime - EXPIRY_MARGIN,
+        expires_at: now.saturating_add(lifetime) - EXPIRY_MARGIN,
     })
 }
 
@@ -212,6 +229,11 @@ impl TokenCache {
     pub fn insert(&mut self, registry: &str, scope: &str, token: Token) {
         self.tokens.insert((registry.to_owned(), scope.to_owned()), token);
     }
+
+    /// Forgets a token the registry no longer accepts.
+    pub fn remove(&mut self, registry: &str, scope: &str) {
+        self.tokens.remove(&(registry.to_owned(), scope.to_owned()));
+    }
 }
 
 #[cfg(test)]
@@ -229,7 +251,7 @@ mod tests {
     #[test]
     fn bearer_plan_and_request() {
         let c = parse_challenges([r#"Bearer realm="https://auth.example/token",service="reg""#]);
-        let plan = plan(&c, "repository:a/b:pull", None).unwrap();
+        let plan = plan(&c, "repository:a/b:pull", None, false).unwrap();
         let AuthPlan::Bearer { realm, service, scope } = plan else {
             panic!("bearer")
         };
@@ -244,20 +266,33 @@ mod tests {
     #[test]
     fn challenge_without_realm_is_a_clear_error() {
         let c = parse_challenges([r#"Bearer service="reg""#]);
-        assert_eq!(plan(&c, "s", None), Err(AuthError::MissingRealm));
+        assert_eq!(plan(&c, "s", None, false), Err(AuthError::MissingRealm));
         assert!(AuthError::MissingRealm.to_string().contains("no realm"));
         assert_eq!(
-            plan(&parse_challenges(["Basic realm=x"]), "s", None),
+            plan(&parse_challenges(["Basic realm=x"]), "s", None, false),
             Err(AuthError::CredentialsRequired)
         );
         assert_eq!(
-            plan(&parse_challenges(["Basic realm=x"]), "s", Some(&creds())),
+            plan(&parse_challenges(["Basic realm=x"]), "s", Some(&creds()), false),
             Ok(AuthPlan::Basic)
         );
         assert!(matches!(
-            plan(&parse_challenges(["Negotiate"]), "s", None),
+            plan(&parse_challenges(["Negotiate"]), "s", None, false),
             Err(AuthError::UnsupportedScheme(_))
         ));
+        let clear = parse_challenges([r#"Bearer realm="http://auth.example/token""#]);
+        assert!(matches!(
+            plan(&clear, "s", Some(&creds()), false),
+            Err(AuthError::InsecureRealm(_))
+        ));
+        assert!(
+            plan(&clear, "s", Some(&creds()), true).is_ok(),
+            "a plain-HTTP registry may use a plain-HTTP realm"
+        );
+        assert!(
+            plan(&clear, "s", None, false).is_ok(),
+            "anonymous tokens carry no credentials"
+        );
     }
 
     #[test]
@@ -266,6 +301,8 @@ mod tests {
         let t = read_token("r", &ok, 1000).unwrap();
         assert_eq!(t.value, "abc");
         assert_eq!(t.expires_at, 1295);
+        let huge = HttpResponse::new(200, r#"{"token":"t","expires_in":18446744073709551615}"#);
+        assert_eq!(read_token("r", &huge, u64::MAX - 10).unwrap().expires_at, u64::MAX - 5);
         let default = read_token("r", &HttpResponse::new(200, r#"{"token":"t"}"#), 0).unwrap();
         assert_eq!(default.expires_at, DEFAULT_TOKEN_LIFETIME - 5);
         let mut cache = TokenCache::default();
