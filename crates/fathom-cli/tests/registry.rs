@@ -289,27 +289,27 @@ fn tags_and_unknown_names() {
     );
 }
 
+/// `fathom inspect --format json` as the demo user, the password given on stdin.
+fn inspect_as_fathom(reference: &str, password: &str) -> Output {
+    let args = [
+        "inspect",
+        reference,
+        "--username",
+        "fathom",
+        "--password-stdin",
+        "--format",
+        "json",
+    ];
+    fathom_with_stdin(&args, &format!("{password}\n"))
+}
+
 #[test]
 fn basic_auth_with_right_and_wrong_passwords() {
     let demo = demo();
     let reference = format!("{}/demo/busybox:oci", demo.basic);
-    let ok = fathom_with_stdin(
-        &[
-            "inspect",
-            &reference,
-            "--username",
-            "fathom",
-            "--password-stdin",
-            "--format",
-            "json",
-        ],
-        "fathom-demo\n",
-    );
+    let ok = inspect_as_fathom(&reference, "fathom-demo");
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    let wrong = fathom_with_stdin(
-        &["inspect", &reference, "--username", "fathom", "--password-stdin"],
-        "nope\n",
-    );
+    let wrong = inspect_as_fathom(&reference, "nope");
     assert_eq!(wrong.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&wrong.stderr).contains("authentication required"),
@@ -325,25 +325,11 @@ fn basic_auth_with_right_and_wrong_passwords() {
 fn bearer_tokens_from_a_real_issuer() {
     let demo = demo();
     let reference = format!("{}/demo/busybox:oci", demo.token);
-    let ok = fathom_with_stdin(
-        &[
-            "inspect",
-            &reference,
-            "--username",
-            "fathom",
-            "--password-stdin",
-            "--format",
-            "json",
-        ],
-        "fathom-demo\n",
-    );
+    let ok = inspect_as_fathom(&reference, "fathom-demo");
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     let r: Value = serde_json::from_slice(&ok.stdout).unwrap();
     assert_eq!(image_rows(&r).len(), 8);
-    let wrong = fathom_with_stdin(
-        &["inspect", &reference, "--username", "fathom", "--password-stdin"],
-        "nope\n",
-    );
+    let wrong = inspect_as_fathom(&reference, "nope");
     assert_eq!(wrong.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&wrong.stderr).contains("wrong user name or password"),
