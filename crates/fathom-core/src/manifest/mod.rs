@@ -296,11 +296,9 @@ impl Document {
             return Err(ParseError::NotAnObject(kind));
         }
 
-        let mut unknown = Vec::new();
         let wire: wire::Wire = {
             let mut de = serde_json::Deserializer::from_slice(bytes);
-            let wire = serde_ignored::deserialize(&mut de, |path| unknown.push(ignored_pointer(&path)))
-                .and_then(|w| de.end().map(|()| w));
+            let wire = <wire::Wire as serde::Deserialize>::deserialize(&mut de).and_then(|w| de.end().map(|()| w));
             match wire {
                 Ok(w) => w,
                 Err(e) if e.is_data() => return Err(field_error::<wire::Wire>(bytes, "manifest")),
@@ -314,7 +312,7 @@ impl Document {
             Format::ImageConfig => Body::Config(Box::new(typed(bytes, "image config")?)),
             Format::Descriptor => Body::Descriptor(typed(bytes, "descriptor")?),
             _ => {
-                unknown.retain(|p| !p.is_empty());
+                let mut unknown: Vec<String> = wire.unknown.iter().map(|k| format!("/{}", pointer_token(k))).collect();
                 unknown.extend(wire.foreign_keys(format).into_iter().map(|k| format!("/{k}")));
                 unknown.sort();
                 for path in &unknown {
@@ -444,19 +442,6 @@ fn json_error(e: serde_json::Error) -> ParseError {
         message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
         line: e.line(),
         column: e.column(),
-    }
-}
-
-/// The JSON pointer of a key that the typed pass did not know.
-fn ignored_pointer(path: &serde_ignored::Path<'_>) -> String {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => String::new(),
-        Path::Seq { parent, index } => format!("{}/{index}", ignored_pointer(parent)),
-        Path::Map { parent, key } => format!("{}/{}", ignored_pointer(parent), pointer_token(key)),
-        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
-            ignored_pointer(parent)
-        }
     }
 }
 

@@ -13,16 +13,15 @@ use crate::descriptor::Descriptor;
 use crate::media_type::{self as mt, MediaType};
 
 /// Top-level fields of every manifest-like document, all optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub(crate) struct Wire {
     pub schema_version: Option<i64>,
     pub media_type: Option<String>,
     pub artifact_type: Option<String>,
     pub config: Option<Descriptor>,
-    #[serde(default, deserialize_with = "nullable")]
+    /// `None` when absent, `Some(None)` for `"layers": null`.
     pub layers: Option<Option<Vec<Descriptor>>>,
-    #[serde(default, deserialize_with = "nullable")]
+    /// `None` when absent, `Some(None)` for `"manifests": null`.
     pub manifests: Option<Option<Vec<Descriptor>>>,
     pub blobs: Option<Vec<Descriptor>>,
     pub subject: Option<Descriptor>,
@@ -40,6 +39,59 @@ pub(crate) struct Wire {
     pub os: Option<serde::de::IgnoredAny>,
     pub digest: Option<serde::de::IgnoredAny>,
     pub size: Option<serde::de::IgnoredAny>,
+    /// Top-level keys no supported document defines, in order.
+    pub unknown: Vec<String>,
+}
+
+/// Read by hand rather than derived so that unknown top-level keys are collected in the same
+/// single pass (a derived struct drops them; a wrapper that reports them costs a second layer
+/// of indirection on every value).
+impl<'de> Deserialize<'de> for Wire {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Wire, D::Error> {
+        deserializer.deserialize_map(WireVisitor)
+    }
+}
+
+struct WireVisitor;
+
+impl<'de> serde::de::Visitor<'de> for WireVisitor {
+    type Value = Wire;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Wire, A::Error> {
+        let mut w = Wire::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "schemaVersion" => w.schema_version = map.next_value()?,
+                "mediaType" => w.media_type = map.next_value()?,
+                "artifactType" => w.artifact_type = map.next_value()?,
+                "config" => w.config = map.next_value()?,
+                "layers" => w.layers = Some(map.next_value()?),
+                "manifests" => w.manifests = Some(map.next_value()?),
+                "blobs" => w.blobs = map.next_value()?,
+                "subject" => w.subject = map.next_value()?,
+                "annotations" => w.annotations = map.next_value()?,
+                "name" => w.name = map.next_value()?,
+                "tag" => w.tag = map.next_value()?,
+                "architecture" => w.architecture = map.next_value()?,
+                "fsLayers" => w.fs_layers = map.next_value()?,
+                "history" => w.history = map.next_value()?,
+                "signatures" => w.signatures = map.next_value()?,
+                "rootfs" => w.rootfs = map.next_value()?,
+                "os" => w.os = map.next_value()?,
+                "digest" => w.digest = map.next_value()?,
+                "size" => w.size = map.next_value()?,
+                other => {
+                    w.unknown.push(other.to_owned());
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(w)
+    }
 }
 
 impl Wire {
@@ -60,15 +112,6 @@ impl Wire {
         ];
         present.into_iter().filter(|(_, p)| *p).map(|(k, _)| k).collect()
     }
-}
-
-/// Distinguishes `"key": null` (`Some(None)`) from an absent key (`None`).
-fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// What a document is.
