@@ -547,9 +547,9 @@ impl Inspect {
                     ));
                 } else if !self.visited.insert(descriptor.digest.clone()) {
                     self.report.findings.push(Finding::warning(
-                        "index-cycle",
+                        "index-already-walked",
                         at,
-                        format!("{} was already walked; not following it again", descriptor.digest),
+                        format!("{} was already walked (listed twice, or a loop); not following it again", descriptor.digest),
                     ));
                 } else if let Ok(digest) = descriptor.digest() {
                     self.expand(&doc, &digest, Some(&descriptor.digest), depth);
