@@ -324,7 +324,7 @@ populate() {
   done
   recipe_id >"$STATE/registries/populated"
   # The registry storage is the cache from now on; buildah's store is rebuilt from scratch anyway.
-  rm -rf "$STATE/buildah" "$STATE/work"
+  rm -rf "$STATE/buildah" "$STATE/scratch"
   log "images built and pushed in $((SECONDS - started)) s"
 }
 

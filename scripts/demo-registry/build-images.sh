@@ -103,9 +103,9 @@ fetch_busybox_debs() {
   rm -rf "$tmp" "$dir"
 }
 
-# $STATE/work/rootfs/<arch>/bin/{busybox, sh -> busybox}
+# $STATE/scratch/rootfs/<arch>/bin/{busybox, sh -> busybox}
 extract_rootfs() {
-  local arch=$1 root=$STATE/work/rootfs/$1 tmp=$STATE/work/deb-$1
+  local arch=$1 root=$STATE/scratch/rootfs/$1 tmp=$STATE/scratch/deb-$1
   rm -rf "$root" "$tmp"
   mkdir -p "$root/bin" "$tmp"
   dpkg-deb -x "$STATE/debs/$arch.deb" "$tmp"
@@ -130,7 +130,7 @@ commit() { # container image-name [format]
 build_busybox() {
   local arch=$1 ctr
   ctr=$(bah from scratch)
-  bah copy --quiet "$ctr" "$STATE/work/rootfs/$arch/" / >/dev/null
+  bah copy --quiet "$ctr" "$STATE/scratch/rootfs/$arch/" / >/dev/null
   # shellcheck disable=SC2046  # platform_flags is meant to split
   bah config $(platform_flags "$arch") --cmd '["/bin/sh"]' \
     --label org.opencontainers.image.source=fathom-demo \
@@ -242,7 +242,7 @@ write_json() { # file jq-args...
 
 # demo/nested:latest: an OCI index whose entries are the busybox OCI index and the amd64 image.
 push_nested() { # index-digest index-size amd64-digest amd64-size
-  local f=$STATE/work/nested.json
+  local f=$STATE/scratch/nested.json
   copy_manifest_tree demo/busybox demo/nested "$1"
   write_json "$f" --arg idx "$1" --argjson isz "$2" --arg amd "$3" --argjson asz "$4" '{
     schemaVersion: 2,
@@ -259,7 +259,7 @@ push_nested() { # index-digest index-size amd64-digest amd64-size
 # demo/attested:latest: linux/amd64 plus a BuildKit-style attestation manifest (unknown/unknown)
 # whose one layer is a real in-toto statement (SLSA provenance v0.2) about the amd64 manifest.
 push_attested() { # amd64-digest amd64-size
-  local amd=$1 asz=$2 w=$STATE/work statement config manifest layer cfg deb_sha
+  local amd=$1 asz=$2 w=$STATE/scratch statement config manifest layer cfg deb_sha
   copy_manifest_tree demo/busybox demo/attested "$amd"
   deb_sha=$(sha256sum <"$STATE/debs/amd64.deb" | cut -d' ' -f1)
   statement=$w/provenance.json config=$w/attestation-config.json manifest=$w/attestation.json
@@ -311,7 +311,7 @@ push_attested() { # amd64-digest amd64-size
 # sha256-<hex of subject digest> holding an index that lists the artifact with its artifactType and
 # annotations (OCI distribution-spec v1.1, "Referrers Tag Schema").
 push_artifact() { # subject-digest subject-size
-  local w=$STATE/work empty sbom artifact sbom_digest art_digest
+  local w=$STATE/scratch empty sbom artifact sbom_digest art_digest
   empty=$w/empty.json sbom=$w/sbom.spdx.json artifact=$w/artifact.json
   printf '{}' >"$empty"
   blob_push demo/busybox "$empty" >/dev/null
@@ -355,8 +355,8 @@ push_artifact() { # subject-digest subject-size
 build_and_push_all() {
   local arch flags
   # A fresh private store each time: nothing stale can leak into the images.
-  rm -rf "$STATE/buildah" "$STATE/work"
-  mkdir -p "$STATE/buildah" "$STATE/work" "$STATE/tmp"
+  rm -rf "$STATE/buildah" "$STATE/scratch"
+  mkdir -p "$STATE/buildah" "$STATE/scratch" "$STATE/tmp"
 
   fetch_busybox_debs
   log "building busybox images for ${#BUSYBOX_ARCHES[@]} architectures"
@@ -392,11 +392,11 @@ build_and_push_all() {
 
   log "pushing hand-written manifests (nested index, attestation, artifact + referrers tag)"
   local index index_size amd64 amd64_size
-  manifest_get demo/busybox oci "$STATE/work/busybox-oci.json" >/dev/null
-  index=$(sha256_of "$STATE/work/busybox-oci.json")
-  index_size=$(size_of "$STATE/work/busybox-oci.json")
-  amd64=$(jq -r '.manifests[] | select(.platform.architecture=="amd64") | .digest' "$STATE/work/busybox-oci.json")
-  amd64_size=$(jq -r '.manifests[] | select(.platform.architecture=="amd64") | .size' "$STATE/work/busybox-oci.json")
+  manifest_get demo/busybox oci "$STATE/scratch/busybox-oci.json" >/dev/null
+  index=$(sha256_of "$STATE/scratch/busybox-oci.json")
+  index_size=$(size_of "$STATE/scratch/busybox-oci.json")
+  amd64=$(jq -r '.manifests[] | select(.platform.architecture=="amd64") | .digest' "$STATE/scratch/busybox-oci.json")
+  amd64_size=$(jq -r '.manifests[] | select(.platform.architecture=="amd64") | .size' "$STATE/scratch/busybox-oci.json")
   push_nested "$index" "$index_size" "$amd64" "$amd64_size"
   push_attested "$amd64" "$amd64_size"
   push_artifact "$index" "$index_size"

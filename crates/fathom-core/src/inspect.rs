@@ -549,7 +549,10 @@ impl Inspect {
                     self.report.findings.push(Finding::warning(
                         "index-already-walked",
                         at,
-                        format!("{} was already walked (listed twice, or a loop); not following it again", descriptor.digest),
+                        format!(
+                            "{} was already walked (listed twice, or a loop); not following it again",
+                            descriptor.digest
+                        ),
                     ));
                 } else if let Ok(digest) = descriptor.digest() {
                     self.expand(&doc, &digest, Some(&descriptor.digest), depth);
