@@ -42,6 +42,8 @@ use crate::report::{
 pub const MAX_INDEX_DEPTH: usize = 4;
 /// Rows (index entries, nested ones included) a walk takes at most; the rest is reported.
 pub const MAX_ROWS: usize = 4096;
+/// Pages of the referrers API followed at most.
+pub const MAX_REFERRER_PAGES: u32 = 100;
 
 /// How to walk.
 #[derive(Debug, Clone)]
@@ -143,6 +145,7 @@ pub struct Inspect {
     session: Session<Purpose>,
     report: Report,
     visited: BTreeSet<String>,
+    referrer_pages: u32,
     failed: Option<InspectError>,
     finished: bool,
 }
@@ -194,6 +197,7 @@ impl Inspect {
             session,
             report,
             visited: BTreeSet::new(),
+            referrer_pages: 0,
             failed: None,
             finished: false,
         };
@@ -704,6 +708,23 @@ impl Inspect {
                         descriptor: descriptor.clone(),
                         source,
                     });
+                }
+                // The referrers API paginates with Link, like tag lists (same registry only).
+                let next = request::next_page(&self.endpoint, &response);
+                if let (Some(next), "api") = (next, source) {
+                    // Bounded: a registry whose pages never end is cut off, with a finding.
+                    self.referrer_pages += 1;
+                    if self.referrer_pages < MAX_REFERRER_PAGES {
+                        let request =
+                            HttpRequest::get(next, request::MAX_MANIFEST).with_header("Accept", mt::OCI_INDEX);
+                        self.enqueue(Purpose::ReferrersApi, request);
+                    } else {
+                        self.report.findings.push(Finding::warning(
+                            "referrers-truncated",
+                            "/referrers",
+                            format!("more than {MAX_REFERRER_PAGES} pages of referrers; the rest is not listed"),
+                        ));
+                    }
                 }
             }
             Err(e) => self

@@ -513,3 +513,60 @@ fn a_moved_tag_is_fetched_after_its_head() {
     );
     assert!(report.platforms.iter().all(|p| p.verified == Some(true)));
 }
+
+#[test]
+fn referrers_api_pages_are_followed() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let page = |digest: char, next: Option<&str>| {
+        let body = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/example","digest":"sha256:{}","size":10}}]}}"#,
+            digest.to_string().repeat(64)
+        );
+        let mut r = HttpResponse::new(200, body).with_header("Content-Type", mt::OCI_INDEX);
+        if let Some(next) = next {
+            r = r.with_header("Link", format!("<{next}>; rel=\"next\""));
+        }
+        r
+    };
+    let options = Options {
+        configs: false,
+        ..Options::default()
+    };
+    let report = drive(walk("localhost:5000/multi:latest", options), 8, |r| {
+        if r.url.ends_with("/page2?last=a") {
+            return Ok(page('b', Some("https://elsewhere.example/v2/page3")));
+        }
+        if r.url.contains("/referrers/") {
+            return Ok(page('a', Some("/v2/multi/referrers/page2?last=a")));
+        }
+        Ok(registry.answer(r))
+    })
+    .unwrap();
+    let sources: Vec<&str> = report.referrers.iter().map(|r| r.source).collect();
+    assert_eq!(
+        sources,
+        ["api", "api"],
+        "two pages; the off-registry link is not followed"
+    );
+}
+
+#[test]
+fn a_registry_whose_referrer_pages_never_end_is_cut_off() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let options = Options {
+        configs: false,
+        ..Options::default()
+    };
+    let report = drive(walk("localhost:5000/multi:latest", options), 8, |r| {
+        if r.url.contains("/referrers/") {
+            let body = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+            return Ok(HttpResponse::new(200, body)
+                .with_header("Content-Type", mt::OCI_INDEX)
+                .with_header("Link", r#"</v2/multi/referrers/again>; rel="next""#));
+        }
+        Ok(registry.answer(r))
+    })
+    .unwrap();
+    assert!(report.findings.iter().any(|f| f.code == "referrers-truncated"));
+    assert!(report.requests < MAX_REFERRER_PAGES + 10);
+}
