@@ -115,29 +115,48 @@ pub fn referrers_fallback_tag(subject: &Digest) -> String {
 /// The next page named by a `Link: <…>; rel="next"` header, as an absolute URL — only when it is
 /// on the same registry (a path, or a URL with the endpoint's scheme and host).
 pub fn next_page(endpoint: &Endpoint, response: &HttpResponse) -> Option<String> {
-    response
+    let target = response
         .headers_named("link")
-        .flat_map(|v| v.split(','))
-        .find_map(|link| {
-            let (target, params) = link.split_once(';')?;
+        .flat_map(link_values)
+        .find_map(|(target, params)| {
             let is_next = params.split(';').any(|p| {
                 let p = p.trim().to_ascii_lowercase();
                 p == "rel=\"next\"" || p == "rel=next"
             });
-            let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
-            if !is_next {
-                return None;
-            }
-            // Only pages on the same registry: credentials go with every request of the walk.
-            let origin = format!("{}://{}/", endpoint.scheme, endpoint.host);
-            if target.starts_with(&origin) {
-                Some(target.to_owned())
-            } else if target.starts_with('/') && !target.starts_with("//") {
-                Some(format!("{}://{}{target}", endpoint.scheme, endpoint.host))
-            } else {
-                None
-            }
-        })
+            is_next.then_some(target)
+        })?;
+    // Only pages on the same registry: credentials go with every request of the walk.
+    let origin = format!("{}://{}/", endpoint.scheme, endpoint.host);
+    if target.starts_with(&origin) {
+        Some(target.to_owned())
+    } else if target.starts_with('/') && !target.starts_with("//") {
+        Some(format!("{}://{}{target}", endpoint.scheme, endpoint.host))
+    } else {
+        None
+    }
+}
+
+/// The `<target>; params` values of one `Link` header (RFC 8288). The target is delimited by
+/// `<…>`, so commas inside it do not split it.
+fn link_values(header: &str) -> Vec<(&str, &str)> {
+    let mut values = Vec::new();
+    let mut rest = header;
+    while let Some(open) = rest.find('<') {
+        let Some(close) = rest[open..].find('>').map(|i| open + i) else {
+            break;
+        };
+        let target = &rest[open + 1..close];
+        let after = &rest[close + 1..];
+        // The params end at the comma that starts the next link (one followed by `<`).
+        let end = after
+            .match_indices(',')
+            .map(|(i, _)| i)
+            .find(|&i| after[i + 1..].trim_start().starts_with('<'))
+            .unwrap_or(after.len());
+        values.push((target, &after[..end]));
+        rest = &after[end..];
+    }
+    values
 }
 
 /// Docker Hub-style quota headers of one response.
