@@ -76,6 +76,11 @@ fn report(args: &[&str]) -> Value {
     })
 }
 
+/// `fathom inspect <reference> --format json`, parsed.
+fn inspect_json(reference: &str) -> Value {
+    report(&["inspect", reference, "--format", "json"])
+}
+
 fn image_rows(report: &Value) -> Vec<&Value> {
     report["platforms"]
         .as_array()
@@ -125,7 +130,7 @@ const BUSYBOX_PLATFORMS: [&str; 8] = [
 fn the_eight_platform_oci_index_is_walked_and_verified() {
     let demo = demo();
     let reference = format!("{}/demo/busybox:oci", demo.plain);
-    let r = report(&["inspect", &reference, "--format", "json"]);
+    let r = inspect_json(&reference);
     assert_eq!(r["mediaType"], "application/vnd.oci.image.index.v1+json");
     assert_eq!(r["resolvedBy"], "tag");
     let rows = image_rows(&r);
@@ -408,7 +413,7 @@ impl Drop for PrivateRegistry {
 fn a_blob_overwritten_in_storage_is_a_loud_digest_mismatch() {
     let registry = PrivateRegistry::start("tamper", 5571);
     let reference = format!("{}/demo/busybox:oci", registry.address);
-    let clean = report(&["inspect", &reference, "--format", "json"]);
+    let clean = inspect_json(&reference);
     let rows = image_rows(&clean);
     let victim = rows.iter().find(|r| r["platform"]["architecture"] == "s390x").unwrap();
     let digest = victim["descriptor"]["digest"].as_str().unwrap().to_owned();

@@ -131,6 +131,12 @@ fn assert_schema_valid(report: &Report) {
     );
 }
 
+/// Walks `reference` against the multi-platform layout served from memory.
+fn against_layout(reference: &str, options: Options) -> Result<Box<Report>, InspectError> {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    drive(walk(reference, options), 8, |r| Ok(registry.answer(r)))
+}
+
 fn walk(reference: &str, options: Options) -> Inspect {
     Inspect::new(reference, reference.parse().unwrap(), options)
 }
@@ -323,11 +329,7 @@ fn rate_limits_and_failures_retry_within_a_budget() {
 
 #[test]
 fn unknown_tags_and_digests_name_the_reference() {
-    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
-    let err = drive(walk("localhost:5000/multi:nope", Options::default()), 8, |r| {
-        Ok(registry.answer(r))
-    })
-    .unwrap_err();
+    let err = against_layout("localhost:5000/multi:nope", Options::default()).unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
     assert_eq!(
         err.message,
@@ -371,11 +373,7 @@ fn the_schema_rejects_what_a_report_must_not_be() {
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../../../../schema/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
-    let report = drive(walk("localhost:5000/multi:latest", Options::default()), 8, |r| {
-        Ok(registry.answer(r))
-    })
-    .unwrap();
+    let report = against_layout("localhost:5000/multi:latest", Options::default()).unwrap();
     let good = serde_json::to_value(&report).unwrap();
     assert!(validator.is_valid(&good));
     for (pointer, bad) in [
