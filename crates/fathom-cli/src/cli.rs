@@ -156,6 +156,9 @@ pub struct TagsArgs {
     /// Tags per page requested from the registry.
     #[arg(long)]
     pub page_size: Option<u32>,
+    /// Start after this tag (the registry's `last` pagination marker).
+    #[arg(long)]
+    pub last: Option<String>,
     /// Pages read at most.
     #[arg(long, default_value_t = 100)]
     pub max_pages: u32,

@@ -34,8 +34,8 @@ use crate::registry::{HttpRequest, HttpResponse, Method, RegistryError, Transpor
 
 pub use crate::registry::session::{ErrorKind, Failure as InspectError, RequestId, MAX_ATTEMPTS};
 use crate::report::{
-    EntryKind, ImageInfo, LayerInfo, MatchInfo, PlatformEntry, ReferenceInfo, Referrer, Report, ResolvedBy,
-    SCHEMA_VERSION,
+    EntryKind, ImageInfo, LayerInfo, MatchInfo, PlatformEntry, ReferenceInfo, Referrer, ReferrerSource, Report,
+    ResolvedBy, SCHEMA_VERSION,
 };
 
 /// Nested indexes deeper than this are not followed.
@@ -64,40 +64,10 @@ pub struct Options {
     pub credentials: Option<Credentials>,
     /// Plain HTTP even for non-loopback registries.
     pub insecure: bool,
-    /// Content the caller already holds. With a cache, a tag is resolved with a HEAD and content
-    /// the cache has by digest is not fetched again.
-    pub cache: ContentCache,
-}
-
-/// Manifests and blobs a caller already holds, keyed by the sha256 of their bytes — so whatever
-/// is found here is verified by construction (an edge cache, a previous walk).
-#[derive(Debug, Clone, Default)]
-pub struct ContentCache {
-    entries: std::collections::BTreeMap<String, (Vec<u8>, Option<String>)>,
-}
-
-impl ContentCache {
-    /// Adds content served with `media_type`; returns its digest.
-    pub fn insert(&mut self, bytes: Vec<u8>, media_type: Option<String>) -> Digest {
-        let digest = Digest::sha256(&bytes);
-        self.entries.insert(digest.to_string(), (bytes, media_type));
-        digest
-    }
-
-    /// Whether the cache holds nothing.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// The content with this digest as a registry would have served it.
-    fn response(&self, digest: &str) -> Option<HttpResponse> {
-        let (bytes, media_type) = self.entries.get(digest)?;
-        let mut response = HttpResponse::new(200, bytes.clone()).with_header("Docker-Content-Digest", digest);
-        if let Some(media_type) = media_type {
-            response = response.with_header("Content-Type", media_type.clone());
-        }
-        Some(response)
-    }
+    /// The digest a `HEAD` already resolved the tag to ([`crate::registry::resolve`]): the
+    /// manifest is then fetched by that digest and must hash to it, while the Report still says
+    /// the tag was resolved on the registry's word.
+    pub resolved: Option<Digest>,
 }
 
 impl Default for Options {
@@ -111,7 +81,20 @@ impl Default for Options {
             now: 0,
             credentials: None,
             insecure: false,
-            cache: ContentCache::default(),
+            resolved: None,
+        }
+    }
+}
+
+impl Options {
+    /// What a match needs: the platform, only the entry it picks, its config, no referrers.
+    pub fn for_match(platform: Platform) -> Options {
+        Options {
+            platform: Some(platform),
+            all_platforms: false,
+            configs: true,
+            referrers: false,
+            ..Options::default()
         }
     }
 }
@@ -121,17 +104,9 @@ pub type Step = crate::registry::session::Step<Box<Report>>;
 
 #[derive(Debug, Clone)]
 enum Purpose {
-    /// `HEAD` of a tag, to see whether the cache already holds what it points to.
-    TopHead,
     Top,
-    Child {
-        row: usize,
-        depth: usize,
-    },
-    Config {
-        row: usize,
-        descriptor: Box<Descriptor>,
-    },
+    Child { row: usize, depth: usize },
+    Config { row: usize, descriptor: Box<Descriptor> },
     ReferrersApi,
     ReferrersTag,
 }
@@ -166,10 +141,11 @@ impl Inspect {
                 plain_http: endpoint.scheme == "http",
             },
         );
+        let pinned = reference.digest().or(options.resolved.as_ref());
         let top = request::manifest(
             &endpoint,
             reference.repository(),
-            reference.manifest_reference(),
+            &pinned.map_or_else(|| reference.manifest_reference().to_owned(), Digest::to_string),
             Method::Get,
         );
         let report = Report {
@@ -201,21 +177,7 @@ impl Inspect {
             failed: None,
             finished: false,
         };
-        let cached = walk
-            .reference
-            .digest()
-            .and_then(|d| walk.options.cache.response(d.as_str()));
-        match cached {
-            Some(response) => walk.on_top(&top, response),
-            None if walk.reference.digest().is_none() && !walk.options.cache.is_empty() => {
-                let head = HttpRequest {
-                    method: Method::Head,
-                    ..top
-                };
-                walk.enqueue(Purpose::TopHead, head);
-            }
-            None => walk.enqueue(Purpose::Top, top),
-        }
+        walk.enqueue(Purpose::Top, top);
         walk
     }
 }
@@ -237,12 +199,11 @@ impl Walk for Inspect {
             }
             match outcome {
                 Outcome::Response(purpose, request, response) => match purpose {
-                    Purpose::TopHead => self.on_top_head(request, response),
                     Purpose::Top => self.on_top(&request, response),
                     Purpose::Child { row, depth } => self.on_child(row, depth, response),
                     Purpose::Config { row, descriptor } => self.on_config(row, &descriptor, response),
-                    Purpose::ReferrersApi => self.on_referrers(response, "api"),
-                    Purpose::ReferrersTag => self.on_referrers(response, "tag-fallback"),
+                    Purpose::ReferrersApi => self.on_referrers(response, ReferrerSource::Api),
+                    Purpose::ReferrersTag => self.on_referrers(response, ReferrerSource::TagFallback),
                 },
                 Outcome::Failed(purpose, failure) => self.on_failure(purpose, failure),
             }
@@ -305,7 +266,7 @@ impl Inspect {
             }
         }
         match purpose {
-            Purpose::Top | Purpose::TopHead => self.fail(failure),
+            Purpose::Top => self.fail(failure),
             Purpose::Child { row, .. } => self.report.findings.push(Finding::error(
                 "child-unavailable",
                 format!("/platforms/{row}"),
@@ -324,24 +285,6 @@ impl Inspect {
         }
     }
 
-    /// The tag's digest by HEAD: content the cache holds is used as is, anything else fetched.
-    fn on_top_head(&mut self, request: HttpRequest, response: HttpResponse) {
-        if !response.is_success() {
-            return self.fail(InspectError::from_response(&response, &self.what()));
-        }
-        let digest = response.header("docker-content-digest").map(|d| d.trim().to_owned());
-        match digest.and_then(|d| self.options.cache.response(&d)) {
-            Some(cached) => self.on_top(&request, cached),
-            None => self.enqueue(
-                Purpose::Top,
-                HttpRequest {
-                    method: Method::Get,
-                    ..request
-                },
-            ),
-        }
-    }
-
     fn on_top(&mut self, request: &HttpRequest, response: HttpResponse) {
         if !response.is_success() {
             return self.fail(InspectError::from_response(&response, &self.what()));
@@ -357,7 +300,7 @@ impl Inspect {
                 });
             }
         };
-        let requested = self.reference.digest().cloned();
+        let requested = self.reference.digest().or(self.options.resolved.as_ref()).cloned();
         let check = request::check_manifest_body(requested.as_ref(), &response, |algorithm| {
             content_digest(&doc, algorithm)
         });
@@ -470,10 +413,7 @@ impl Inspect {
         if let Some(size) = entry.descriptor.size() {
             request.max_body = request.max_body.min(size);
         }
-        match self.options.cache.response(digest.as_str()) {
-            Some(cached) => self.on_child(row, depth, cached),
-            None => self.enqueue(Purpose::Child { row, depth }, request),
-        }
+        self.enqueue(Purpose::Child { row, depth }, request);
     }
 
     fn on_child(&mut self, row: usize, depth: usize, response: HttpResponse) {
@@ -614,9 +554,6 @@ impl Inspect {
         if self.options.configs && entry.kind == EntryKind::Image && is_image_config {
             if let Some(descriptor) = config {
                 if let Ok(digest) = descriptor.digest() {
-                    if let Some(cached) = self.options.cache.response(digest.as_str()) {
-                        return self.on_config(row, &descriptor, cached);
-                    }
                     let max = descriptor.size().unwrap_or(MAX_CONFIG).min(MAX_CONFIG);
                     let request = request::blob(&self.endpoint, self.reference.repository(), &digest, max);
                     self.enqueue(
@@ -678,13 +615,13 @@ impl Inspect {
         }
     }
 
-    fn on_referrers(&mut self, response: HttpResponse, source: &'static str) {
+    fn on_referrers(&mut self, response: HttpResponse, source: ReferrerSource) {
         let is_index = response
             .header("content-type")
             .map(MediaType::essence)
             .is_some_and(|t| t == mt::OCI_INDEX || t == "application/json");
-        if !response.is_success() || (source == "api" && !is_index) {
-            if source == "api" && matches!(response.status, 200 | 400 | 404 | 405) {
+        if !response.is_success() || (source == ReferrerSource::Api && !is_index) {
+            if source == ReferrerSource::Api && matches!(response.status, 200 | 400 | 404 | 405) {
                 // No referrers API (distribution 2.x answers 404): the tag schema fallback.
                 if let Some(digest) = self.report.digest.as_ref().and_then(|d| d.parse::<Digest>().ok()) {
                     let tag = request::referrers_fallback_tag(&digest);
@@ -711,7 +648,7 @@ impl Inspect {
                 }
                 // The referrers API paginates with Link, like tag lists (same registry only).
                 let next = request::next_page(&self.endpoint, &response);
-                if let (Some(next), "api") = (next, source) {
+                if let (Some(next), ReferrerSource::Api) = (next, source) {
                     // Bounded: a registry whose pages never end is cut off, with a finding.
                     self.referrer_pages += 1;
                     if self.referrer_pages < MAX_REFERRER_PAGES {

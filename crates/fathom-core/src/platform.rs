@@ -634,7 +634,7 @@ fn platform_vector(platform: &Platform) -> Vec<Platform> {
 }
 
 /// Which of containerd's matchers to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MatchMode {
     /// `platforms.Only`: the platform and what it can also run.

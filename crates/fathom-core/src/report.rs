@@ -14,7 +14,7 @@ use crate::registry::RateLimit;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything Fathom learned about one reference.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// Always [`SCHEMA_VERSION`].
@@ -45,7 +45,7 @@ pub struct Report {
 }
 
 /// The `reference` object.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ReferenceInfo {
     /// As typed.
     pub input: String,
@@ -79,7 +79,7 @@ impl ReferenceInfo {
 }
 
 /// How the top-level digest is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ResolvedBy {
     /// The registry said which manifest the tag points to.
@@ -89,7 +89,7 @@ pub enum ResolvedBy {
 }
 
 /// What an index entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EntryKind {
     /// A runnable image.
@@ -105,7 +105,7 @@ pub enum EntryKind {
 }
 
 /// One row of the platform table.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformEntry {
     /// The entry's platform (the config's for a single manifest).
@@ -127,7 +127,7 @@ pub struct PlatformEntry {
 }
 
 /// What is inside one platform's image.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageInfo {
     /// The config descriptor's digest.
@@ -179,7 +179,7 @@ impl ImageInfo {
 }
 
 /// One layer.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LayerInfo {
     /// Its media type.
@@ -191,7 +191,7 @@ pub struct LayerInfo {
 }
 
 /// The answer to "which entry would this platform pull?".
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MatchInfo {
     /// The platform asked for, normalised (`linux/arm64/v8` → `linux/arm64`).
@@ -204,12 +204,56 @@ pub struct MatchInfo {
     pub explanation: Explanation,
 }
 
+/// Which manifest a platform would pull, with the reference it is about: what `fathom match`
+/// and the edge's `/api/v1/match` answer.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchResult {
+    /// The canonical reference.
+    pub reference: String,
+    /// The digest the reference resolved to (an index, or the single manifest).
+    pub resolved: Option<String>,
+    /// The match itself.
+    #[serde(flatten)]
+    pub info: MatchInfo,
+}
+
+impl MatchResult {
+    /// The match result of a Report walked with a platform; `None` when none was asked for.
+    pub fn from_report(report: &Report) -> Option<MatchResult> {
+        Some(MatchResult {
+            reference: report.reference.canonical.clone(),
+            resolved: report.digest.clone(),
+            info: report.platform_match.clone()?,
+        })
+    }
+}
+
 /// An artifact that refers to the top-level manifest.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Referrer {
     /// The descriptor the referrers list gives.
     pub descriptor: Descriptor,
     /// `api` (OCI referrers API) or `tag-fallback` (the `sha256-<hex>` tag schema).
-    pub source: &'static str,
+    pub source: ReferrerSource,
+}
+
+/// How a referrer was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReferrerSource {
+    /// The OCI referrers API.
+    Api,
+    /// The `sha256-<hex>` tag schema.
+    TagFallback,
+}
+
+impl std::fmt::Display for ReferrerSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ReferrerSource::Api => "api",
+            ReferrerSource::TagFallback => "tag-fallback",
+        })
+    }
 }

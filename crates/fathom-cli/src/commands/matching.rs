@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use fathom_core::inspect::Options;
-use fathom_core::report::MatchInfo;
+use fathom_core::report::MatchResult;
 use owo_colors::OwoColorize;
 
 use super::registry::{inspect, platform_arg, Context};
@@ -11,18 +11,7 @@ use super::{CommandError, Outcome};
 use crate::cli::MatchArgs;
 use crate::printer::{Printer, Render};
 
-/// The match result, with the reference it is about.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MatchView {
-    reference: String,
-    /// The index or manifest digest the tag resolved to.
-    resolved: Option<String>,
-    #[serde(flatten)]
-    info: MatchInfo,
-}
-
-impl Render for MatchView {
+impl Render for MatchResult {
     fn human(&self, out: &mut dyn Write) -> io::Result<()> {
         let e = &self.info.explanation;
         match &self.info.digest {
@@ -49,23 +38,10 @@ pub fn run_match(args: MatchArgs) -> Result<Outcome, CommandError> {
     let context = Context::new(&args.reference, &args.registry)?;
     let platform = platform_arg(&args.platform)?
         .ok_or_else(|| CommandError::Invalid("match needs a platform (`local` or os/arch[/variant])".into()))?;
-    let options = Options {
-        platform: Some(platform),
-        all_platforms: false,
-        configs: true,
-        referrers: false,
-        ..Options::default()
-    };
-    let report = inspect(&args.reference, context, &args.registry, options)?;
-    let info = report
-        .platform_match
-        .clone()
-        .ok_or_else(|| CommandError::Registry("no platform to match".into()))?;
-    let matched = info.chosen.is_some();
-    Printer::new(args.output.format).emit(&MatchView {
-        reference: report.reference.canonical.clone(),
-        resolved: report.digest.clone(),
-        info,
-    })?;
+    let report = inspect(&args.reference, context, &args.registry, Options::for_match(platform))?;
+    let result =
+        MatchResult::from_report(&report).ok_or_else(|| CommandError::Registry("no platform to match".into()))?;
+    let matched = result.info.chosen.is_some();
+    Printer::new(args.output.format).emit(&result)?;
     Ok(if matched { Outcome::Success } else { Outcome::Failure })
 }

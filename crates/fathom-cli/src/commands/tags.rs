@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use fathom_core::registry::session::SessionOptions;
-use fathom_core::registry::tags::{TagList, Tags};
+use fathom_core::registry::tags::{Page, TagList, Tags};
 
 use super::registry::{run, Context};
 use super::{CommandError, Outcome};
@@ -44,7 +44,10 @@ pub fn run_tags(args: TagsArgs) -> Result<Outcome, CommandError> {
     };
     let walk = TagList::new(
         &context.reference,
-        args.page_size,
+        Page {
+            size: args.page_size,
+            last: args.last.clone(),
+        },
         args.max_pages,
         args.registry.insecure,
         options,

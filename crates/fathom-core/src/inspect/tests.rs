@@ -432,84 +432,60 @@ fn nested_indexes_are_followed_to_a_bounded_depth() {
 }
 
 #[test]
-fn with_a_cache_a_repeated_inspect_costs_one_head() {
+fn a_tag_resolved_by_head_is_fetched_by_its_digest_and_checked_against_it() {
     let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
-    let mut cache = ContentCache::default();
-    let first = drive(
-        walk(
-            "localhost:5000/multi:latest",
-            Options {
-                referrers: false,
-                ..Options::default()
-            },
-        ),
-        8,
-        |r| {
-            let response = registry.answer(r);
-            if response.is_success() {
-                cache.insert(
-                    response.body.clone(),
-                    response.header("content-type").map(str::to_owned),
-                );
-            }
-            Ok(response)
-        },
-    )
-    .unwrap();
-    registry.log.clear();
     let options = Options {
         referrers: false,
-        cache,
+        configs: false,
         ..Options::default()
     };
-    let second = drive(walk("localhost:5000/multi:latest", options), 8, |r| {
+    let by_tag = drive(walk("localhost:5000/multi:latest", options.clone()), 8, |r| {
+        Ok(registry.answer(r))
+    })
+    .unwrap();
+    let digest: Digest = by_tag.digest.clone().unwrap().parse().unwrap();
+    registry.log.clear();
+    let resolved = Options {
+        resolved: Some(digest.clone()),
+        ..options.clone()
+    };
+    let pinned = drive(walk("localhost:5000/multi:latest", resolved), 8, |r| {
+        Ok(registry.answer(r))
+    })
+    .unwrap();
+    assert_eq!(registry.log[0], format!("GET multi/manifests/{digest}"));
+    assert_eq!(
+        pinned.resolved_by,
+        ResolvedBy::Tag,
+        "the tag still rests on the registry's word"
+    );
+    assert_eq!(pinned.reference.tag.as_deref(), Some("latest"));
+    assert_eq!(
+        serde_json::to_value(&pinned.platforms).unwrap(),
+        serde_json::to_value(&by_tag.platforms).unwrap()
+    );
+
+    // The tag moved between the HEAD and the GET: bytes that do not hash to the HEAD's digest.
+    let other = Options {
+        resolved: Some(Digest::sha256(b"something else")),
+        ..options
+    };
+    let tampered = drive(walk("localhost:5000/multi:latest", other), 8, |r| {
         let mut response = registry.answer(r);
-        if r.method == Method::Head {
-            response.body.clear();
+        if r.url.contains("/manifests/sha256:") && r.url.contains(Digest::sha256(b"something else").hex()) {
+            response = registry.answer(&HttpRequest::get(
+                "http://localhost:5000/v2/multi/manifests/latest",
+                1 << 20,
+            ));
         }
         Ok(response)
     })
     .unwrap();
-    assert_eq!(
-        registry.log,
-        ["HEAD multi/manifests/latest"],
-        "only the tag is asked for"
+    assert!(
+        tampered.findings.iter().any(|f| f.code == "digest-mismatch"),
+        "{:#?}",
+        tampered.findings
     );
-    assert_eq!(second.requests, 1);
-    assert_eq!(second.digest, first.digest);
-    let digests = |r: &Report| {
-        r.platforms
-            .iter()
-            .map(|p| (p.descriptor.digest.clone(), p.verified))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(digests(&second), digests(&first));
-    assert!(second
-        .platforms
-        .iter()
-        .all(|p| p.image.as_ref().is_some_and(|i| i.config_verified == Some(true))));
-}
-
-#[test]
-fn a_moved_tag_is_fetched_after_its_head() {
-    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
-    let mut cache = ContentCache::default();
-    cache.insert(b"{\"unrelated\":true}".to_vec(), None);
-    let options = Options {
-        referrers: false,
-        configs: false,
-        cache,
-        ..Options::default()
-    };
-    let report = drive(walk("localhost:5000/multi:latest", options), 8, |r| {
-        Ok(registry.answer(r))
-    })
-    .unwrap();
-    assert_eq!(
-        &registry.log[..2],
-        ["HEAD multi/manifests/latest", "GET multi/manifests/latest"]
-    );
-    assert!(report.platforms.iter().all(|p| p.verified == Some(true)));
 }
 
 #[test]
@@ -540,12 +516,29 @@ fn referrers_api_pages_are_followed() {
         Ok(registry.answer(r))
     })
     .unwrap();
-    let sources: Vec<&str> = report.referrers.iter().map(|r| r.source).collect();
+    let sources: Vec<String> = report.referrers.iter().map(|r| r.source.to_string()).collect();
     assert_eq!(
         sources,
         ["api", "api"],
         "two pages; the off-registry link is not followed"
     );
+}
+
+#[test]
+fn reports_read_back_to_the_same_bytes() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let options = Options {
+        platform: Some("linux/arm64".parse().unwrap()),
+        ..Options::default()
+    };
+    let report = drive(walk("localhost:5000/multi:latest", options), 8, |r| {
+        Ok(registry.answer(r))
+    })
+    .unwrap();
+    assert!(report.platform_match.is_some() && report.platforms.iter().any(|p| p.image.is_some()));
+    let json = serde_json::to_string_pretty(&report).unwrap();
+    let back: Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::to_string_pretty(&back).unwrap(), json);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use super::{windows, MatchMode, Matcher, Platform};
 
 /// One candidate's verdict.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CandidateVerdict {
     /// Position of the candidate in the list given to [`explain`].
     pub index: usize,
@@ -16,7 +16,7 @@ pub struct CandidateVerdict {
 }
 
 /// What kind of help a remedy is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RemedyKind {
     /// Run another architecture under emulation.
@@ -28,7 +28,7 @@ pub enum RemedyKind {
 }
 
 /// Something the user can do about a missing match.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Remedy {
     /// What kind of help.
     pub kind: RemedyKind,
@@ -40,7 +40,7 @@ pub struct Remedy {
 }
 
 /// The full answer for one host and a set of candidates.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Explanation {
     /// The host platform, normalised.
     pub host: Platform,

@@ -129,6 +129,9 @@ pub enum TransportError {
         /// The limit that was exceeded.
         limit: u64,
     },
+    /// The driver's egress policy would not reach the address (an edge allowlist).
+    #[error("refused: {0}")]
+    Refused(String),
     /// Anything else the driver could not do (a refused redirect, a TLS failure…).
     #[error("{0}")]
     Other(String),

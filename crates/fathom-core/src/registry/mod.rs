@@ -8,6 +8,7 @@ pub mod challenge;
 pub mod error;
 pub mod http;
 pub mod request;
+pub mod resolve;
 pub mod session;
 pub mod tags;
 pub mod token;

@@ -84,14 +84,40 @@ pub fn manifest(endpoint: &Endpoint, repository: &str, reference: &str, method: 
     .with_header("Accept", MANIFEST_ACCEPT.join(", "))
 }
 
+/// The digest a URL addresses (`…/manifests/<digest>` or `…/blobs/<digest>`), whose response
+/// never changes — what a driver may keep in a content cache, and must verify before it does.
+pub fn content_digest(url: &str) -> Option<Digest> {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let (rest, last) = path.rsplit_once('/')?;
+    let kind = rest.rsplit('/').next()?;
+    if kind != "manifests" && kind != "blobs" {
+        return None;
+    }
+    last.parse().ok()
+}
+
 /// A blob by digest, read up to `max_body` bytes.
 pub fn blob(endpoint: &Endpoint, repository: &str, digest: &Digest, max_body: u64) -> HttpRequest {
     HttpRequest::get(format!("{}{repository}/blobs/{digest}", endpoint.base()), max_body)
 }
 
-/// The first page of a repository's tags.
-pub fn tags(endpoint: &Endpoint, repository: &str, page_size: Option<u32>) -> HttpRequest {
-    let query = page_size.map(|n| format!("?n={n}")).unwrap_or_default();
+/// A page of a repository's tags: the first, or the one after tag `last` (the `last` parameter
+/// of the distribution spec's pagination).
+pub fn tags(endpoint: &Endpoint, repository: &str, page_size: Option<u32>, last: Option<&str>) -> HttpRequest {
+    let query: Vec<String> = page_size
+        .map(|n| format!("n={n}"))
+        .into_iter()
+        .chain(last.map(|l| {
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("last", l)
+                .finish()
+        }))
+        .collect();
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", query.join("&"))
+    };
     HttpRequest::get(
         format!("{}{repository}/tags/list{query}", endpoint.base()),
         MAX_TAG_PAGE,
@@ -160,7 +186,7 @@ fn link_values(header: &str) -> Vec<(&str, &str)> {
 }
 
 /// Docker Hub-style quota headers of one response.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RateLimit {
     /// Requests allowed per window.
@@ -242,6 +268,26 @@ mod tests {
     }
 
     #[test]
+    fn content_addressed_urls_name_their_digest() {
+        let d = format!("sha256:{}", "ab".repeat(32));
+        let hub = endpoint("busybox");
+        let by_digest = manifest(&hub, "library/busybox", &d, Method::Get);
+        assert_eq!(content_digest(&by_digest.url).unwrap().to_string(), d);
+        let config = blob(&hub, "library/busybox", &d.parse().unwrap(), 10);
+        assert_eq!(content_digest(&config.url).unwrap().to_string(), d);
+        for url in [
+            "https://r.example/v2/a/manifests/latest".to_owned(),
+            format!("https://r.example/v2/a/referrers/{d}"),
+            format!("https://r.example/v2/a/tags/{d}"),
+            format!("https://r.example/v2/a/manifests/{d}x"),
+            "https://r.example/v2/".to_owned(),
+        ] {
+            assert_eq!(content_digest(&url), None, "{url}");
+        }
+        assert!(content_digest(&format!("https://r.example/v2/a/blobs/{d}?x=1")).is_some());
+    }
+
+    #[test]
     fn endpoints_and_urls() {
         let hub = endpoint("busybox");
         assert_eq!(hub.base(), "https://registry-1.docker.io/v2/");
@@ -264,8 +310,16 @@ mod tests {
         assert_eq!(referrers_fallback_tag(&d), format!("sha256-{}", d.hex()));
         assert!(referrers(&hub, "r", &d).url.ends_with(&format!("/v2/r/referrers/{d}")));
         assert_eq!(
-            tags(&hub, "r", Some(50)).url,
+            tags(&hub, "r", Some(50), None).url,
             "https://registry-1.docker.io/v2/r/tags/list?n=50"
+        );
+        assert_eq!(
+            tags(&hub, "r", Some(2), Some("1.0&x=y")).url,
+            "https://registry-1.docker.io/v2/r/tags/list?n=2&last=1.0%26x%3Dy"
+        );
+        assert_eq!(
+            tags(&hub, "r", None, None).url,
+            "https://registry-1.docker.io/v2/r/tags/list"
         );
     }
 

