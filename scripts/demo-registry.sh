@@ -52,28 +52,11 @@ die() {
 # ---------------------------------------------------------------------------------------------------
 # packages
 
-SUDO=
-[[ $EUID -eq 0 ]] || SUDO=sudo
+# shellcheck source=tools.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 
-installed() { [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]; }
-
-# Installs from Debian only what is missing. A private archives dir keeps us off the shared apt
-# cache lock when another apt runs. Installing docker-registry may start a system service on :5000;
-# we neither rely on nor touch it.
 ensure_packages() {
-  local pkg missing=()
-  for pkg in docker-registry buildah skopeo apache2-utils jq curl python3 util-linux; do
-    installed "$pkg" || missing+=("$pkg")
-  done
-  ((${#missing[@]})) || return 0
-  log "installing from Debian: ${missing[*]}"
-  local archives
-  archives=$(mktemp -d)
-  mkdir -p "$archives/partial"
-  $SUDO apt-get -qq update
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -qq install -y \
-    -o Dir::Cache::archives="$archives" "${missing[@]}" >/dev/null
-  rm -rf "$archives"
+  ensure_debian_packages docker-registry buildah skopeo apache2-utils jq curl python3 util-linux
 }
 
 # A Python 3 that can `import cryptography` for the token issuer: the system's if it has it,
@@ -91,7 +74,7 @@ ensure_python() {
   log "creating $STATE/venv with cryptography from PyPI"
   if ! python3 -m venv "$STATE/venv" 2>/dev/null; then
     rm -rf "$STATE/venv"
-    installed python3-venv || { $SUDO apt-get -qq update && $SUDO apt-get -qq install -y python3-venv >/dev/null; }
+    ensure_debian_packages python3-venv
     python3 -m venv "$STATE/venv"
   fi
   "$STATE/venv/bin/pip" install -q cryptography || die "pip install cryptography failed"

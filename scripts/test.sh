@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Fathom's test command: formatting, lints, every test, and the wasm32 build of the core.
-# Installs what it needs (rustfmt, clippy, the wasm32 target) and skips what is present.
+# Fathom's test command: formatting, lints, the wasm32 builds, every Rust test, and the edge
+# tests (the worker on real workerd against the real demo registry: API, proxy abuse,
+# schemathesis, a bounded load). Installs what it needs — rustfmt, clippy, the wasm32 target,
+# wasm-bindgen-cli, npm tooling, wrk, a Python venv — and skips what is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/tools.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -25,6 +28,14 @@ cargo build -p fathom-core --target wasm32-unknown-unknown --locked
 
 step "cargo test"
 cargo test --workspace --locked 2>&1 | tee target/test-output.txt
+
+step "worker build (wasm32, wasm-bindgen, wasm-opt)"
+scripts/build-worker.sh
+
+step "edge tests (workerd, demo registry, schemathesis, wrk)"
+ensure_debian_packages wrk
+ensure_edge_venv
+"$EDGE_VENV/bin/python" -m pytest tests/edge -q -p no:cacheprovider 2>&1 | tee -a target/test-output.txt
 passed=$(grep -oE '[0-9]+ passed' target/test-output.txt | awk '{s+=$1} END {print s+0}')
 failed=$(grep -oE '[0-9]+ failed' target/test-output.txt | awk '{s+=$1} END {print s+0}')
 printf '\n%s passed, %s failed\n' "$passed" "$failed"

@@ -13,6 +13,43 @@ export PATH="$FATHOM_TOOLS_DIR/bin:$PATH"
 export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
 export WRANGLER_LOG_PATH="${TMPDIR:-/tmp}/fathom-wrangler-logs"
 
+SUDO=
+[[ $EUID -eq 0 ]] || SUDO=sudo
+
+debian_package_installed() { [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]; }
+
+# Installs from Debian only what is missing. A private archives dir keeps us off the shared apt
+# cache lock when another apt runs. (Installing docker-registry may start a system service on
+# :5000; nothing here relies on or touches it.)
+ensure_debian_packages() {
+  local pkg missing=()
+  for pkg in "$@"; do
+    debian_package_installed "$pkg" || missing+=("$pkg")
+  done
+  ((${#missing[@]})) || return 0
+  echo "installing from Debian: ${missing[*]}" >&2
+  local archives
+  archives=$(mktemp -d)
+  mkdir -p "$archives/partial"
+  $SUDO apt-get -qq update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -qq install -y \
+    -o Dir::Cache::archives="$archives" "${missing[@]}" >/dev/null
+  rm -rf "$archives"
+}
+
+# The Python environment of the edge tests (pytest, schemathesis, jsonschema from PyPI).
+EDGE_VENV="$FATHOM_TOOLS_DIR/venv-edge"
+ensure_edge_venv() {
+  local requirements="$FATHOM_ROOT/tests/edge/requirements.txt"
+  if [ -f "$EDGE_VENV/.fathom-requirements" ] && cmp -s "$EDGE_VENV/.fathom-requirements" "$requirements"; then
+    return
+  fi
+  echo "creating $EDGE_VENV from tests/edge/requirements.txt" >&2
+  python3 -m venv "$EDGE_VENV" 2>/dev/null || { ensure_debian_packages python3-venv; python3 -m venv "$EDGE_VENV"; }
+  "$EDGE_VENV/bin/pip" install -q -r "$requirements"
+  cp "$requirements" "$EDGE_VENV/.fathom-requirements"
+}
+
 ensure_wasm_bindgen() {
   if wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
     return

@@ -14,6 +14,11 @@ The fault is chosen by the first path component after /v2/: a request for
   reset      the connection is closed without a response
   big        manifests come back as 5 MiB bodies
   quota      passes, adding Docker Hub-style ratelimit headers
+  bigblob    blobs come back as 9 MiB bodies
+  redirect-same      302 to the same path without the fault (a redirect that must be followed)
+  redirect-metadata  302 to the cloud metadata address 169.254.169.254
+  redirect-loopback  302 to [::ffff:127.0.0.1]:6379 (loopback, IPv4-mapped IPv6)
+  redirect-offlist   302 to a host on no allowlist
 
 Everything else (the /v2/ ping, unknown modes) passes through. Exits by itself after LIFETIME_S.
 """
@@ -57,6 +62,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "429-long" or (mode == "429" and count == 1):
             return self.reply(429, b'{"errors":[{"code":"TOOMANYREQUESTS","message":"too many requests"}]}',
                               {"Retry-After": "3600" if mode == "429-long" else "1", **QUOTA})
+        redirects = {
+            "redirect-same": path,
+            "redirect-metadata": "http://169.254.169.254/latest/meta-data/iam/",
+            "redirect-loopback": "http://[::ffff:127.0.0.1]:6379/v2/",
+            "redirect-offlist": "https://evil.example/v2/",
+        }
+        if mode in redirects:
+            return self.reply(302, b"", {"Location": redirects[mode]})
         if mode == "503" and count <= 2:
             return self.reply(503, b"service unavailable", {})
         if mode == "500":
@@ -64,6 +77,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status, headers, body = self.forward(path)
         if mode == "big" and "/manifests/" in path and status == 200:
             body = b"{" + b" " * (5 << 20) + b"}"
+        if mode == "bigblob" and "/blobs/" in path and status == 200:
+            body = b"\0" * (9 << 20)
         if mode == "quota":
             headers.update(QUOTA)
         if mode == "stall":

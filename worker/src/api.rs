@@ -300,8 +300,15 @@ async fn tags(url: &Url, settings: &Settings) -> std::result::Result<Answer, Pro
         .run(TagList::new(&reference, page, 1, false, session_options()))
         .await
         .map_err(|f| Problem::from_failure(&f))?;
-    let next = match (&listing.next, listing.tags.last()) {
-        (Some(_), Some(last_tag)) => {
+    // Registries that ignore `n` or `last` (distribution 2.x does) get paged here.
+    let mut tags = listing.tags;
+    if let Some(at) = last.as_ref().and_then(|l| tags.iter().position(|t| t == l)) {
+        tags.drain(..=at);
+    }
+    let more = listing.next.is_some() || tags.len() > size as usize;
+    tags.truncate(size as usize);
+    let next = match (more, tags.last()) {
+        (true, Some(last_tag)) => {
             let mut next = url.clone();
             next.query_pairs_mut()
                 .clear()
@@ -314,7 +321,7 @@ async fn tags(url: &Url, settings: &Settings) -> std::result::Result<Answer, Pro
     };
     let body = pretty(&TagPage {
         name: listing.name,
-        tags: listing.tags,
+        tags,
         next,
     })?;
     Ok(Answer {

@@ -14,7 +14,7 @@ pub mod proxy;
 pub mod settings;
 pub mod upstream;
 
-use worker::{event, Context, Env, Method, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result};
 
 use crate::problem::Problem;
 use crate::settings::Settings;
@@ -28,17 +28,19 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Err(message) => return Problem::new(500, "misconfigured", message).respond(&api::cors()?),
     };
     let own_origin = url.origin().ascii_serialization();
+    // The method as sent: `worker::Method` reads any method it does not know as GET.
+    let method = req.inner().method();
     let path = url.path().to_owned();
     if let Some(rest) = path.strip_prefix("/proxy/") {
-        if req.method() == Method::Options {
+        if method == "OPTIONS" {
             return proxy::preflight(&req, &own_origin, &settings);
         }
-        return proxy::handle(&req, rest, &own_origin, &settings).await;
+        return proxy::handle(&req, &method, rest, &own_origin, &settings).await;
     }
     if path.starts_with("/api/") {
-        return match req.method() {
-            Method::Get | Method::Head => api::handle(&url, req.headers().get("If-None-Match")?, &settings).await,
-            Method::Options => {
+        return match method.as_str() {
+            "GET" | "HEAD" => api::handle(&url, req.headers().get("If-None-Match")?, &settings).await,
+            "OPTIONS" => {
                 let headers = api::cors()?;
                 headers.set("Access-Control-Allow-Methods", "GET, HEAD")?;
                 headers.set("Access-Control-Allow-Headers", "If-None-Match")?;

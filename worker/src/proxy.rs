@@ -65,13 +65,13 @@ pub fn preflight(req: &Request, own: &str, settings: &Settings) -> Result<Respon
     .respond(&headers)
 }
 
-/// Answers `/proxy/<rest>`.
-pub async fn handle(req: &Request, rest: &str, own: &str, settings: &Settings) -> Result<Response> {
+/// Answers `/proxy/<rest>` for a request sent with `method` (as it was sent).
+pub async fn handle(req: &Request, method: &str, rest: &str, own: &str, settings: &Settings) -> Result<Response> {
     let origin = req.headers().get("Origin")?;
     let headers = cors(origin.as_deref(), own, settings)?;
-    let method = match req.method() {
-        worker::Method::Get => Method::Get,
-        worker::Method::Head => Method::Head,
+    let method = match method {
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
         other => {
             headers.set("Allow", "GET, HEAD, OPTIONS")?;
             return Problem::new(

@@ -293,6 +293,16 @@ impl Allowlist {
             });
         }
         let Some(rule) = self.registries.iter().find(|r| r.matches(&parsed)) else {
+            if let Some(token) = self.tokens.iter().find(|t| t.host.matches(&parsed)) {
+                return Err(Refusal::new(
+                    "not-registry-path",
+                    format!(
+                        "{}: only the token endpoint {} is served on this host",
+                        parsed.path(),
+                        token.path
+                    ),
+                ));
+            }
             return Err(self.not_allowed(&parsed));
         };
         self.check_address(&parsed, rule)?;

