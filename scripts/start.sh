@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fathom's main command: starts the local demo registry of real multi-platform images, builds the
-# CLI and the edge worker, and runs the worker on workerd (`wrangler dev`) on 127.0.0.1 — the edge
-# API, the registry proxy and the web app's page — until Ctrl-C.
+# CLI, the edge worker and the web app, and runs the worker on workerd (`wrangler dev`) on
+# 127.0.0.1 — the web app, the edge API and the registry proxy — until Ctrl-C.
 #   scripts/start.sh [PORT]     (default 8787)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,7 @@ scripts/demo-registry.sh start
 eval "$(scripts/demo-registry.sh env)"
 cargo build --release -p fathom-cli --quiet
 scripts/build-worker.sh
+scripts/build-web.sh
 fathom=target/release/fathom
 base="http://127.0.0.1:$port"
 
@@ -19,7 +20,7 @@ cat <<TXT
 
 Fathom is starting on $base (the worker on workerd, the demo registry allowed).
 
-  Open        $base/
+  Open        $base/?ref=$FATHOM_REGISTRY/demo/busybox:oci
   Inspect     curl '$base/api/v1/inspect?ref=$FATHOM_REGISTRY/demo/busybox:oci'
   Match       curl '$base/api/v1/match?ref=$FATHOM_REGISTRY/demo/busybox:oci&platform=linux/arm64/v8'
   Tags        curl '$base/api/v1/tags?repo=$FATHOM_REGISTRY/demo/busybox'

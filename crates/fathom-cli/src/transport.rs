@@ -1,9 +1,10 @@
-//! The native driver: turns the core's requests into reqwest calls and runs a walk to its end
-//! with every request the walk hands out in flight at once.
+//! The native driver: turns the core's requests into reqwest calls; the core's `drive::run`
+//! keeps every request a walk hands out in flight at once.
 
 use std::time::Duration;
 
-use fathom_core::registry::session::{ErrorKind, Failure, Step, Walk};
+use fathom_core::registry::drive;
+use fathom_core::registry::session::{Failure, Walk};
 use fathom_core::registry::{HttpRequest, HttpResponse, TransportError};
 
 /// Sends requests over HTTP(S).
@@ -37,29 +38,9 @@ impl Transport {
         Ok(Transport { client, timeout })
     }
 
-    /// Runs `walk` to the end.
-    pub async fn run<W: Walk>(&self, mut walk: W) -> Result<W::Output, Failure> {
-        let mut in_flight = tokio::task::JoinSet::new();
-        loop {
-            while let Some(step) = walk.poll() {
-                match step {
-                    Step::Send(id, request) => {
-                        let transport = self.clone();
-                        in_flight.spawn(async move { (id, transport.send(request).await) });
-                    }
-                    Step::Done(result) => return result,
-                }
-            }
-            match in_flight.join_next().await {
-                Some(Ok((id, outcome))) => walk.feed(id, outcome),
-                Some(Err(e)) => return Err(internal(format!("a request task failed: {e}"))),
-                None => {
-                    return Err(internal(
-                        "the walk waits for a response that was never requested".into(),
-                    ))
-                }
-            }
-        }
+    /// Runs `walk` to the end, every request it hands out in flight at once.
+    pub async fn run<W: Walk>(&self, walk: W) -> Result<W::Output, Failure> {
+        drive::run(walk, |request| self.send(request)).await
     }
 
     /// Sends one request, reading at most `request.max_body` bytes of body.
@@ -133,12 +114,4 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     message
-}
-
-fn internal(message: String) -> Failure {
-    Failure {
-        kind: ErrorKind::BadUpstream,
-        message,
-        retry_after: None,
-    }
 }

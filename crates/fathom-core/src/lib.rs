@@ -35,6 +35,7 @@ pub mod compare;
 pub mod config;
 pub mod descriptor;
 pub mod digest;
+#[cfg(feature = "egress")]
 pub mod egress;
 pub mod finding;
 pub mod inspect;

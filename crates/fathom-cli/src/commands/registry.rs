@@ -94,21 +94,7 @@ pub fn platform_arg(value: &str) -> Result<Option<Platform>, CommandError> {
     }
 }
 
-/// Human-readable size (`2.1 MB`).
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+pub use fathom_core::report::human_size;
 
 /// `sha256:0123456789ab…` for tables.
 pub fn short_digest(digest: &str) -> String {

@@ -5,6 +5,7 @@
 //! [`TransportError`]; everything with a rule in a spec is decided here.
 
 pub mod challenge;
+pub mod drive;
 pub mod error;
 pub mod http;
 pub mod request;

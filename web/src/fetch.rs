@@ -1,0 +1,148 @@
+//! The browser's driver for the core's walks: each request goes to the registry directly when the
+//! registry sends CORS headers, and through the worker's `/proxy/<host>/…` when it does not (the
+//! first failed direct request marks the registry for the proxy). The bytes that come back are
+//! what the core hashes — in this page.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use fathom_core::registry::{HttpRequest, HttpResponse, Method, TransportError};
+use js_sys::{Array, Promise, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Request, RequestInit, Response};
+
+/// The header the worker's proxy relays a registry's `WWW-Authenticate` under.
+const PROXY_CHALLENGE: &str = "x-registry-www-authenticate";
+
+thread_local! {
+    /// Registries (`host:port`) this page reaches through the proxy.
+    static PROXIED: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// `scheme://host[:port]/path?query` → (`host[:port]`, `/path?query`).
+fn split(url: &str) -> Option<(&str, &str)> {
+    let rest = url.split_once("://")?.1;
+    let at = rest.find('/').unwrap_or(rest.len());
+    Some((&rest[..at], &rest[at..]))
+}
+
+/// The worker's proxy URL for an absolute registry URL.
+pub fn proxied(url: &str) -> Option<String> {
+    let (authority, path) = split(url)?;
+    Some(format!("/proxy/{authority}{path}"))
+}
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("a window")
+}
+
+async fn sleep(ms: u64) {
+    let promise = Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Sends one request the core planned.
+pub async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    if request.delay_ms > 0 {
+        sleep(request.delay_ms).await;
+    }
+    let Some((authority, _)) = split(&request.url) else {
+        return Err(TransportError::Other(format!("not an absolute URL: {}", request.url)));
+    };
+    let authority = authority.to_owned();
+    let via_proxy = PROXIED.with(|p| p.borrow().contains(&authority));
+    if !via_proxy {
+        match exchange(&request, &request.url).await {
+            Ok(response) => return Ok(response),
+            // A fetch that fails outright (no CORS headers, or unreachable): try the proxy.
+            Err(TransportError::Connect(_)) => PROXIED.with(|p| p.borrow_mut().insert(authority)),
+            Err(other) => return Err(other),
+        };
+    }
+    let url = proxied(&request.url).ok_or_else(|| TransportError::Other(request.url.clone()))?;
+    let mut response = exchange(&request, &url).await?;
+    // The proxy relays the registry's challenge under another name (so that the browser shows
+    // no login dialog of its own); the core reads it under its own.
+    for (name, _) in response.headers.iter_mut() {
+        if name.eq_ignore_ascii_case(PROXY_CHALLENGE) {
+            *name = "www-authenticate".to_owned();
+        }
+    }
+    if response.header("content-type") == Some("application/problem+json") && response.status >= 400 {
+        // The edge refused or failed before the registry answered: say so in its own words.
+        let detail = serde_json::from_slice::<serde_json::Value>(&response.body)
+            .ok()
+            .and_then(|p| p["detail"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if response.status == 403 || response.status == 400 {
+            return Err(TransportError::Refused(detail));
+        }
+    }
+    Ok(response)
+}
+
+async fn exchange(request: &HttpRequest, url: &str) -> Result<HttpResponse, TransportError> {
+    let connect = |e: JsValue| TransportError::Connect(format!("{e:?}"));
+    let init = RequestInit::new();
+    init.set_method(request.method.as_str());
+    let headers = web_sys::Headers::new().map_err(connect)?;
+    for (name, value) in &request.headers {
+        headers.append(name, value).map_err(connect)?;
+    }
+    init.set_headers(&headers);
+    let browser_request = Request::new_with_str_and_init(url, &init).map_err(connect)?;
+    let response: Response = JsFuture::from(window().fetch_with_request(&browser_request))
+        .await
+        .map_err(connect)?
+        .dyn_into()
+        .map_err(connect)?;
+    let mut out = HttpResponse::new(response.status(), Vec::new());
+    if let Ok(Some(entries)) = js_sys::try_iter(&response.headers()) {
+        for entry in entries.flatten() {
+            let pair: Array = entry.unchecked_into();
+            if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                out.headers.push((name, value));
+            }
+        }
+    }
+    let declared = out.header("content-length").and_then(|n| n.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > request.max_body) {
+        return Err(TransportError::TooLarge {
+            limit: request.max_body,
+        });
+    }
+    if request.method != Method::Head {
+        let buffer = JsFuture::from(response.array_buffer().map_err(connect)?)
+            .await
+            .map_err(connect)?;
+        let bytes = Uint8Array::new(&buffer);
+        if u64::from(bytes.length()) > request.max_body {
+            return Err(TransportError::TooLarge {
+                limit: request.max_body,
+            });
+        }
+        out.body = bytes.to_vec();
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_urls_map_to_the_proxy() {
+        assert_eq!(
+            proxied("http://127.0.0.1:5555/v2/demo/busybox/manifests/oci").as_deref(),
+            Some("/proxy/127.0.0.1:5555/v2/demo/busybox/manifests/oci")
+        );
+        assert_eq!(
+            proxied("https://auth.docker.io/token?scope=repository:library/alpine:pull&service=x").as_deref(),
+            Some("/proxy/auth.docker.io/token?scope=repository:library/alpine:pull&service=x")
+        );
+        assert_eq!(proxied("/relative"), None);
+    }
+}
