@@ -198,3 +198,15 @@ def test_a_moved_tag_shows_the_drift_banner(page, counted_registry):
     assert "digest changed" in banner
     page.click("#drift a")
     page.wait_for_function(f"document.querySelector('#top-digest')?.innerText === '{pinned}'")
+
+
+def test_tags_are_listed_as_links_to_their_views(page):
+    open_view(page, "127.0.0.1:5555/demo/busybox:docker")
+    rows(page)
+    page.click("#load-tags")
+    page.wait_for_selector("#tags li a")
+    tags = page.eval_on_selector_all("#tags li a", "as => as.map(a => a.innerText)")
+    assert {"oci", "docker", "amd64-oci", "amd64-docker"} <= set(tags)
+    page.click("#tags li a:text-is('oci')")
+    page.wait_for_function(
+        f"document.querySelector('#top-digest')?.innerText === '{EXPECTED['demo/busybox:oci']['digest']}'")

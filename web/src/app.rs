@@ -5,7 +5,8 @@
 use fathom_core::compare::{self, Diff};
 use fathom_core::inspect::{Inspect, Options};
 use fathom_core::registry::drive;
-use fathom_core::registry::session::{ErrorKind, Failure};
+use fathom_core::registry::session::{ErrorKind, Failure, SessionOptions};
+use fathom_core::registry::tags::{Page, TagList};
 use fathom_core::report::{human_size, EntryKind, PlatformEntry, Report};
 use fathom_core::{Platform, Reference};
 use leptos::prelude::*;
@@ -83,6 +84,9 @@ async fn walk(
     let options = Options {
         platform,
         now: now(),
+        // The browser queues what its connections cannot carry; the walk need not hold back
+        // (the referrers lookup then starts with the children, not after them).
+        concurrency: 32,
         ..Options::default()
     };
     drive::run(Inspect::new(input, reference, options), |request| async move {
@@ -267,7 +271,8 @@ fn Inspector() -> impl IntoView {
                     <PlatformTable report=report.clone() show_attestations />
                     <Details report=report.clone() />
                     <Findings report=report.clone() />
-                    <Actions report />
+                    <Actions report=report.clone() />
+                    <TagsList repository=report.reference.registry.clone() + "/" + &report.reference.repository />
                 }.into_any(),
             }}
         </section>
@@ -286,9 +291,9 @@ fn state_url(reference: &str, platform: &str, digest: Option<&str>) -> String {
     format!("/?{}", query.join("&"))
 }
 
-/// Marks the moment the table is on screen (after the browser has laid it out).
+/// Marks the moment the table is built and about to be painted.
 fn request_animation_mark() {
-    browser::after_paint(|| browser::mark("fathom-table"));
+    browser::before_paint(|| browser::mark("fathom-table"));
 }
 
 #[component]
@@ -606,5 +611,85 @@ fn Actions(report: Box<Report>) -> impl IntoView {
             " "
             <button type="button" id="download" on:click=move |_| browser::download("report.json", &json)>"Download the Report (JSON)"</button>
         </p>
+    }
+}
+
+/// Tags shown per page.
+const TAG_PAGE: usize = 100;
+
+/// The repository's tags, a page at a time, each a link to its view. Registries that ignore the
+/// page size answer with everything at once; the page is then cut here.
+#[component]
+fn TagsList(repository: String) -> impl IntoView {
+    let tags = RwSignal::new(Vec::<String>::new());
+    let shown = RwSignal::new(0usize);
+    let more_upstream = RwSignal::new(false);
+    let status = RwSignal::new(String::new());
+    let load = {
+        let repository = repository.clone();
+        move || {
+            let repository = repository.clone();
+            let last = tags.get_untracked().last().cloned();
+            status.set("Loading tags…".into());
+            spawn_local(async move {
+                let Ok(reference) = repository.parse::<Reference>() else { return };
+                let page = Page {
+                    size: Some(TAG_PAGE as u32),
+                    last,
+                };
+                let options = SessionOptions {
+                    concurrency: 1,
+                    now: now(),
+                    credentials: None,
+                    plain_http: false,
+                };
+                match drive::run(TagList::new(&reference, page, 1, false, options), fetch::send).await {
+                    Ok(listing) => {
+                        more_upstream.set(listing.next.is_some());
+                        tags.update(|t| {
+                            for tag in listing.tags {
+                                if !t.contains(&tag) {
+                                    t.push(tag);
+                                }
+                            }
+                        });
+                        shown.update(|n| *n = (*n + TAG_PAGE).min(tags.get_untracked().len()));
+                        status.set(String::new());
+                    }
+                    Err(failure) => status.set(failure.message),
+                }
+            });
+        }
+    };
+    let first = load.clone();
+    let repo_label = repository.clone();
+    view! {
+        <section class="tags" id="tags">
+            <h2>"Tags"</h2>
+            {move || (shown.get() == 0).then(|| {
+                let first = first.clone();
+                view! { <button type="button" id="load-tags" on:click=move |_| first()>{format!("List the tags of {repo_label}")}</button> }
+            })}
+            <ul class="tag-list">
+                {move || tags.get().into_iter().take(shown.get()).map(|tag| {
+                    let reference = format!("{}:{tag}", repository);
+                    view! { <li><a href=state_url(&reference, "", None)>{tag}</a></li> }
+                }).collect_view()}
+            </ul>
+            {move || {
+                let load = load.clone();
+                let more_here = shown.get() < tags.get().len();
+                (shown.get() > 0 && (more_here || more_upstream.get())).then(|| view! {
+                    <button type="button" id="more-tags" on:click=move |_| {
+                        if shown.get_untracked() < tags.get_untracked().len() {
+                            shown.update(|n| *n = (*n + TAG_PAGE).min(tags.get_untracked().len()));
+                        } else {
+                            load();
+                        }
+                    }>"More tags"</button>
+                })
+            }}
+            <p class="muted" role="status">{move || status.get()}</p>
+        </section>
     }
 }

@@ -15,16 +15,24 @@ pub fn mark(name: &str) {
     }
 }
 
-/// Runs `f` after the next paint (two animation frames).
-pub fn after_paint(f: impl FnOnce() + 'static) {
-    let Some(w) = window() else { return };
-    let inner = Closure::once_into_js(f);
-    let outer = Closure::once_into_js(move || {
-        if let Some(w) = window() {
-            let _ = w.request_animation_frame(inner.unchecked_ref());
-        }
-    });
-    let _ = w.request_animation_frame(outer.unchecked_ref());
+/// Runs `f` in the next animation frame: the DOM is built and the frame is about to be painted.
+pub fn before_paint(f: impl FnOnce() + 'static) {
+    if let Some(w) = window() {
+        let _ = w.request_animation_frame(Closure::once_into_js(f).unchecked_ref());
+    }
+}
+
+/// A small persistent memo (`localStorage`), read and written as text; silently absent when the
+/// browser keeps no storage.
+pub fn remembered(key: &str) -> Option<String> {
+    window()?.local_storage().ok()??.get_item(key).ok()?
+}
+
+/// Stores `value` under `key` in `localStorage`.
+pub fn remember(key: &str, value: &str) {
+    if let Some(storage) = window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
 }
 
 /// `encodeURIComponent`.

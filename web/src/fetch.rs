@@ -12,12 +12,31 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
+use crate::browser;
+
 /// The header the worker's proxy relays a registry's `WWW-Authenticate` under.
 const PROXY_CHALLENGE: &str = "x-registry-www-authenticate";
 
+/// Where the set of proxied registries is remembered between visits.
+const PROXIED_KEY: &str = "fathom.proxied-registries";
+
 thread_local! {
-    /// Registries (`host:port`) this page reaches through the proxy.
-    static PROXIED: RefCell<BTreeSet<String>> = const { RefCell::new(BTreeSet::new()) };
+    /// Registries (`host:port`) this page reaches through the proxy, remembered across visits
+    /// so that a registry without CORS headers costs one failed direct request, once.
+    static PROXIED: RefCell<BTreeSet<String>> = RefCell::new(
+        browser::remembered(PROXIED_KEY)
+            .map(|list| list.split(' ').filter(|h| !h.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default(),
+    );
+}
+
+fn mark_proxied(authority: String) {
+    PROXIED.with(|p| {
+        let mut set = p.borrow_mut();
+        if set.insert(authority) {
+            browser::remember(PROXIED_KEY, &set.iter().cloned().collect::<Vec<_>>().join(" "));
+        }
+    });
 }
 
 /// `scheme://host[:port]/path?query` → (`host[:port]`, `/path?query`).
@@ -58,7 +77,7 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> 
         match exchange(&request, &request.url).await {
             Ok(response) => return Ok(response),
             // A fetch that fails outright (no CORS headers, or unreachable): try the proxy.
-            Err(TransportError::Connect(_)) => PROXIED.with(|p| p.borrow_mut().insert(authority)),
+            Err(TransportError::Connect(_)) => mark_proxied(authority),
             Err(other) => return Err(other),
         };
     }

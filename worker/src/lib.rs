@@ -21,7 +21,7 @@ use crate::settings::Settings;
 
 /// The worker's entry point.
 #[event(fetch)]
-pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+pub async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let url = req.url()?;
     let settings = match Settings::from_env(&env) {
         Ok(settings) => settings,
@@ -35,7 +35,7 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         if method == "OPTIONS" {
             return proxy::preflight(&req, &own_origin, &settings);
         }
-        return proxy::handle(&req, &method, rest, &own_origin, &settings).await;
+        return proxy::handle(&req, &ctx, &method, rest, &own_origin, &settings).await;
     }
     if path.starts_with("/api/") {
         return match method.as_str() {

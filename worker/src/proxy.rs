@@ -6,7 +6,7 @@
 use fathom_core::egress::Target;
 use fathom_core::registry::session::{ErrorKind, Failure};
 use fathom_core::registry::{request, HttpResponse, Method};
-use worker::{Headers, Request, Response, Result};
+use worker::{Context, Headers, Request, Response, Result};
 
 use crate::edge_cache::{EdgeCache, IMMUTABLE};
 use crate::problem::Problem;
@@ -69,7 +69,14 @@ pub fn preflight(req: &Request, own: &str, settings: &Settings) -> Result<Respon
 }
 
 /// Answers `/proxy/<rest>` for a request sent with `method` (as it was sent).
-pub async fn handle(req: &Request, method: &str, rest: &str, own: &str, settings: &Settings) -> Result<Response> {
+pub async fn handle(
+    req: &Request,
+    ctx: &Context,
+    method: &str,
+    rest: &str,
+    own: &str,
+    settings: &Settings,
+) -> Result<Response> {
     let origin = req.headers().get("Origin")?;
     let headers = cors(origin.as_deref(), own, settings)?;
     let method = match method {
@@ -115,10 +122,13 @@ pub async fn handle(req: &Request, method: &str, rest: &str, own: &str, settings
     let max_body = target.kind.max_body();
     match upstream.fetch(target.clone(), method, &forwarded, max_body).await {
         Ok(response) => {
+            let answer = relay(&response, &target, if shared { "miss" } else { "bypass" }, headers);
             if shared {
-                cache.keep_content(target.url.as_str(), &response).await;
+                // Kept after the answer has gone out.
+                let url = target.url.to_string();
+                ctx.wait_until(async move { cache.keep_content(&url, &response).await });
             }
-            relay(&response, &target, if shared { "miss" } else { "bypass" }, headers)
+            answer
         }
         Err(UpstreamError::Refused(refusal)) => Problem::from_refusal(&refusal).respond(&headers),
         Err(UpstreamError::Transport(error)) => {
