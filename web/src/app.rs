@@ -632,7 +632,9 @@ fn TagsList(repository: String) -> impl IntoView {
             let last = tags.get_untracked().last().cloned();
             status.set("Loading tags…".into());
             spawn_local(async move {
-                let Ok(reference) = repository.parse::<Reference>() else { return };
+                let Ok(reference) = repository.parse::<Reference>() else {
+                    return;
+                };
                 let page = Page {
                     size: Some(TAG_PAGE as u32),
                     last,
