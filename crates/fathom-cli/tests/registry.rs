@@ -169,8 +169,9 @@ fn the_eight_platform_oci_index_is_walked_and_verified() {
         "{:#}",
         r["findings"]
     );
-    // 1 index + 8 children + 8 configs + referrers API + fallback tag.
-    assert_eq!(r["requests"], 19);
+    // 1 index + 8 children + 8 configs + referrers API, and with it a HEAD of the fallback
+    // tag, which exists here and is then read.
+    assert_eq!(r["requests"], 20);
 }
 
 #[test]

@@ -105,10 +105,31 @@ pub type Step = crate::registry::session::Step<Box<Report>>;
 #[derive(Debug, Clone)]
 enum Purpose {
     Top,
-    Child { row: usize, depth: usize },
-    Config { row: usize, descriptor: Box<Descriptor> },
+    Child {
+        row: usize,
+        depth: usize,
+    },
+    Config {
+        row: usize,
+        descriptor: Box<Descriptor>,
+    },
     ReferrersApi,
+    /// `HEAD` of the referrers fallback tag, sent alongside the API request: when the registry
+    /// has no referrers API, the answer is already there (and a HEAD costs no pull quota).
+    ReferrersTagHead,
     ReferrersTag,
+}
+
+/// What the walk knows about the referrers fallback tag while the API request is out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fallback {
+    /// The `HEAD` has not answered.
+    Unknown,
+    /// The tag exists, at this digest when the `HEAD` named one (or the `HEAD` failed and only a
+    /// `GET` can tell).
+    Exists(Option<Digest>),
+    /// The tag does not exist.
+    Absent,
 }
 
 /// The inspect walk.
@@ -121,6 +142,9 @@ pub struct Inspect {
     report: Report,
     visited: BTreeSet<String>,
     referrer_pages: u32,
+    /// The referrers API said it does not exist; the fallback tag is read when it exists.
+    referrers_api_missing: bool,
+    fallback: Fallback,
     failed: Option<InspectError>,
     finished: bool,
 }
@@ -174,6 +198,8 @@ impl Inspect {
             report,
             visited: BTreeSet::new(),
             referrer_pages: 0,
+            referrers_api_missing: false,
+            fallback: Fallback::Unknown,
             failed: None,
             finished: false,
         };
@@ -203,7 +229,17 @@ impl Walk for Inspect {
                     Purpose::Child { row, depth } => self.on_child(row, depth, response),
                     Purpose::Config { row, descriptor } => self.on_config(row, &descriptor, response),
                     Purpose::ReferrersApi => self.on_referrers(response, ReferrerSource::Api),
-                    Purpose::ReferrersTag => self.on_referrers(response, ReferrerSource::TagFallback),
+                    Purpose::ReferrersTagHead => self.on_fallback_head(&response),
+                    Purpose::ReferrersTag => {
+                        if let Some(mismatch) = by_digest_mismatch(&request, &response) {
+                            let message = format!("referrers fallback: {mismatch}");
+                            self.report
+                                .findings
+                                .push(Finding::error("digest-mismatch", "/referrers", message));
+                        } else {
+                            self.on_referrers(response, ReferrerSource::TagFallback)
+                        }
+                    }
                 },
                 Outcome::Failed(purpose, failure) => self.on_failure(purpose, failure),
             }
@@ -277,6 +313,10 @@ impl Inspect {
                 format!("/platforms/{row}/image"),
                 failure.message,
             )),
+            Purpose::ReferrersTagHead => {
+                self.fallback = Fallback::Exists(None);
+                self.read_fallback_if_needed();
+            }
             Purpose::ReferrersApi | Purpose::ReferrersTag => {
                 self.report
                     .findings
@@ -318,11 +358,52 @@ impl Inspect {
         }
         self.visited.insert(digest.to_string());
         push_findings(&mut self.report.findings, &doc, digest.as_str());
-        self.expand(&doc, &digest, None, 0);
         if self.options.referrers {
+            // First in the queue: the referrers lookup is the walk's longest chain.
             let request = request::referrers(&self.endpoint, self.reference.repository(), &digest);
             self.enqueue(Purpose::ReferrersApi, request);
+            let head = request::manifest(
+                &self.endpoint,
+                self.reference.repository(),
+                &request::referrers_fallback_tag(&digest),
+                Method::Head,
+            );
+            self.enqueue(Purpose::ReferrersTagHead, head);
         }
+        self.expand(&doc, &digest, None, 0);
+    }
+
+    /// The fallback tag's `HEAD` answered.
+    fn on_fallback_head(&mut self, response: &HttpResponse) {
+        self.fallback = if response.is_success() {
+            Fallback::Exists(
+                response
+                    .header("docker-content-digest")
+                    .and_then(|d| d.trim().parse().ok()),
+            )
+        } else {
+            Fallback::Absent
+        };
+        self.read_fallback_if_needed();
+    }
+
+    /// Reads the fallback tag once the API is known to be missing and the tag to exist.
+    fn read_fallback_if_needed(&mut self) {
+        let Fallback::Exists(at) = &self.fallback else { return };
+        if !self.referrers_api_missing {
+            return;
+        }
+        // By the digest the HEAD named when it did: content that can be cached, and checked.
+        let reference = match at {
+            Some(digest) => digest.to_string(),
+            None => match self.report.digest.as_ref().and_then(|d| d.parse::<Digest>().ok()) {
+                Some(subject) => request::referrers_fallback_tag(&subject),
+                None => return,
+            },
+        };
+        self.fallback = Fallback::Absent; // read once
+        let request = request::manifest(&self.endpoint, self.reference.repository(), &reference, Method::Get);
+        self.enqueue(Purpose::ReferrersTag, request);
     }
 
     /// Adds the rows of an index (or the single row of a manifest) and queues what to fetch.
@@ -622,12 +703,10 @@ impl Inspect {
             .is_some_and(|t| t == mt::OCI_INDEX || t == "application/json");
         if !response.is_success() || (source == ReferrerSource::Api && !is_index) {
             if source == ReferrerSource::Api && matches!(response.status, 200 | 400 | 404 | 405) {
-                // No referrers API (distribution 2.x answers 404): the tag schema fallback.
-                if let Some(digest) = self.report.digest.as_ref().and_then(|d| d.parse::<Digest>().ok()) {
-                    let tag = request::referrers_fallback_tag(&digest);
-                    let request = request::manifest(&self.endpoint, self.reference.repository(), &tag, Method::Get);
-                    self.enqueue(Purpose::ReferrersTag, request);
-                }
+                // No referrers API (distribution 2.x answers 404): the tag schema fallback, read
+                // when its HEAD (already sent) says it exists.
+                self.referrers_api_missing = true;
+                self.read_fallback_if_needed();
             } else if response.status != 404 {
                 let error = RegistryError::from_response(&response);
                 self.report.findings.push(Finding::warning(
@@ -670,6 +749,15 @@ impl Inspect {
                 .push(Finding::warning("referrers-unreadable", "/referrers", e.to_string())),
         }
     }
+}
+
+/// Whether a response to a by-digest request fails to hash to that digest.
+fn by_digest_mismatch(request: &HttpRequest, response: &HttpResponse) -> Option<Mismatch> {
+    let digest = request::content_digest(&request.url)?;
+    if !response.is_success() {
+        return None;
+    }
+    crate::digest::verify(&digest, None, &response.body).err()
 }
 
 /// The Report at the end of the walk: request count, quota, the match for the asked platform,

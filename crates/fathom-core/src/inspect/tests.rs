@@ -561,3 +561,57 @@ fn a_registry_whose_referrer_pages_never_end_is_cut_off() {
     assert!(report.findings.iter().any(|f| f.code == "referrers-truncated"));
     assert!(report.requests < MAX_REFERRER_PAGES + 10);
 }
+
+#[test]
+fn the_referrers_fallback_is_found_by_head_and_read_by_digest() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let listing = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/spdx+json","digest":"sha256:{}","size":10}}]}}"#,
+        "c".repeat(64)
+    );
+    let listing_digest = Digest::sha256(listing.as_bytes());
+    let run = |registry: &mut MemoryRegistry, served: &str| {
+        let mut sent = Vec::new();
+        let options = Options {
+            configs: false,
+            ..Options::default()
+        };
+        let report = drive(walk("localhost:5000/multi:latest", options), 8, |r| {
+            sent.push(format!("{} {}", r.method.as_str(), r.url.rsplit('/').next().unwrap()));
+            if r.url.contains("/referrers/") {
+                return Ok(HttpResponse::new(404, "404 page not found"));
+            }
+            if r.url.contains("/manifests/sha256-") {
+                return Ok(
+                    HttpResponse::new(200, Vec::new()).with_header("Docker-Content-Digest", listing_digest.as_str())
+                );
+            }
+            if r.url.ends_with(listing_digest.as_str()) {
+                return Ok(HttpResponse::new(200, served.to_owned()).with_header("Content-Type", mt::OCI_INDEX));
+            }
+            Ok(registry.answer(r))
+        })
+        .unwrap();
+        (report, sent)
+    };
+    let (report, sent) = run(&mut registry, &listing);
+    assert_eq!(report.referrers.len(), 1);
+    assert_eq!(report.referrers[0].source, ReferrerSource::TagFallback);
+    assert!(sent.iter().any(|s| s.starts_with("HEAD sha256-")), "{sent:?}");
+    assert!(
+        sent.contains(&format!("GET {listing_digest}")),
+        "read by digest: {sent:?}"
+    );
+    assert!(!sent.iter().any(|s| s.starts_with("GET sha256-")), "{sent:?}");
+
+    let (tampered, _) = run(&mut registry, &listing.replace("spdx", "evil"));
+    assert!(tampered.referrers.is_empty());
+    assert!(
+        tampered
+            .findings
+            .iter()
+            .any(|f| f.code == "digest-mismatch" && f.path == "/referrers"),
+        "{:#?}",
+        tampered.findings
+    );
+}
