@@ -175,8 +175,8 @@ def test_markup_in_labels_and_annotations_is_text(page, counted_registry):
     push_manifest(address, "demo/evil", "latest", manifest, "application/vnd.oci.image.manifest.v1+json")
     open_view(page, f"{address}/demo/evil:latest")
     rows(page)
-    page.click("#details summary")
-    assert evil in page.inner_text("#details")
+    page.click("#detail-0 > summary")
+    assert evil in page.inner_text("#detail-0")
     assert page.evaluate("() => window.__pwned") is None
     assert page.query_selector("#details img") is None
 
@@ -210,3 +210,20 @@ def test_tags_are_listed_as_links_to_their_views(page):
     page.click("#tags li a:text-is('oci')")
     page.wait_for_function(
         f"document.querySelector('#top-digest')?.innerText === '{EXPECTED['demo/busybox:oci']['digest']}'")
+
+
+def test_raw_json_is_the_exact_bytes_with_digests_linked(page):
+    open_view(page, "127.0.0.1:5555/demo/busybox:oci")
+    shown = rows(page)
+    amd64 = shown[0][0]
+    exact, _ = fetch_manifest("127.0.0.1:5555", "demo/busybox", amd64, "application/vnd.oci.image.manifest.v1+json")
+    page.click("#detail-0 > summary")
+    page.click("#detail-0 details.raw > summary")
+    raw = page.inner_text(f"#raw-{amd64.replace(':', '-')} pre.exact")
+    assert raw.encode() == exact
+    config = json.loads(exact)["config"]["digest"]
+    links = page.eval_on_selector_all(f"#raw-{amd64.replace(':', '-')} pre.pretty a", "as => as.map(a => a.innerText)")
+    assert config in links
+    # The referrers the registry lists (here through the tag fallback) are named.
+    referrers = page.inner_text("#referrers")
+    assert "tag-fallback" in referrers

@@ -9,6 +9,7 @@ use fathom_core::registry::session::{ErrorKind, Failure, SessionOptions};
 use fathom_core::registry::tags::{Page, TagList};
 use fathom_core::report::{human_size, EntryKind, PlatformEntry, Report};
 use fathom_core::{Platform, Reference};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes};
@@ -75,11 +76,19 @@ fn now() -> u64 {
 }
 
 /// Walks `input` in this page; `answered` counts responses as they come.
+/// How far a walk has come: manifests asked for and verified, and every response.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Progress {
+    manifests_asked: usize,
+    manifests_done: usize,
+    responses: usize,
+}
+
 async fn walk(
     input: &str,
     reference: Reference,
     platform: Option<Platform>,
-    answered: RwSignal<usize>,
+    progress: RwSignal<Progress>,
 ) -> Result<Box<Report>, Failure> {
     let options = Options {
         platform,
@@ -90,8 +99,15 @@ async fn walk(
         ..Options::default()
     };
     drive::run(Inspect::new(input, reference, options), |request| async move {
+        let manifest = request.url.contains("/manifests/");
+        if manifest {
+            progress.update(|p| p.manifests_asked += 1);
+        }
         let response = fetch::send(request).await;
-        answered.update(|n| *n += 1);
+        progress.update(|p| {
+            p.responses += 1;
+            p.manifests_done += usize::from(manifest);
+        });
         response
     })
     .await
@@ -106,7 +122,7 @@ fn Inspector() -> impl IntoView {
     let guess = RwSignal::new(None::<Guess>);
     let view_state = RwSignal::new(View::Empty);
     let show_attestations = RwSignal::new(false);
-    let answered = RwSignal::new(0usize);
+    let progress = RwSignal::new(Progress::default());
     let generation = StoredValue::new(0u64);
 
     spawn_local(async move {
@@ -157,11 +173,11 @@ fn Inspector() -> impl IntoView {
                 }
             }
         };
-        answered.set(0);
+        progress.set(Progress::default());
         view_state.set(View::Working);
         browser::mark("fathom-submit");
         spawn_local(async move {
-            let result = walk(reference_text.trim(), reference.clone(), platform.clone(), answered).await;
+            let result = walk(reference_text.trim(), reference.clone(), platform.clone(), progress).await;
             if generation.get_value() != mine {
                 return; // a newer reference took over
             }
@@ -172,7 +188,7 @@ fn Inspector() -> impl IntoView {
                             let diff = match pinned.parse() {
                                 Ok(digest) => {
                                     let at_pin = reference.with_digest(digest);
-                                    walk(&at_pin.to_string(), at_pin, platform.clone(), answered)
+                                    walk(&at_pin.to_string(), at_pin, platform.clone(), progress)
                                         .await
                                         .ok()
                                         .map(|old| compare::diff(&old, &report, None))
@@ -255,7 +271,10 @@ fn Inspector() -> impl IntoView {
             {move || match view_state.get() {
                 View::Empty => ().into_any(),
                 View::Working => view! {
-                    <p class="progress" role="status">{move || format!("Walking… {} responses verified so far", answered.get())}</p>
+                    <p class="progress" role="status" id="progress">{move || {
+                        let p = progress.get();
+                        format!("Fetched and checked {} of {} manifests ({} responses)…", p.manifests_done, p.manifests_asked, p.responses)
+                    }}</p>
                 }.into_any(),
                 View::Failed(failure) => view! { <ErrorBox failure /> }.into_any(),
                 View::Done(report, drift) => view! {
@@ -516,9 +535,26 @@ fn Details(report: Box<Report>) -> impl IntoView {
         .enumerate()
         .filter(|(_, e)| e.image.is_some() || e.descriptor.annotations.is_some())
         .collect();
+    let referrers = report.referrers.clone();
+    let top = report.digest.clone();
     view! {
         <section class="details" id="details">
             <h2>"Details"</h2>
+            {top.map(|digest| view! {
+                <RawDetails class="raw-top" label="Raw top-level manifest" digest />
+            })}
+            {(!referrers.is_empty()).then(|| view! {
+                <h3>"Referrers"</h3>
+                <ul class="referrers" id="referrers">
+                    {referrers.into_iter().map(|r| view! {
+                        <li>
+                            <code>{r.descriptor.digest.clone()}</code>" "
+                            {r.descriptor.artifact_type.clone().or_else(|| r.descriptor.media_type.as_ref().map(|m| m.as_str().to_owned())).unwrap_or_default()}
+                            " " <span class="muted">{format!("({})", r.source)}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
             {rows.into_iter().map(|(i, entry)| {
                 let image = entry.image.clone().unwrap_or_default();
                 let join = |v: Option<Vec<String>>| v.map(|v| v.join(" "));
@@ -557,6 +593,7 @@ fn Details(report: Box<Report>) -> impl IntoView {
                                 <li><code>{l.digest.clone()}</code>" " {l.size.map(|n| human_size(n.max(0) as u64))}" " <span class="muted">{l.media_type.clone()}</span></li>
                             }).collect_view()}</ol>
                         })}
+                        <RawDetails class="raw" label="Raw manifest" digest=entry.descriptor.digest.clone() />
                         {image.history.clone().filter(|h| !h.is_empty()).map(|history| view! {
                             <h3>"History"</h3>
                             <ol class="history">{history.into_iter().map(|h| view! {
@@ -694,4 +731,70 @@ fn TagsList(repository: String) -> impl IntoView {
             <p class="muted" role="status">{move || status.get()}</p>
         </section>
     }
+}
+
+/// A disclosure that renders [`RawJson`] only once opened (the table is not kept waiting).
+#[component]
+fn RawDetails(class: &'static str, label: &'static str, digest: String) -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <details class=class on:toggle=move |_| open.set(true)>
+            <summary>{label}</summary>
+            {move || open.get().then(|| view! { <RawJson digest=digest.clone() /> })}
+        </details>
+    }
+}
+
+/// The exact bytes this page received and hashed for `digest`, and a pretty view of them in which
+/// every digest is a link to its own raw view. Text only, never markup.
+#[component]
+fn RawJson(digest: String) -> impl IntoView {
+    let Some(bytes) = fetch::received(&digest) else {
+        return Either::Left(
+            view! { <p class="muted">"Not fetched by this page (it was not needed, or did not verify)."</p> },
+        );
+    };
+    let exact = String::from_utf8_lossy(&bytes).into_owned();
+    let pretty = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| exact.clone());
+    let anchor = format!("raw-{}", digest.replace(':', "-"));
+    Either::Right(view! {
+        <div class="raw-json" id=anchor>
+            <h4>"Exact bytes (" {bytes.len()} " bytes, sha256 as shown above)"</h4>
+            <pre class="exact">{exact}</pre>
+            <h4>"Pretty"</h4>
+            <pre class="pretty">{linked_digests(&pretty)}</pre>
+        </div>
+    })
+}
+
+/// `text` with every `sha256:<64 hex>` turned into a link to that digest's raw view.
+fn linked_digests(text: &str) -> impl IntoView {
+    let mut parts: Vec<Either<String, String>> = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("sha256:") {
+        let candidate = &rest[at..];
+        let hex_len = candidate[7..].bytes().take_while(u8::is_ascii_hexdigit).count();
+        let end = if hex_len == 64 { 71 } else { 7 };
+        parts.push(Either::Left(rest[..at].to_owned()));
+        if hex_len == 64 {
+            parts.push(Either::Right(candidate[..71].to_owned()));
+        } else {
+            parts.push(Either::Left(candidate[..7].to_owned()));
+        }
+        rest = &candidate[end..];
+    }
+    parts.push(Either::Left(rest.to_owned()));
+    parts
+        .into_iter()
+        .map(|part| match part {
+            Either::Left(text) => Either::Left(text),
+            Either::Right(digest) => {
+                let href = format!("#raw-{}", digest.replace(':', "-"));
+                Either::Right(view! { <a href=href>{digest}</a> })
+            }
+        })
+        .collect_view()
 }

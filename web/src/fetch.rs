@@ -4,9 +4,10 @@
 //! what the core hashes — in this page.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use fathom_core::registry::{HttpRequest, HttpResponse, Method, TransportError};
+use fathom_core::Digest;
 use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -16,6 +17,23 @@ use crate::browser;
 
 /// The header the worker's proxy relays a registry's `WWW-Authenticate` under.
 const PROXY_CHALLENGE: &str = "x-registry-www-authenticate";
+
+thread_local! {
+    /// Every successful body this page received, by the sha256 of its bytes (for the raw views).
+    static RECEIVED: RefCell<BTreeMap<String, Vec<u8>>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// The bytes received whose sha256 is `digest`, if this page received them.
+pub fn received(digest: &str) -> Option<Vec<u8>> {
+    RECEIVED.with(|r| r.borrow().get(digest).cloned())
+}
+
+fn keep(response: &HttpResponse) {
+    if response.is_success() && !response.body.is_empty() {
+        let digest = Digest::sha256(&response.body).to_string();
+        RECEIVED.with(|r| r.borrow_mut().insert(digest, response.body.clone()));
+    }
+}
 
 /// Where the set of proxied registries is remembered between visits.
 const PROXIED_KEY: &str = "fathom.proxied-registries";
@@ -65,6 +83,15 @@ async fn sleep(ms: u64) {
 
 /// Sends one request the core planned.
 pub async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    let response = route(request).await;
+    if let Ok(response) = &response {
+        keep(response);
+    }
+    response
+}
+
+/// Sends `request` directly or through the proxy.
+async fn route(request: HttpRequest) -> Result<HttpResponse, TransportError> {
     if request.delay_ms > 0 {
         sleep(request.delay_ms).await;
     }
