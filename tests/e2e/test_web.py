@@ -121,7 +121,7 @@ def test_a_share_link_reopens_the_same_view(page):
     assert page.inner_text("#top-digest") == digest
 
 
-def test_bad_input_and_failures_are_clear(page):
+def test_bad_input_and_failures_are_clear(page, fault_proxy):
     open_view(page, "Busybox:la test")
     page.wait_for_selector("#error")
     assert "invalid reference" in page.inner_text("#error")
@@ -131,6 +131,11 @@ def test_bad_input_and_failures_are_clear(page):
     open_view(page, "127.0.0.1:5556/demo/busybox:oci")
     page.wait_for_selector("#error", timeout=30_000)
     assert "credentials" in page.inner_text("#error")
+    open_view(page, "127.0.0.1:5582/fault-429-long/demo/busybox:oci")
+    page.wait_for_selector("#error", timeout=30_000)
+    limited = page.inner_text("#error")
+    assert "Rate limited" in limited and "3600 s" in limited
+    assert "42 of 100 pulls left per 6 h (counted for 192.0.2.7)" in limited
     open_view(page, "10.1.2.3/demo/busybox:oci")
     page.wait_for_selector("#error", timeout=30_000)
     assert "does not reach" in page.inner_text("#error")

@@ -358,10 +358,27 @@ fn ErrorBox(failure: Failure) -> impl IntoView {
         ErrorKind::Refused => "This site does not reach that registry",
     };
     let retry = failure.retry_after.map(|s| format!(" Try again in {s} s."));
+    let quota = (failure.kind == ErrorKind::RateLimited)
+        .then(fetch::last_quota)
+        .flatten()
+        .map(|q| {
+            let count = |n: Option<u64>| n.map_or("?".to_owned(), |n| n.to_string());
+            let window = q
+                .window_seconds
+                .map(|w| format!(" per {} h", w / 3600))
+                .unwrap_or_default();
+            let whose = q.source.map(|s| format!(" (counted for {s})")).unwrap_or_default();
+            format!(
+                "Quota: {} of {} pulls left{window}{whose}.",
+                count(q.remaining),
+                count(q.limit)
+            )
+        });
     view! {
         <div class="error" role="alert" id="error">
             <h2>{title}</h2>
             <p>{failure.message}{retry}</p>
+            {quota.map(|q| view! { <p class="quota">{q}</p> })}
         </div>
     }
 }

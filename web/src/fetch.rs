@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use fathom_core::registry::{HttpRequest, HttpResponse, Method, TransportError};
+use fathom_core::registry::{request, HttpRequest, HttpResponse, Method, RateLimit, TransportError};
 use fathom_core::Digest;
 use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -28,7 +28,20 @@ pub fn received(digest: &str) -> Option<Vec<u8>> {
     RECEIVED.with(|r| r.borrow().get(digest).cloned())
 }
 
+thread_local! {
+    /// The quota headers of the last response that carried any (shown with a rate-limit error).
+    static QUOTA: RefCell<Option<RateLimit>> = const { RefCell::new(None) };
+}
+
+/// The registry's quota as its last response that named one said.
+pub fn last_quota() -> Option<RateLimit> {
+    QUOTA.with(|q| q.borrow().clone())
+}
+
 fn keep(response: &HttpResponse) {
+    if let Some(quota) = request::rate_limit(response) {
+        QUOTA.with(|q| *q.borrow_mut() = Some(quota));
+    }
     if response.is_success() && !response.body.is_empty() {
         let digest = Digest::sha256(&response.body).to_string();
         RECEIVED.with(|r| r.borrow_mut().insert(digest, response.body.clone()));
