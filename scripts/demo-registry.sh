@@ -89,11 +89,19 @@ write_configs() {
   [[ -s $STATE/htpasswd ]] || htpasswd -Bbn "$BASIC_USER" "$BASIC_PASSWORD" >"$STATE/htpasswd"
   "$PYTHON" "$LIB/token_issuer.py" --generate --key "$STATE/token/key.pem" \
     --cert "$STATE/token/cert.pem" --issuer "$TOKEN_ISSUER"
-  local name auth
+  local name auth cors
   for name in "${REGISTRIES[@]}"; do
     mkdir -p "$STATE/registries/$name/data"
+    cors=
     case $name in
-      plain) auth= ;;
+      # The no-auth registry answers browsers as a registry that enables CORS does (pages read
+      # it directly); the Basic and token ones send no CORS headers (pages go through a proxy).
+      plain) auth= cors=$(printf '    %s\n' \
+        'Access-Control-Allow-Origin: ["*"]' \
+        'Access-Control-Allow-Methods: [GET, HEAD]' \
+        'Access-Control-Allow-Headers: [Accept, Authorization]' \
+        'Access-Control-Expose-Headers: [Docker-Content-Digest, Link, WWW-Authenticate, RateLimit-Limit, RateLimit-Remaining, Docker-RateLimit-Source]' \
+        'Access-Control-Max-Age: ["600"]') ;;
       basic) auth=$(printf 'auth:\n  htpasswd:\n    realm: fathom-demo\n    path: "%s"\n' "$STATE/htpasswd") ;;
       token) auth=$(printf 'auth:\n  token:\n    realm: "http://127.0.0.1:%s/token"\n    service: %s\n    issuer: %s\n    rootcertbundle: "%s"\n' \
         "$PORT_ISSUER" "$TOKEN_SERVICE" "$TOKEN_ISSUER" "$STATE/token/cert.pem") ;;
@@ -118,6 +126,7 @@ http:
   secret: fathom-demo-not-a-secret
   headers:
     X-Content-Type-Options: [nosniff]
+$cors
 health:
   storagedriver:
     enabled: false

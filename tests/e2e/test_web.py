@@ -141,6 +141,41 @@ def test_bad_input_and_failures_are_clear(page, fault_proxy):
     assert "does not reach" in page.inner_text("#error")
 
 
+def test_registries_with_cors_are_read_directly_others_through_the_proxy(page, counted_registry):
+    sent = []
+    page.on("request", lambda r: sent.append(r.url))
+    # The demo registry sends CORS headers on its routes (but not on the 404 of a route it lacks,
+    # the referrers API): only that endpoint goes through the proxy.
+    open_view(page, "127.0.0.1:5555/demo/busybox:oci")
+    rows(page)
+    direct = [u for u in sent if u.startswith("http://127.0.0.1:5555/v2/")]
+    proxied = [u for u in sent if "/proxy/127.0.0.1:5555/" in u]
+    assert any("/manifests/" in u for u in direct) and any("/blobs/" in u for u in direct), sent
+    assert proxied and all("/referrers/" in u for u in proxied), proxied
+    # A registry without CORS headers is reached through the proxy for everything.
+    sent.clear()
+    open_view(page, f"{counted_registry.address}/demo/busybox:oci")
+    rows(page)
+    assert any(f"/proxy/{counted_registry.address}/v2/demo/busybox/manifests/" in u for u in sent), sent
+    assert not any(u.startswith(f"http://{counted_registry.address}/v2/demo/busybox/manifests/sha256")
+                   for u in sent), "a failed direct try is remembered, not repeated"
+
+
+def test_content_verified_once_is_not_fetched_again_in_the_tab(page):
+    sent = []
+    page.on("request", lambda r: sent.append(r.url))
+    open_view(page, "127.0.0.1:5555/demo/busybox:oci")
+    first = rows(page)
+    sent.clear()
+    page.reload()
+    again = rows(page)
+    assert again == first
+    by_digest = [u for u in sent if "/manifests/sha256:" in u or "/blobs/sha256:" in u]
+    assert by_digest == [], by_digest
+    # The tag is asked anew: it may have moved.
+    assert any(u.endswith("/manifests/oci") for u in sent), sent
+
+
 def test_a_tampered_blob_is_red(page, tamper_registry, tampered):
     open_view(page, f"{tamper_registry.address}/demo/busybox:oci")
     bad = [r for r in rows(page) if r[0] == tampered]

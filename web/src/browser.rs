@@ -35,6 +35,18 @@ pub fn remember(key: &str, value: &str) {
     }
 }
 
+/// A value kept for this tab (`sessionStorage`): survives reloads, gone with the tab.
+pub fn session_get(key: &str) -> Option<String> {
+    window()?.session_storage().ok()??.get_item(key).ok()?
+}
+
+/// Stores `value` under `key` in `sessionStorage` (dropped silently when the quota is full).
+pub fn session_set(key: &str, value: &str) {
+    if let Some(storage) = window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+}
+
 /// `encodeURIComponent`.
 pub fn encode(text: &str) -> String {
     String::from(js_sys::encode_uri_component(text))

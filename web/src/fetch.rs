@@ -1,7 +1,7 @@
 //! The browser's driver for the core's walks: each request goes to the registry directly when the
 //! registry sends CORS headers, and through the worker's `/proxy/<host>/…` when it does not (the
-//! first failed direct request marks the registry for the proxy). The bytes that come back are
-//! what the core hashes — in this page.
+//! first failed direct request marks that registry endpoint for the proxy). The bytes that come
+//! back are what the core hashes — in this page.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,22 +38,87 @@ pub fn last_quota() -> Option<RateLimit> {
     QUOTA.with(|q| q.borrow().clone())
 }
 
-fn keep(response: &HttpResponse) {
+thread_local! {
+    /// By-digest URLs this page has read and verified, with the sha256 of their bytes and their
+    /// content type: a later GET of the same URL is answered from [`RECEIVED`] without a round
+    /// trip (content addressed by a digest never changes; keyed by URL so that content seen in one
+    /// repository is never taken as present in another).
+    static SERVED: RefCell<BTreeMap<String, Option<String>>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// `sessionStorage` keeps by-digest JSON up to this size across reloads of the tab (registries
+/// rarely mark manifests cacheable, so the browser's HTTP cache does not).
+const SESSION_LIMIT: usize = 64 << 10;
+/// The `sessionStorage` key prefix of kept content (followed by its URL).
+const SESSION_PREFIX: &str = "fathom.content ";
+
+/// Keeps verified by-digest content for this tab: `<content type>\n<body>` (JSON bodies only).
+fn keep_for_tab(url: &str, content_type: Option<&str>, body: &[u8]) {
+    if body.len() <= SESSION_LIMIT {
+        if let Ok(text) = std::str::from_utf8(body) {
+            let value = format!("{}\n{text}", content_type.unwrap_or_default());
+            browser::session_set(&format!("{SESSION_PREFIX}{url}"), &value);
+        }
+    }
+}
+
+/// Content this tab kept for `url`, when its bytes still hash to the digest the URL names.
+fn kept_for_tab(url: &str, digest: &Digest) -> Option<(Option<String>, Vec<u8>)> {
+    let value = browser::session_get(&format!("{SESSION_PREFIX}{url}"))?;
+    let (content_type, body) = value.split_once('\n')?;
+    if Digest::sha256(body.as_bytes()) != *digest {
+        return None;
+    }
+    let content_type = Some(content_type.to_owned()).filter(|c| !c.is_empty());
+    Some((content_type, body.as_bytes().to_vec()))
+}
+
+fn keep(method: Method, url: String, response: &HttpResponse) {
     if let Some(quota) = request::rate_limit(response) {
         QUOTA.with(|q| *q.borrow_mut() = Some(quota));
     }
     if response.is_success() && !response.body.is_empty() {
-        let digest = Digest::sha256(&response.body).to_string();
-        RECEIVED.with(|r| r.borrow_mut().insert(digest, response.body.clone()));
+        let digest = Digest::sha256(&response.body);
+        if method == Method::Get && request::content_digest(&url).as_ref() == Some(&digest) {
+            let content_type = response.header("content-type").map(str::to_owned);
+            keep_for_tab(&url, content_type.as_deref(), &response.body);
+            SERVED.with(|s| s.borrow_mut().insert(url, content_type));
+        }
+        RECEIVED.with(|r| r.borrow_mut().insert(digest.to_string(), response.body.clone()));
     }
 }
 
-/// Where the set of proxied registries is remembered between visits.
-const PROXIED_KEY: &str = "fathom.proxied-registries";
+/// The response to a GET of a by-digest URL this page (or this tab, before a reload) already read
+/// and verified.
+fn from_memory(request: &HttpRequest) -> Option<HttpResponse> {
+    if request.method != Method::Get {
+        return None;
+    }
+    let digest = request::content_digest(&request.url)?;
+    let served = SERVED.with(|s| s.borrow().get(&request.url).cloned());
+    let (content_type, body) = match served.and_then(|c| Some((c, received(digest.as_str())?))) {
+        Some(found) => found,
+        None => {
+            let (content_type, body) = kept_for_tab(&request.url, &digest)?;
+            RECEIVED.with(|r| r.borrow_mut().insert(digest.to_string(), body.clone()));
+            SERVED.with(|s| s.borrow_mut().insert(request.url.clone(), content_type.clone()));
+            (content_type, body)
+        }
+    };
+    let mut response = HttpResponse::new(200, body).with_header("Docker-Content-Digest", digest.as_str());
+    if let Some(content_type) = content_type {
+        response = response.with_header("Content-Type", content_type);
+    }
+    Some(response)
+}
+
+/// Where the set of proxied registry endpoints is remembered between visits.
+const PROXIED_KEY: &str = "fathom.proxied-endpoints";
 
 thread_local! {
-    /// Registries (`host:port`) this page reaches through the proxy, remembered across visits
-    /// so that a registry without CORS headers costs one failed direct request, once.
+    /// Registry endpoints (`host:port/kind`, see [`endpoint`]) this page reaches through the
+    /// proxy, remembered across visits so that an endpoint without CORS headers costs one failed
+    /// direct request, once.
     static PROXIED: RefCell<BTreeSet<String>> = RefCell::new(
         browser::remembered(PROXIED_KEY)
             .map(|list| list.split(' ').filter(|h| !h.is_empty()).map(str::to_owned).collect())
@@ -61,10 +126,10 @@ thread_local! {
     );
 }
 
-fn mark_proxied(authority: String) {
+fn mark_proxied(endpoint: String) {
     PROXIED.with(|p| {
         let mut set = p.borrow_mut();
-        if set.insert(authority) {
+        if set.insert(endpoint) {
             browser::remember(PROXIED_KEY, &set.iter().cloned().collect::<Vec<_>>().join(" "));
         }
     });
@@ -75,6 +140,23 @@ fn split(url: &str) -> Option<(&str, &str)> {
     let rest = url.split_once("://")?.1;
     let at = rest.find('/').unwrap_or(rest.len());
     Some((&rest[..at], &rest[at..]))
+}
+
+/// The registry endpoint a URL belongs to, as `host[:port]/kind` where kind is the API segment
+/// before the last (`manifests`, `blobs`, `tags`, `referrers`) or the path's first segment
+/// (`token`): registries that send CORS headers often send none on some routes (distribution
+/// answers an unknown route such as `referrers` with a bare 404), so the proxy is remembered
+/// per endpoint, not per registry.
+fn endpoint(url: &str) -> Option<String> {
+    let (authority, path) = split(url)?;
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let kind = match segments.as_slice() {
+        ["v2", .., kind, _] if segments.len() >= 4 => kind,
+        [first, ..] => first,
+        [] => "",
+    };
+    Some(format!("{authority}/{kind}"))
 }
 
 /// The worker's proxy URL for an absolute registry URL.
@@ -94,11 +176,16 @@ async fn sleep(ms: u64) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Sends one request the core planned.
+/// Sends one request the core planned (or answers it from the page's memory of content it
+/// already verified; the core hashes those bytes again like any others).
 pub async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    if let Some(response) = from_memory(&request) {
+        return Ok(response);
+    }
+    let (method, url) = (request.method, request.url.clone());
     let response = route(request).await;
     if let Ok(response) = &response {
-        keep(response);
+        keep(method, url, response);
     }
     response
 }
@@ -108,16 +195,15 @@ async fn route(request: HttpRequest) -> Result<HttpResponse, TransportError> {
     if request.delay_ms > 0 {
         sleep(request.delay_ms).await;
     }
-    let Some((authority, _)) = split(&request.url) else {
+    let Some(endpoint) = endpoint(&request.url) else {
         return Err(TransportError::Other(format!("not an absolute URL: {}", request.url)));
     };
-    let authority = authority.to_owned();
-    let via_proxy = PROXIED.with(|p| p.borrow().contains(&authority));
+    let via_proxy = PROXIED.with(|p| p.borrow().contains(&endpoint));
     if !via_proxy {
         match exchange(&request, &request.url).await {
             Ok(response) => return Ok(response),
             // A fetch that fails outright (no CORS headers, or unreachable): try the proxy.
-            Err(TransportError::Connect(_)) => mark_proxied(authority),
+            Err(TransportError::Connect(_)) => mark_proxied(endpoint),
             Err(other) => return Err(other),
         };
     }
@@ -203,5 +289,30 @@ mod tests {
             Some("/proxy/auth.docker.io/token?scope=repository:library/alpine:pull&service=x")
         );
         assert_eq!(proxied("/relative"), None);
+    }
+
+    #[test]
+    fn the_proxy_is_remembered_per_registry_endpoint() {
+        let cases = [
+            (
+                "http://127.0.0.1:5555/v2/demo/busybox/manifests/oci",
+                "127.0.0.1:5555/manifests",
+            ),
+            ("https://r.example/v2/a/b/c/blobs/sha256:ab", "r.example/blobs"),
+            (
+                "https://r.example/v2/a/referrers/sha256:ab?artifactType=x",
+                "r.example/referrers",
+            ),
+            ("https://r.example/v2/a/tags/list?n=50", "r.example/tags"),
+            (
+                "https://auth.docker.io/token?scope=repository:a:pull",
+                "auth.docker.io/token",
+            ),
+            ("https://r.example/v2/", "r.example/v2"),
+            ("https://r.example", "r.example/"),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(endpoint(url).as_deref(), Some(expected), "{url}");
+        }
     }
 }

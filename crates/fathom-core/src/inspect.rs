@@ -145,6 +145,10 @@ pub struct Inspect {
     /// The referrers API said it does not exist; the fallback tag is read when it exists.
     referrers_api_missing: bool,
     fallback: Fallback,
+    /// The fallback index, read by digest as soon as the `HEAD` named one and kept until the
+    /// API's answer says whether it is wanted (one round trip less when the API is missing).
+    /// (A failed read is kept as its message, reported only if the fallback was wanted.)
+    fallback_read: Option<Result<(HttpRequest, HttpResponse), String>>,
     failed: Option<InspectError>,
     finished: bool,
 }
@@ -200,6 +204,7 @@ impl Inspect {
             referrer_pages: 0,
             referrers_api_missing: false,
             fallback: Fallback::Unknown,
+            fallback_read: None,
             failed: None,
             finished: false,
         };
@@ -231,14 +236,8 @@ impl Walk for Inspect {
                     Purpose::ReferrersApi => self.on_referrers(response, ReferrerSource::Api),
                     Purpose::ReferrersTagHead => self.on_fallback_head(&response),
                     Purpose::ReferrersTag => {
-                        if let Some(mismatch) = by_digest_mismatch(&request, &response) {
-                            let message = format!("referrers fallback: {mismatch}");
-                            self.report
-                                .findings
-                                .push(Finding::error("digest-mismatch", "/referrers", message));
-                        } else {
-                            self.on_referrers(response, ReferrerSource::TagFallback)
-                        }
+                        self.fallback_read = Some(Ok((request, response)));
+                        self.use_fallback_if_wanted();
                     }
                 },
                 Outcome::Failed(purpose, failure) => self.on_failure(purpose, failure),
@@ -317,7 +316,11 @@ impl Inspect {
                 self.fallback = Fallback::Exists(None);
                 self.read_fallback_if_needed();
             }
-            Purpose::ReferrersApi | Purpose::ReferrersTag => {
+            Purpose::ReferrersTag => {
+                self.fallback_read = Some(Err(failure.message));
+                self.use_fallback_if_wanted();
+            }
+            Purpose::ReferrersApi => {
                 self.report
                     .findings
                     .push(Finding::warning("referrers-unavailable", "/referrers", failure.message))
@@ -387,15 +390,14 @@ impl Inspect {
         self.read_fallback_if_needed();
     }
 
-    /// Reads the fallback tag once the API is known to be missing and the tag to exist.
+    /// Reads the fallback tag once it is known to exist: by the digest its `HEAD` named at once,
+    /// without waiting for the API's answer (content that can be cached, and checked); by tag
+    /// only once the API is known to be missing.
     fn read_fallback_if_needed(&mut self) {
         let Fallback::Exists(at) = &self.fallback else { return };
-        if !self.referrers_api_missing {
-            return;
-        }
-        // By the digest the HEAD named when it did: content that can be cached, and checked.
         let reference = match at {
             Some(digest) => digest.to_string(),
+            None if !self.referrers_api_missing => return,
             None => match self.report.digest.as_ref().and_then(|d| d.parse::<Digest>().ok()) {
                 Some(subject) => request::referrers_fallback_tag(&subject),
                 None => return,
@@ -404,6 +406,29 @@ impl Inspect {
         self.fallback = Fallback::Absent; // read once
         let request = request::manifest(&self.endpoint, self.reference.repository(), &reference, Method::Get);
         self.enqueue(Purpose::ReferrersTag, request);
+    }
+
+    /// Lists the fallback's referrers once it is read and the API is known to be missing.
+    fn use_fallback_if_wanted(&mut self) {
+        if !self.referrers_api_missing {
+            return;
+        }
+        let (request, response) = match self.fallback_read.take() {
+            None => return,
+            Some(Err(message)) => {
+                let finding = Finding::warning("referrers-unavailable", "/referrers", message);
+                return self.report.findings.push(finding);
+            }
+            Some(Ok(read)) => read,
+        };
+        if let Some(mismatch) = by_digest_mismatch(&request, &response) {
+            let message = format!("referrers fallback: {mismatch}");
+            self.report
+                .findings
+                .push(Finding::error("digest-mismatch", "/referrers", message));
+        } else {
+            self.on_referrers(response, ReferrerSource::TagFallback)
+        }
     }
 
     /// Adds the rows of an index (or the single row of a manifest) and queues what to fetch.
@@ -707,6 +732,7 @@ impl Inspect {
                 // when its HEAD (already sent) says it exists.
                 self.referrers_api_missing = true;
                 self.read_fallback_if_needed();
+                self.use_fallback_if_wanted();
             } else if response.status != 404 {
                 let error = RegistryError::from_response(&response);
                 self.report.findings.push(Finding::warning(

@@ -615,3 +615,52 @@ fn the_referrers_fallback_is_found_by_head_and_read_by_digest() {
         tampered.findings
     );
 }
+
+#[test]
+fn a_fallback_read_early_is_dropped_when_the_referrers_api_answers() {
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let listing = |artifact: &str| {
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"{artifact}","digest":"sha256:{}","size":10}}]}}"#,
+            "c".repeat(64)
+        )
+    };
+    let (from_api, from_tag) = (listing("application/from-api"), listing("application/from-tag"));
+    let tag_digest = Digest::sha256(from_tag.as_bytes());
+    for fallback_status in [200, 500] {
+        let options = Options {
+            configs: false,
+            ..Options::default()
+        };
+        let report = drive(walk("localhost:5000/multi:latest", options), 8, |r| {
+            if r.url.contains("/referrers/") {
+                return Ok(HttpResponse::new(200, from_api.clone()).with_header("Content-Type", mt::OCI_INDEX));
+            }
+            if r.url.contains("/manifests/sha256-") {
+                return Ok(HttpResponse::new(200, Vec::new()).with_header("Docker-Content-Digest", tag_digest.as_str()));
+            }
+            if r.url.ends_with(tag_digest.as_str()) {
+                return Ok(
+                    HttpResponse::new(fallback_status, from_tag.clone()).with_header("Content-Type", mt::OCI_INDEX)
+                );
+            }
+            Ok(registry.answer(r))
+        })
+        .unwrap();
+        let listed: Vec<_> = report
+            .referrers
+            .iter()
+            .map(|r| (r.descriptor.artifact_type.clone(), r.source))
+            .collect();
+        assert_eq!(
+            listed,
+            [(Some("application/from-api".to_owned()), ReferrerSource::Api)],
+            "fallback answered {fallback_status}"
+        );
+        assert!(
+            !report.findings.iter().any(|f| f.path == "/referrers"),
+            "{:#?}",
+            report.findings
+        );
+    }
+}

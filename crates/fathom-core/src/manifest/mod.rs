@@ -10,6 +10,7 @@
 //! assert_eq!(doc.digest.as_str(), "sha256:".to_owned() + doc.digest.hex());
 //! ```
 
+mod json_pointer;
 mod lint;
 pub use lint::{REFERENCE_DIGEST_ANNOTATION, REFERENCE_TYPE_ANNOTATION};
 pub mod schema1;
@@ -420,10 +421,9 @@ fn typed<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &'static str) -> Re
     }
 }
 
-/// Re-reads the bytes with path tracking, only on the error path, to say where a type was wrong.
+/// The error of a typed read that failed on a value, naming the value's JSON pointer.
 fn field_error<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &'static str) -> ParseError {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+    match serde_json::from_slice::<T>(bytes) {
         Ok(_) => ParseError::Field {
             what,
             path: String::new(),
@@ -431,8 +431,8 @@ fn field_error<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &'static str)
         },
         Err(e) => ParseError::Field {
             what,
-            path: error_pointer(e.path()),
-            message: e.into_inner().to_string(),
+            path: json_pointer::pointer_at(bytes, e.line(), e.column()),
+            message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
         },
     }
 }
@@ -443,19 +443,4 @@ fn json_error(e: serde_json::Error) -> ParseError {
         line: e.line(),
         column: e.column(),
     }
-}
-
-/// The JSON pointer of the field where a typed read failed.
-fn error_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => out.push_str(&format!("/{index}")),
-            Segment::Map { key } => out.push_str(&format!("/{}", pointer_token(key))),
-            Segment::Enum { variant } => out.push_str(&format!("/{}", pointer_token(variant))),
-            Segment::Unknown => out.push_str("/?"),
-        }
-    }
-    out
 }
