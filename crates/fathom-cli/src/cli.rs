@@ -30,6 +30,10 @@ pub enum Command {
     Tags(TagsArgs),
     /// Compare two references: platforms added, dropped and changed, and the layers they share.
     Diff(DiffArgs),
+    /// Build, annotate and push multi-platform indexes (manifest lists) — checked before a byte
+    /// is pushed, read back after.
+    #[command(subcommand)]
+    Index(IndexCommand),
 }
 
 /// Output formats every command offers.
@@ -182,4 +186,114 @@ pub struct DiffArgs {
     pub registry: RegistryArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `fathom index …`: the docker-style three steps (`create`, `annotate`, `push`) or one
+/// (`create --push`).
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Draft an index for TARGET from images and indexes already on its registry.
+    Create(IndexCreateArgs),
+    /// Change the platform an entry of a draft is listed under.
+    Annotate(IndexAnnotateArgs),
+    /// Check and push a draft: children first, the tag last, read back by digest.
+    Push(IndexPushArgs),
+}
+
+/// The two kinds of index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum IndexFormatArg {
+    /// OCI image index.
+    #[default]
+    Oci,
+    /// Docker manifest list.
+    Docker,
+}
+
+/// `fathom index create`.
+#[derive(Debug, Args)]
+pub struct IndexCreateArgs {
+    /// Where the index goes (`registry/repository:tag`).
+    pub target: String,
+    /// Images (listed under their config's platform) or indexes (their images) on the same
+    /// registry.
+    #[arg(required = true, num_args = 1..)]
+    pub sources: Vec<String>,
+    /// OCI index or Docker manifest list.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: IndexFormatArg,
+    /// An annotation of the index (`key=value`; OCI only). Repeatable.
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// Take only these platforms from index sources. Repeatable.
+    #[arg(long = "platform", value_name = "PLATFORM")]
+    pub platforms: Vec<String>,
+    /// Push right away instead of keeping a draft.
+    #[arg(long)]
+    pub push: bool,
+    /// Print the exact bytes that would be pushed (digest on stderr); push and keep nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub output: IndexOutputArgs,
+}
+
+/// `fathom index annotate`.
+#[derive(Debug, Args)]
+pub struct IndexAnnotateArgs {
+    /// The draft's target.
+    pub target: String,
+    /// The entry: the source it was created from, or its digest.
+    pub source: String,
+    /// Operating system.
+    #[arg(long)]
+    pub os: Option<String>,
+    /// Architecture.
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// CPU variant (`v7`, `v8`); an empty value removes it.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Operating system version (Windows).
+    #[arg(long)]
+    pub os_version: Option<String>,
+    /// Operating system features, comma-separated (Windows).
+    #[arg(long, value_delimiter = ',')]
+    pub os_features: Option<Vec<String>>,
+    #[command(flatten)]
+    pub output: IndexOutputArgs,
+}
+
+/// `fathom index push`.
+#[derive(Debug, Args)]
+pub struct IndexPushArgs {
+    /// The draft's target.
+    pub target: String,
+    /// Print the exact bytes that would be pushed (digest on stderr); push nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub output: IndexOutputArgs,
+}
+
+/// Output options of the `index` commands: `--format` names the index's format there, so the
+/// output format is `--output`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct IndexOutputArgs {
+    /// Output format.
+    #[arg(id = "output_format", long = "output", short = 'o', value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod credentials;
+mod drafts;
 mod layout_dir;
 mod printer;
 mod transport;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         Command::Match(args) => commands::matching::run_match(args),
         Command::Tags(args) => commands::tags::run_tags(args),
         Command::Diff(args) => commands::diff::run_diff(args),
+        Command::Index(command) => commands::index::run(command),
     };
     match outcome {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -1,119 +1,15 @@
 //! `fathom inspect`, `match` and `tags` against the real demo registry (CNCF distribution, started
 //! by `scripts/demo-registry.sh` with real busybox images built by buildah).
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 
+use common::{
+    demo, fathom, fathom_with_stdin, image_rows, inspect_json, platform_string, repo_root, report, skopeo_raw, stderr,
+};
 use serde_json::Value;
-
-struct Demo {
-    /// No-auth registry `127.0.0.1:PORT`.
-    plain: String,
-    /// htpasswd Basic registry.
-    basic: String,
-    /// Bearer token registry.
-    token: String,
-}
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Starts the demo registry once for all tests (idempotent; fast when already running).
-fn demo() -> &'static Demo {
-    static DEMO: OnceLock<Demo> = OnceLock::new();
-    DEMO.get_or_init(|| {
-        let script = repo_root().join("scripts/demo-registry.sh");
-        let start = Command::new(&script)
-            .arg("start")
-            .stdout(Stdio::null())
-            .status()
-            .expect("run demo-registry.sh");
-        assert!(start.success(), "scripts/demo-registry.sh start failed");
-        let env = Command::new(&script).arg("env").output().expect("demo-registry.sh env");
-        let text = String::from_utf8_lossy(&env.stdout);
-        let var = |name: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(&format!("export {name}=")))
-                .map(|v| v.trim_matches(['"', '\'']).to_owned())
-                .unwrap_or_else(|| panic!("demo-registry.sh env has no {name}:\n{text}"))
-        };
-        Demo {
-            plain: var("FATHOM_REGISTRY"),
-            basic: var("FATHOM_REGISTRY_BASIC"),
-            token: var("FATHOM_REGISTRY_TOKEN"),
-        }
-    })
-}
-
-fn fathom(args: &[&str]) -> Output {
-    fathom_with_stdin(args, "")
-}
-
-fn fathom_with_stdin(args: &[&str], stdin: &str) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fathom"))
-        .args(args)
-        .env("DOCKER_CONFIG", std::env::temp_dir().join("fathom-no-docker-config"))
-        .env_remove("FATHOM_FORMAT")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fathom runs");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn report(args: &[&str]) -> Value {
-    let out = fathom(args);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{args:?}: not JSON ({e}); stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-/// `fathom inspect <reference> --format json`, parsed.
-fn inspect_json(reference: &str) -> Value {
-    report(&["inspect", reference, "--format", "json"])
-}
-
-fn image_rows(report: &Value) -> Vec<&Value> {
-    report["platforms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["kind"] == "image")
-        .collect()
-}
-
-fn platform_string(p: &Value) -> String {
-    let p = &p["platform"];
-    let mut s = format!("{}/{}", p["os"].as_str().unwrap(), p["architecture"].as_str().unwrap());
-    if let Some(v) = p["variant"].as_str() {
-        s.push('/');
-        s.push_str(v);
-    }
-    s
-}
-
-/// The index as the registry itself serves it, read with skopeo (an independent client).
-fn skopeo_raw(reference: &str) -> Value {
-    let out = Command::new("skopeo")
-        .args([
-            "inspect",
-            "--raw",
-            "--tls-verify=false",
-            &format!("docker://{reference}"),
-        ])
-        .output()
-        .expect("skopeo runs");
-    assert!(out.status.success(), "skopeo: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 const BUSYBOX_PLATFORMS: [&str; 8] = [
     "linux/amd64",
@@ -511,10 +407,6 @@ impl Drop for FaultProxy {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]

@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod author;
 pub mod compare;
 pub mod config;
 pub mod descriptor;

@@ -134,6 +134,10 @@ pub struct ImageInfo {
     pub config_digest: Option<String>,
     /// Whether the config bytes were fetched and matched.
     pub config_verified: Option<bool>,
+    /// The platform the image's config declares (what the image really is, whatever an index
+    /// lists it as).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
     /// The artifact type, for artifacts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<String>,
@@ -164,6 +168,10 @@ pub struct ImageInfo {
 impl ImageInfo {
     /// Adds what a config says.
     pub fn apply_config(&mut self, config: &ImageConfig) {
+        let declared = config.platform();
+        if !declared.os.is_empty() || !declared.architecture.is_empty() {
+            self.platform = Some(declared);
+        }
         self.created = config.created.clone();
         self.history = config.history.clone();
         if let Some(run) = &config.config {

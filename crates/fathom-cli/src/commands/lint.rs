@@ -79,7 +79,7 @@ impl Render for LayoutOutput {
     }
 }
 
-fn write_findings(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
+pub(crate) fn write_findings(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     if findings.is_empty() {
         return writeln!(out, "{}", "no findings".green());
     }
@@ -102,7 +102,7 @@ fn write_findings(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     Ok(())
 }
 
-fn outcome(findings: &[Finding]) -> Outcome {
+pub(crate) fn outcome(findings: &[Finding]) -> Outcome {
     if has_error(findings) {
         Outcome::Failure
     } else {

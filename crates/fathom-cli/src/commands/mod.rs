@@ -2,6 +2,7 @@
 //! them to exit codes (0 success, 1 a failed check, 2 unusable input).
 
 pub mod diff;
+pub mod index;
 pub mod inspect;
 pub mod lint;
 pub mod matching;

@@ -108,8 +108,15 @@ pub fn plan(
         if credentials.is_some() && !plain_http_registry && !realm.starts_with("https://") {
             return Err(AuthError::InsecureRealm(realm.to_owned()));
         }
-        // The registry's own scope wins when it names one (it may be broader than ours).
-        let scope = bearer.param("scope").unwrap_or(scope).to_owned();
+        // Ours and the registry's own, when it names one (it may be broader than ours; ours may
+        // name more repositories, as a push that mounts from another does).
+        let mut scopes: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+        for theirs in bearer.param("scope").unwrap_or_default().split(' ') {
+            if !theirs.is_empty() && !scopes.contains(&theirs) {
+                scopes.push(theirs);
+            }
+        }
+        let scope = scopes.join(" ");
         return Ok(AuthPlan::Bearer {
             realm: realm.to_owned(),
             service: bearer.param("service").map(str::to_owned),
@@ -141,7 +148,11 @@ pub fn token_request(
     if let Some(service) = service {
         query.append_pair("service", service);
     }
-    query.append_pair("scope", scope);
+    // Several scopes (a push: `repository:a:pull,push repository:b:pull`) go as one `scope`
+    // parameter each, as docker sends them.
+    for scope in scope.split(' ').filter(|s| !s.is_empty()) {
+        query.append_pair("scope", scope);
+    }
     let separator = if realm.contains('?') { '&' } else { '?' };
     let mut request = HttpRequest::get(format!("{realm}{separator}{}", query.finish()), MAX_TOKEN_BODY);
     if let Some(c) = credentials {
@@ -261,6 +272,29 @@ mod tests {
             "https://auth.example/token?service=reg&scope=repository%3Aa%2Fb%3Apull"
         );
         assert_eq!(request.header("authorization"), Some("Basic dTpwOnc="));
+    }
+
+    #[test]
+    fn a_push_asks_one_token_for_every_scope_it_needs() {
+        // The registry names the scope of the request it refused; a push also needs the others.
+        let c = parse_challenges([
+            r#"Bearer realm="https://auth.example/token",service="reg",scope="repository:team/app:pull""#,
+        ]);
+        let ours = "repository:team/app:pull,push repository:demo/app:pull";
+        let AuthPlan::Bearer { realm, service, scope } = plan(&c, ours, None, false).unwrap() else {
+            panic!("bearer")
+        };
+        assert_eq!(scope, format!("{ours} repository:team/app:pull"));
+        let request = token_request(&realm, service.as_deref(), &scope, None);
+        let scopes: Vec<&str> = request.url.split('&').filter(|p| p.starts_with("scope=")).collect();
+        assert_eq!(
+            scopes,
+            [
+                "scope=repository%3Ateam%2Fapp%3Apull%2Cpush",
+                "scope=repository%3Ademo%2Fapp%3Apull",
+                "scope=repository%3Ateam%2Fapp%3Apull"
+            ]
+        );
     }
 
     #[test]
