@@ -95,6 +95,43 @@ def test_match_is_the_cli_match(worker, fathom):
     assert none["chosen"] is None and none["explanation"]["remedies"], none
 
 
+@pytest.mark.parametrize("a, b", [
+    ("demo/layers:base", "demo/layers:extended"),
+    ("demo/busybox:oci", "demo/busybox:docker"),
+    ("demo/app:8-amd64", "demo/app:8-arm64"),
+])
+def test_compare_is_the_cli_diff(worker, fathom, a, b):
+    a, b = f"127.0.0.1:5555/{a}", f"127.0.0.1:5555/{b}"
+    code, cli = cli_json(fathom, "diff", a, b)
+    assert code == 0, cli
+    status, headers, api = get(worker, "/api/v1/compare", a=a, b=b)
+    assert status == 200, api
+    assert api == cli, "the same diff, byte for byte"
+    assert headers["ETag"].startswith('"sha256:') and ".." in headers["ETag"]
+    diff = json.loads(api)
+    if "layers" in a:
+        # The extended image is the base plus one layer: every byte of the base is reused.
+        (amd64,) = diff["platforms"]
+        assert len(amd64["layers"]["shared"]) == 2 and amd64["layers"]["onlyABytes"] == 0
+        assert amd64["layers"]["downloadBytes"] > 0
+    if "app" in a:
+        # Two single images of different platforms are compared with each other.
+        (pair,) = diff["platforms"]
+        assert pair["platform"] == "linux/amd64 → linux/arm64/v8", pair
+    only = json.loads(get(worker, "/api/v1/compare", a=a, b=b, platform="linux/amd64")[2])
+    assert [p["platform"] for p in only["platforms"]] in (["linux/amd64"], [])
+
+
+def test_compare_errors_are_specific(worker, tamper_registry, tampered):
+    problem(worker, "/api/v1/compare", 400, "missing-parameter", a="127.0.0.1:5555/demo/busybox:oci")
+    problem(worker, "/api/v1/compare", 400, "bad-reference", a="127.0.0.1:5555/demo/busybox:oci", b="busybox@sha256:nope")
+    problem(worker, "/api/v1/compare", 404, "not-found", a="127.0.0.1:5555/demo/busybox:oci",
+            b="127.0.0.1:5555/demo/busybox:no-such-tag")
+    doc = problem(worker, "/api/v1/compare", 502, "digest-mismatch", a="127.0.0.1:5555/demo/busybox:oci",
+                  b=f"{tamper_registry.address}/demo/busybox:oci")
+    assert tampered in doc["detail"]
+
+
 def test_tags_are_paginated(worker, fathom):
     _, cli = cli_json(fathom, "tags", "127.0.0.1:5555/demo/busybox")
     everything = json.loads(cli)["tags"]

@@ -267,3 +267,46 @@ def test_raw_json_is_the_exact_bytes_with_digests_linked(page):
     # The referrers the registry lists (here through the tag fallback) are named.
     referrers = page.inner_text("#referrers")
     assert "tag-fallback" in referrers
+
+
+def compare_rows(page):
+    page.wait_for_selector("#compare-platforms", timeout=30_000)
+    return page.eval_on_selector_all(
+        "#compare-platforms tbody tr",
+        "rs => rs.map(r => [r.dataset.platform, +r.dataset.sharedBytes, +r.dataset.downloadBytes])",
+    )
+
+
+def test_the_compare_view_is_the_api_diff(page, worker):
+    a, b = "127.0.0.1:5555/demo/layers:base", "127.0.0.1:5555/demo/layers:extended"
+    page.goto("/compare?" + urllib.parse.urlencode({"a": a, "b": b}))
+    shown = compare_rows(page)
+    with urllib.request.urlopen(f"{worker}/api/v1/compare?" + urllib.parse.urlencode({"a": a, "b": b})) as r:
+        api = json.loads(r.read())
+    assert shown == [[p["platform"], p["layers"]["sharedBytes"], p["layers"]["downloadBytes"]]
+                     for p in api["platforms"]]
+    bar = page.get_attribute(".share-bar", "aria-label")
+    assert "already in a" in bar and "to download" in bar
+    assert page.input_value("#ref-a") == a and page.input_value("#ref-b") == b
+    # Platform sets: the OCI index against the Docker list of the same eight platforms, all kept.
+    page.fill("#ref-a", "127.0.0.1:5555/demo/busybox:oci")
+    page.fill("#ref-b", "127.0.0.1:5555/demo/attested:latest")
+    page.click("form.compare-form button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('#platform-changes .dropped').length === 7", timeout=30_000)
+    assert page.inner_text("#platform-changes .dropped >> nth=0").startswith("− linux/")
+
+
+def test_compare_is_linked_from_the_platform_table_and_the_tags(page):
+    open_view(page, "127.0.0.1:5555/demo/busybox:oci")
+    rows(page)
+    page.click("#platforms tbody tr[data-arch=arm64] a.compare-link")
+    shown = compare_rows(page)
+    assert len(shown) == 1 and shown[0][0] == "linux/amd64 → linux/arm64/v8", shown
+    page.go_back()
+    rows(page)
+    page.click("#load-tags")
+    page.wait_for_selector("#tags a.compare-link")
+    page.click("#tags li:has(a:text-is('docker')) a.compare-link")
+    shown = compare_rows(page)
+    assert len(shown) == 8, shown
+    assert "demo/busybox:docker" in page.inner_text("#sides")

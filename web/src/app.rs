@@ -12,11 +12,12 @@ use fathom_core::{Platform, Reference};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::path;
 
 use crate::browser;
+use crate::compare_view::{compare_url, Comparer};
 use crate::fetch;
 use crate::guess::{self, Guess};
 
@@ -52,18 +53,21 @@ struct Drift {
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
+    // Flat routes: two pages need no nesting (and the nested router is ~10 KB gzip more).
     view! {
         <Router>
             <main>
-                <Routes fallback=|| view! { <p>"No such page."</p> }>
+                <FlatRoutes fallback=|| view! { <p>"No such page."</p> }>
                     <Route path=path!("/") view=Inspector />
-                </Routes>
+                    <Route path=path!("/compare") view=Comparer />
+                </FlatRoutes>
             </main>
         </Router>
     }
 }
 
-fn failure(kind: ErrorKind, message: String) -> Failure {
+/// A failure of this page's own making (bad input).
+pub(crate) fn failure(kind: ErrorKind, message: String) -> Failure {
     Failure {
         kind,
         message,
@@ -78,13 +82,23 @@ fn now() -> u64 {
 /// Walks `input` in this page; `answered` counts responses as they come.
 /// How far a walk has come: manifests asked for and verified, and every response.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Progress {
+pub(crate) struct Progress {
     manifests_asked: usize,
     manifests_done: usize,
     responses: usize,
 }
 
-async fn walk(
+impl Progress {
+    /// The progress line the page shows while it works.
+    pub(crate) fn describe(&self) -> String {
+        format!(
+            "Fetched and checked {} of {} manifests ({} responses)…",
+            self.manifests_done, self.manifests_asked, self.responses
+        )
+    }
+}
+
+pub(crate) async fn walk(
     input: &str,
     reference: Reference,
     platform: Option<Platform>,
@@ -271,10 +285,7 @@ fn Inspector() -> impl IntoView {
             {move || match view_state.get() {
                 View::Empty => ().into_any(),
                 View::Working => view! {
-                    <p class="progress" role="status" id="progress">{move || {
-                        let p = progress.get();
-                        format!("Fetched and checked {} of {} manifests ({} responses)…", p.manifests_done, p.manifests_asked, p.responses)
-                    }}</p>
+                    <p class="progress" role="status" id="progress">{move || progress.get().describe()}</p>
                 }.into_any(),
                 View::Failed(failure) => view! { <ErrorBox failure /> }.into_any(),
                 View::Done(report, drift) => view! {
@@ -291,7 +302,8 @@ fn Inspector() -> impl IntoView {
                     <Details report=report.clone() />
                     <Findings report=report.clone() />
                     <Actions report=report.clone() />
-                    <TagsList repository=report.reference.registry.clone() + "/" + &report.reference.repository />
+                    <TagsList repository=report.reference.registry.clone() + "/" + &report.reference.repository
+                        current=report.reference.input.clone() />
                 }.into_any(),
             }}
         </section>
@@ -345,7 +357,7 @@ fn Examples() -> impl IntoView {
 }
 
 #[component]
-fn ErrorBox(failure: Failure) -> impl IntoView {
+pub(crate) fn ErrorBox(failure: Failure) -> impl IntoView {
     let title = match failure.kind {
         ErrorKind::NotFound if failure.message.starts_with("invalid") => "Not a valid input",
         ErrorKind::NotFound => "Not found",
@@ -414,7 +426,7 @@ fn DriftBanner(drift: Drift, reference: String) -> impl IntoView {
     }
 }
 
-fn short(digest: &str) -> String {
+pub(crate) fn short(digest: &str) -> String {
     let hex = digest.split_once(':').map_or(digest, |(_, h)| h);
     format!("{}…", &hex[..hex.len().min(12)])
 }
@@ -482,6 +494,12 @@ fn platform_cells(entry: &PlatformEntry) -> [String; 4] {
 fn PlatformTable(report: Box<Report>, show_attestations: RwSignal<bool>) -> impl IntoView {
     let chosen = report.platform_match.as_ref().and_then(|m| m.chosen);
     let rows = report.platforms.clone();
+    // Each image compares with the first one (the layers two platforms share).
+    let repository = format!("{}/{}", report.reference.registry, report.reference.repository);
+    let first = rows
+        .iter()
+        .find(|e| e.kind == EntryKind::Image)
+        .map(|e| (e.descriptor.digest.clone(), row_label(e)));
     view! {
         <table class="platforms" id="platforms">
             <caption>"Platforms"</caption>
@@ -489,6 +507,7 @@ fn PlatformTable(report: Box<Report>, show_attestations: RwSignal<bool>) -> impl
                 <th scope="col">"OS"</th><th scope="col">"Architecture"</th><th scope="col">"Variant"</th>
                 <th scope="col">"OS version"</th><th scope="col">"Manifest digest"</th><th scope="col">"Size"</th>
                 <th scope="col">"Created"</th><th scope="col">"Layers"</th><th scope="col">"Kind"</th><th scope="col">"Verified"</th>
+                <th scope="col">"Compare"</th>
             </tr></thead>
             <tbody>
                 {rows.into_iter().enumerate().map(|(i, entry)| {
@@ -519,6 +538,10 @@ fn PlatformTable(report: Box<Report>, show_attestations: RwSignal<bool>) -> impl
                             <td>{(!image.layers.is_empty()).then(|| image.layers.len().to_string())}</td>
                             <td>{kind}</td>
                             <td>{verified}</td>
+                            <td>{first.clone().filter(|(d, _)| entry.kind == EntryKind::Image && *d != entry.descriptor.digest).map(|(d, label)| {
+                                let href = compare_url(&format!("{repository}@{d}"), &format!("{repository}@{}", entry.descriptor.digest));
+                                view! { <a class="compare-link" href=href>{format!("⇄ {label}")}</a> }
+                            })}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -674,7 +697,7 @@ const TAG_PAGE: usize = 100;
 /// The repository's tags, a page at a time, each a link to its view. Registries that ignore the
 /// page size answer with everything at once; the page is then cut here.
 #[component]
-fn TagsList(repository: String) -> impl IntoView {
+fn TagsList(repository: String, current: String) -> impl IntoView {
     let tags = RwSignal::new(Vec::<String>::new());
     let shown = RwSignal::new(0usize);
     let more_upstream = RwSignal::new(false);
@@ -729,7 +752,13 @@ fn TagsList(repository: String) -> impl IntoView {
             <ul class="tag-list">
                 {move || tags.get().into_iter().take(shown.get()).map(|tag| {
                     let reference = format!("{}:{tag}", repository);
-                    view! { <li><a href=state_url(&reference, "", None)>{tag}</a></li> }
+                    let compare = compare_url(&current, &reference);
+                    view! {
+                        <li>
+                            <a href=state_url(&reference, "", None)>{tag}</a>
+                            " " <a class="compare-link" href=compare title=format!("Compare {current} with {reference}")>"⇄ compare"</a>
+                        </li>
+                    }
                 }).collect_view()}
             </ul>
             {move || {

@@ -6,6 +6,7 @@
 
 mod app;
 mod browser;
+mod compare_view;
 mod fetch;
 mod guess;
 

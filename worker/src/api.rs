@@ -1,6 +1,8 @@
-//! The edge API: `/api/v1/inspect`, `/api/v1/match`, `/api/v1/tags` and the OpenAPI document.
+//! The edge API: `/api/v1/inspect`, `/api/v1/match`, `/api/v1/compare`, `/api/v1/tags` and the
+//! OpenAPI document.
 //! Each runs the same core walk as the CLI, through [`Upstream`], and answers JSON or a problem.
 
+use fathom_core::compare::diff;
 use fathom_core::inspect::{Inspect, Options};
 use fathom_core::registry::resolve::Resolve;
 use fathom_core::registry::session::{Failure, SessionOptions};
@@ -56,11 +58,15 @@ pub async fn handle(url: &Url, if_none_match: Option<String>, settings: &Setting
         "/api/v1/inspect" => inspect(url, settings, Walk::Inspect).await,
         "/api/v1/match" => inspect(url, settings, Walk::Match).await,
         "/api/v1/tags" => tags(url, settings).await,
+        "/api/v1/compare" => compare(url, settings).await,
         "/api/v1/openapi.json" => openapi_document().map(|doc| Answer::json(doc, "public, max-age=300")),
         path => Err(Problem::new(
             404,
             "unknown-route",
-            format!("{path}: the API has /api/v1/inspect, /api/v1/match, /api/v1/tags and /api/v1/openapi.json"),
+            format!(
+                "{path}: the API has /api/v1/inspect, /api/v1/match, /api/v1/compare, /api/v1/tags and \
+                 /api/v1/openapi.json"
+            ),
         )),
     };
     match answer {
@@ -146,20 +152,74 @@ fn session_options() -> SessionOptions {
     }
 }
 
-/// `inspect` and `match`: resolve a tag with one HEAD, answer from the Report cache when it
-/// holds that digest, else walk (by-digest content from the edge cache) and keep the Report.
+/// The `platform` parameter: required for `match`, optional otherwise.
+fn platform_param(url: &Url, required_here: bool) -> std::result::Result<Option<Platform>, Problem> {
+    match param(url, "platform").filter(|p| !p.is_empty()) {
+        Some(text) => text
+            .parse::<Platform>()
+            .map(Some)
+            .map_err(|e| Problem::new(400, "bad-platform", format!("{text:?}: {e}"))),
+        None if required_here => Err(required(url, "platform").unwrap_err()),
+        None => Ok(None),
+    }
+}
+
+/// `inspect` and `match`: the Report (see [`report_of`]) as the CLI prints it.
 async fn inspect(url: &Url, settings: &Settings, walk: Walk) -> std::result::Result<Answer, Problem> {
     let input = required(url, "ref")?;
-    let reference =
-        Reference::parse(&input).map_err(|e| Problem::new(400, "bad-reference", format!("{input:?}: {e}")))?;
-    let platform = match (param(url, "platform").filter(|p| !p.is_empty()), walk) {
-        (Some(text), _) => Some(
-            text.parse::<Platform>()
-                .map_err(|e| Problem::new(400, "bad-platform", format!("{text:?}: {e}")))?,
-        ),
-        (None, Walk::Match) => return Err(required(url, "platform").unwrap_err()),
-        (None, Walk::Inspect) => None,
+    let platform = platform_param(url, walk == Walk::Match)?;
+    let (reference, report, hit) = report_of(&input, platform, walk, settings).await?;
+    let body = match walk {
+        Walk::Inspect => pretty(&report)?,
+        Walk::Match => pretty(&MatchResult::from_report(&report))?,
     };
+    Ok(Answer {
+        body,
+        cache_control: cache_control(&[&reference], settings),
+        etag: report.digest.as_ref().map(|d| format!("\"{d}\"")),
+        cache: Some(if hit { "hit" } else { "miss" }),
+    })
+}
+
+/// Immutable when every reference names a digest; a tag may move.
+fn cache_control(references: &[&Reference], settings: &Settings) -> String {
+    if references.iter().all(|r| r.digest().is_some()) {
+        IMMUTABLE.to_owned()
+    } else {
+        format!("public, max-age={}", settings.tag_ttl_seconds)
+    }
+}
+
+/// `compare`: both Reports at once, then the core's diff — the same as `fathom diff`.
+async fn compare(url: &Url, settings: &Settings) -> std::result::Result<Answer, Problem> {
+    let (input_a, input_b) = (required(url, "a")?, required(url, "b")?);
+    let platform = platform_param(url, false)?;
+    let (a, b) = futures_util::future::join(
+        report_of(&input_a, None, Walk::Inspect, settings),
+        report_of(&input_b, None, Walk::Inspect, settings),
+    )
+    .await;
+    let ((reference_a, a, hit_a), (reference_b, b, hit_b)) = (a?, b?);
+    let digests = |r: &Report| r.digest.clone().unwrap_or_default();
+    Ok(Answer {
+        body: pretty(&diff(&a, &b, platform.as_ref()))?,
+        cache_control: cache_control(&[&reference_a, &reference_b], settings),
+        etag: Some(format!("\"{}..{}\"", digests(&a), digests(&b))),
+        cache: Some(if hit_a && hit_b { "hit" } else { "miss" }),
+    })
+}
+
+/// A reference's Report: a tag resolved with one HEAD, answered from the Report cache when it
+/// holds that digest, else walked (by-digest content from the edge cache) and kept. Bytes that
+/// do not match their digest are a 502 `digest-mismatch`, never a Report that hides them.
+async fn report_of(
+    input: &str,
+    platform: Option<Platform>,
+    walk: Walk,
+    settings: &Settings,
+) -> std::result::Result<(Reference, Report, bool), Problem> {
+    let reference =
+        Reference::parse(input).map_err(|e| Problem::new(400, "bad-reference", format!("{input:?}: {e}")))?;
     settings
         .allowlist
         .check_registry(&reference)
@@ -194,7 +254,7 @@ async fn inspect(url: &Url, settings: &Settings, walk: Walk) -> std::result::Res
     };
     let (mut report, hit) = match cached {
         Some(mut report) => {
-            report.reference = ReferenceInfo::new(&input, &reference);
+            report.reference = ReferenceInfo::new(input, &reference);
             report.resolved_by = if reference.digest().is_some() {
                 ResolvedBy::Digest
             } else {
@@ -217,7 +277,7 @@ async fn inspect(url: &Url, settings: &Settings, walk: Walk) -> std::result::Res
                 }
             };
             let report = upstream
-                .run(Inspect::new(&input, reference.clone(), options))
+                .run(Inspect::new(input, reference.clone(), options))
                 .await
                 .map_err(|f: Failure| Problem::from_failure(&f))?;
             (*report, false)
@@ -248,20 +308,7 @@ async fn inspect(url: &Url, settings: &Settings, walk: Walk) -> std::result::Res
             }
         }
     }
-    let body = match walk {
-        Walk::Inspect => pretty(&report)?,
-        Walk::Match => pretty(&MatchResult::from_report(&report))?,
-    };
-    Ok(Answer {
-        body,
-        cache_control: if reference.digest().is_some() {
-            IMMUTABLE.to_owned()
-        } else {
-            format!("public, max-age={}", settings.tag_ttl_seconds)
-        },
-        etag: report.digest.as_ref().map(|d| format!("\"{d}\"")),
-        cache: Some(if hit { "hit" } else { "miss" }),
-    })
+    Ok((reference, report, hit))
 }
 
 /// The answer of `/api/v1/tags`: one page, and where the next one starts.

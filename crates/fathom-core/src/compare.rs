@@ -131,6 +131,18 @@ pub fn diff(a: &Report, b: &Report, platform: Option<&Platform>) -> Diff {
     }
     let keys_a: BTreeSet<&String> = rows_a.keys().collect();
     let keys_b: BTreeSet<&String> = rows_b.keys().collect();
+    if platform.is_none() && rows_a.len() == 1 && rows_b.len() == 1 && keys_a != keys_b {
+        // Two single images — two platforms of one index, say — are compared with each other,
+        // whatever their platforms.
+        let ((key_a, row_a), (key_b, row_b)) = (rows_a.iter().next().unwrap(), rows_b.iter().next().unwrap());
+        return Diff {
+            a: side(a),
+            b: side(b),
+            added: Vec::new(),
+            dropped: Vec::new(),
+            platforms: vec![platform_diff(&format!("{key_a} → {key_b}"), row_a, row_b)],
+        };
+    }
     Diff {
         a: side(a),
         b: side(b),
@@ -280,6 +292,37 @@ mod tests {
             requests: 0,
             findings: Vec::new(),
         }
+    }
+
+    #[test]
+    fn two_single_images_are_compared_whatever_their_platforms() {
+        let a = report(
+            "app:amd64",
+            vec![row(
+                "linux/amd64",
+                "sha256:a1",
+                vec![layer("l1", 100), layer("l2", 5)],
+                &[],
+            )],
+        );
+        let b = report(
+            "app:arm64",
+            vec![row(
+                "linux/arm64",
+                "sha256:b1",
+                vec![layer("l1", 100), layer("l3", 7)],
+                &[],
+            )],
+        );
+        let d = diff(&a, &b, None);
+        assert!(d.added.is_empty() && d.dropped.is_empty());
+        assert_eq!(d.platforms.len(), 1);
+        assert_eq!(d.platforms[0].platform, "linux/amd64 → linux/arm64/v8");
+        assert_eq!(d.platforms[0].layers.shared_bytes, 100);
+        assert_eq!(d.platforms[0].layers.download_bytes, 7);
+        // Asked for one platform, they are not paired.
+        let only = diff(&a, &b, Some(&"linux/amd64".parse().unwrap()));
+        assert!(only.platforms.is_empty() && only.dropped == ["linux/amd64"]);
     }
 
     #[test]

@@ -1,0 +1,254 @@
+//! The compare view (`/compare?a=…&b=…[&platform=…]`): both references walked and verified in
+//! this page at once, then the core's diff — the same as `fathom diff` and `/api/v1/compare` —
+//! shown as platforms added and dropped, changed digests, config changes, and the layers each
+//! platform shares with the bytes a second pull reuses.
+
+use fathom_core::compare::{self, Diff, PlatformDiff};
+use fathom_core::report::{human_size, Report};
+use fathom_core::{Platform, Reference, Severity};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::app::{failure, short, walk, ErrorBox, Progress};
+use crate::browser;
+use fathom_core::registry::session::{ErrorKind, Failure};
+
+/// The view's URL for references `a` and `b`.
+pub fn compare_url(a: &str, b: &str) -> String {
+    format!("/compare?a={}&b={}", browser::encode(a), browser::encode(b))
+}
+
+#[derive(Clone)]
+enum State {
+    Empty,
+    Working,
+    Done(Box<Diff>, Vec<String>),
+    Failed(Failure),
+}
+
+/// The error findings that say bytes did not match, from either side.
+fn mismatches(side: &str, report: &Report) -> Vec<String> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error && f.code == "digest-mismatch")
+        .map(|f| format!("{side} {}: {}", report.reference.canonical, f.message))
+        .collect()
+}
+
+/// The page.
+#[component]
+pub fn Comparer() -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let input_a = RwSignal::new(String::new());
+    let input_b = RwSignal::new(String::new());
+    let state = RwSignal::new(State::Empty);
+    let progress = RwSignal::new(Progress::default());
+    let generation = StoredValue::new(0u64);
+
+    Effect::new(move |_| {
+        let q = query.get();
+        let (text_a, text_b) = (q.get("a").unwrap_or_default(), q.get("b").unwrap_or_default());
+        let platform_text = q.get("platform").unwrap_or_default();
+        input_a.set(text_a.clone());
+        input_b.set(text_b.clone());
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        if text_a.trim().is_empty() || text_b.trim().is_empty() {
+            state.set(State::Empty);
+            return;
+        }
+        let parse = |text: &str| {
+            Reference::parse(text.trim())
+                .map_err(|e| failure(ErrorKind::NotFound, format!("invalid reference {:?}: {e}", text.trim())))
+        };
+        let platform = match platform_text.trim() {
+            "" => Ok(None),
+            text => text
+                .parse::<Platform>()
+                .map(Some)
+                .map_err(|e| failure(ErrorKind::NotFound, format!("invalid platform: {e}"))),
+        };
+        let (reference_a, reference_b, platform) = match (parse(&text_a), parse(&text_b), platform) {
+            (Ok(a), Ok(b), Ok(p)) => (a, b, p),
+            (Err(f), _, _) | (_, Err(f), _) | (_, _, Err(f)) => return state.set(State::Failed(f)),
+        };
+        progress.set(Progress::default());
+        state.set(State::Working);
+        browser::mark("fathom-compare-submit");
+        spawn_local(async move {
+            let (a, b) = futures_util::future::join(
+                walk(text_a.trim(), reference_a, None, progress),
+                walk(text_b.trim(), reference_b, None, progress),
+            )
+            .await;
+            if generation.get_value() != mine {
+                return;
+            }
+            state.set(match (a, b) {
+                (Ok(a), Ok(b)) => {
+                    let mut bad = mismatches("a", &a);
+                    bad.extend(mismatches("b", &b));
+                    State::Done(Box::new(compare::diff(&a, &b, platform.as_ref())), bad)
+                }
+                (Err(f), _) | (_, Err(f)) => State::Failed(f),
+            });
+            browser::before_paint(|| browser::mark("fathom-compare"));
+        });
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        navigate(
+            &compare_url(&input_a.get_untracked(), &input_b.get_untracked()),
+            Default::default(),
+        );
+    };
+
+    view! {
+        <header>
+            <h1><a href="/">"Fathom"</a></h1>
+            <p class="tagline">"Two references compared: platforms, digests, and the layers they share — verified in this page."</p>
+        </header>
+        <form class="ask compare-form" on:submit=submit role="search">
+            <label for="ref-a">"First reference"</label>
+            <input id="ref-a" type="text" autocomplete="off" spellcheck="false" prop:value=move || input_a.get()
+                on:input=move |ev| input_a.set(event_target_value(&ev)) />
+            <label for="ref-b">"Second reference"</label>
+            <input id="ref-b" type="text" autocomplete="off" spellcheck="false" prop:value=move || input_b.get()
+                on:input=move |ev| input_b.set(event_target_value(&ev)) />
+            <button type="submit">"Compare"</button>
+        </form>
+        <section aria-live="polite">
+            {move || match state.get() {
+                State::Empty => ().into_any(),
+                State::Working => view! {
+                    <p class="progress" role="status" id="progress">{move || progress.get().describe()}</p>
+                }.into_any(),
+                State::Failed(failure) => view! { <ErrorBox failure /> }.into_any(),
+                State::Done(diff, bad) => view! { <DiffView diff=*diff bad /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn DiffView(diff: Diff, bad: Vec<String>) -> impl IntoView {
+    let side = |label: &'static str, s: &compare::Side| {
+        let digest = s.digest.clone().unwrap_or_default();
+        view! {
+            <div class="side">
+                <span class="muted">{label}</span> " "
+                <a href=format!("/?ref={}", browser::encode(&s.reference))>{s.reference.clone()}</a> " "
+                <code title=digest.clone()>{short(&digest)}</code>
+            </div>
+        }
+    };
+    let nothing_in_common = diff.platforms.is_empty();
+    view! {
+        <section class="compare" id="compare">
+            {(!bad.is_empty()).then(|| view! {
+                <div class="error mismatch" role="alert" id="compare-mismatch">
+                    <strong>"✘ digest-mismatch"</strong>
+                    <ul>{bad.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+                </div>
+            })}
+            <div class="sides" id="sides">{side("a", &diff.a)}{side("b", &diff.b)}</div>
+            <ul class="platform-changes" id="platform-changes">
+                {diff.added.iter().map(|p| view! { <li class="added">{format!("+ {p} only in b")}</li> }).collect_view()}
+                {diff.dropped.iter().map(|p| view! { <li class="dropped">{format!("− {p} only in a")}</li> }).collect_view()}
+            </ul>
+            {nothing_in_common.then(|| view! { <p class="muted">"No platform on both sides."</p> })}
+            <table class="platforms" id="compare-platforms">
+                <caption>"Platforms on both sides"</caption>
+                <thead><tr>
+                    <th scope="col">"Platform"</th><th scope="col">"Manifest a → b"</th><th scope="col">"Size a → b"</th>
+                    <th scope="col">"Created a → b"</th><th scope="col">"Layers shared"</th><th scope="col">"Bytes shared"</th>
+                    <th scope="col">"To download"</th><th scope="col">"Only in a"</th>
+                </tr></thead>
+                <tbody>{diff.platforms.iter().map(|p| view! { <PlatformRow p=p.clone() /> }).collect_view()}</tbody>
+            </table>
+            {diff.platforms.iter().map(|p| view! { <Sharing p=p.clone() /> }).collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn PlatformRow(p: PlatformDiff) -> impl IntoView {
+    let digests = if p.same {
+        format!("same: {}", short(&p.digest.a))
+    } else {
+        format!("{} → {}", short(&p.digest.a), short(&p.digest.b))
+    };
+    let created = |c: &Option<String>| c.clone().unwrap_or_else(|| "-".into());
+    let l = &p.layers;
+    view! {
+        <tr class=if p.same { "row same" } else { "row changed" } data-platform=p.platform.clone()
+            data-shared-bytes=l.shared_bytes.to_string() data-download-bytes=l.download_bytes.to_string()>
+            <td>{p.platform.clone()}</td>
+            <td><code>{digests}</code></td>
+            <td>{format!("{} → {}", human_size(p.size.a), human_size(p.size.b))}</td>
+            <td>{format!("{} → {}", created(&p.created.a), created(&p.created.b))}</td>
+            <td>{l.shared.len().to_string()}</td>
+            <td>{human_size(l.shared_bytes)}</td>
+            <td>{human_size(l.download_bytes)}</td>
+            <td>{human_size(l.only_a_bytes)}</td>
+        </tr>
+    }
+}
+
+/// One platform's layer sharing as a bar (shared | to download) with the config changes.
+#[component]
+fn Sharing(p: PlatformDiff) -> impl IntoView {
+    let l = &p.layers;
+    let total_b = (l.shared_bytes + l.download_bytes).max(1);
+    let shared_pct = l.shared_bytes * 100 / total_b;
+    let label = format!(
+        "{}: {} of b's {} already in a ({shared_pct} %), {} to download",
+        p.platform,
+        human_size(l.shared_bytes),
+        human_size(l.shared_bytes + l.download_bytes),
+        human_size(l.download_bytes)
+    );
+    let c = &p.config;
+    let mut changes: Vec<String> = Vec::new();
+    changes.extend(c.env_added.iter().map(|e| format!("env + {e}")));
+    changes.extend(c.env_removed.iter().map(|e| format!("env − {e}")));
+    changes.extend(c.labels_changed.iter().map(|(k, a, b)| {
+        format!(
+            "label {k}: {} → {}",
+            a.as_deref().unwrap_or("(none)"),
+            b.as_deref().unwrap_or("(none)")
+        )
+    }));
+    let list = |v: &Option<Vec<String>>| {
+        v.as_ref()
+            .and_then(|v| serde_json::to_string(v).ok())
+            .unwrap_or_else(|| "(none)".to_owned())
+    };
+    if let Some(e) = &c.entrypoint {
+        changes.push(format!("entrypoint: {} → {}", list(&e.a), list(&e.b)));
+    }
+    if let Some(cmd) = &c.cmd {
+        changes.push(format!("cmd: {} → {}", list(&cmd.a), list(&cmd.b)));
+    }
+    view! {
+        <section class="sharing" data-platform=p.platform.clone()>
+            <h3>{p.platform.clone()}</h3>
+            <div class="share-bar" role="img" aria-label=label.clone()>
+                <span class="shared" style=format!("width:{shared_pct}%")></span>
+            </div>
+            <p class="share-text">{label}</p>
+            {(!l.shared.is_empty()).then(|| view! {
+                <details><summary>{format!("{} shared layers", l.shared.len())}</summary>
+                    <ul class="shared-layers">{l.shared.iter().map(|d| view! { <li><code>{d.clone()}</code></li> }).collect_view()}</ul>
+                </details>
+            })}
+            {(!changes.is_empty()).then(|| view! {
+                <ul class="config-changes">{changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
+            })}
+        </section>
+    }
+}
