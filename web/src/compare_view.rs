@@ -242,7 +242,10 @@ fn Sharing(p: PlatformDiff) -> impl IntoView {
             </div>
             <p class="share-text">{label}</p>
             {(!l.shared.is_empty()).then(|| view! {
-                <details><summary>{format!("{} shared layers", l.shared.len())}</summary>
+                <details><summary>{match l.shared.len() {
+                    1 => "1 shared layer".to_owned(),
+                    n => format!("{n} shared layers"),
+                }}</summary>
                     <ul class="shared-layers">{l.shared.iter().map(|d| view! { <li><code>{d.clone()}</code></li> }).collect_view()}</ul>
                 </details>
             })}
