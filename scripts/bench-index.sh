@@ -9,20 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
-proxy_port=${FATHOM_BENCH_PROXY_PORT:-5656}
-
-scripts/demo-registry.sh start >/dev/null
-eval "$(scripts/demo-registry.sh env)"
-registry_port=${FATHOM_REGISTRY##*:}
-cargo build --release -p fathom-cli --quiet
-fathom=$PWD/target/release/fathom
-
+source scripts/bench/behind_latency.sh
 work=$(mktemp -d)
-python3 scripts/bench/latency_proxy.py "$proxy_port" "$registry_port" 25 900 &
-proxy_pid=$!
-trap 'kill $proxy_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$proxy_port") 2>/dev/null && break; sleep 0.1; done
-via=127.0.0.1:$proxy_port
+trap 'stop_latency_proxy; rm -rf "$work"' EXIT
+behind_latency "${FATHOM_BENCH_PROXY_PORT:-5656}"
 export FATHOM_INDEX_DIR=$work/drafts DOCKER_CONFIG=$work/docker
 mkdir -p "$DOCKER_CONFIG"
 stamp=$(date +%s)

@@ -6,19 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-proxy_port=${FATHOM_BENCH_PROXY_PORT:-5655}
-
-scripts/demo-registry.sh start >/dev/null
-eval "$(scripts/demo-registry.sh env)"
-registry_port=${FATHOM_REGISTRY##*:}
-cargo build --release -p fathom-cli --quiet
-fathom=target/release/fathom
-
-python3 scripts/bench/latency_proxy.py "$proxy_port" "$registry_port" 25 900 &
-proxy_pid=$!
-trap 'kill $proxy_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$proxy_port") 2>/dev/null && break; sleep 0.1; done
-via=127.0.0.1:$proxy_port
+source scripts/bench/behind_latency.sh
+trap stop_latency_proxy EXIT
+behind_latency "${FATHOM_BENCH_PROXY_PORT:-5655}"
 
 # Median wall seconds of a command over $runs runs.
 median() {
