@@ -45,3 +45,9 @@ for route in direct proxied; do
       row "submit → table, $route, $kind: fastest" "$fastest ms"
     done
 done
+"$E2E_VENV/bin/python" scripts/bench/web_speed.py "http://127.0.0.1:$port" --compare \
+  127.0.0.1:5555/demo/busybox:oci 127.0.0.1:5555/demo/busybox:docker "$runs" |
+  while read -r kind median fastest; do
+    row "compare 8 + 8 platforms, $kind: median of $runs" "$median ms"
+    row "compare 8 + 8 platforms, $kind: fastest" "$fastest ms"
+  done

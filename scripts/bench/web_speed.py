@@ -7,6 +7,8 @@ read from the page's own performance marks (`fathom-submit`, `fathom-table`). Th
           (content the page already verified is answered from its memory; tags are asked anew).
 
     web_speed.py BASE_URL REFERENCE RUNS
+    web_speed.py BASE_URL --compare A B RUNS    (the compare view: submit → its table, cold
+                                                 and reload as above)
 Prints one line per kind: `<kind> <median ms> <min ms>`.
 """
 import statistics
@@ -35,7 +37,36 @@ def submit_to_table(page, reference, reload=True):
     return page.evaluate("() => performance.measure('m', 'fathom-submit', 'fathom-table').duration")
 
 
+def compare_to_table(page, a, b):
+    page.goto("/compare")
+    page.wait_for_selector("#ref-a")
+    page.evaluate("() => performance.clearMarks()")
+    page.fill("#ref-a", a)
+    page.fill("#ref-b", b)
+    page.click("form.compare-form button[type=submit]")
+    page.wait_for_function("performance.getEntriesByName('fathom-compare').length > 0", timeout=60_000)
+    return page.evaluate("() => performance.measure('c', 'fathom-compare-submit', 'fathom-compare').duration")
+
+
+def compare_main(base, a, b, runs):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        cold = []
+        for _ in range(runs):
+            context = browser.new_context(base_url=base)
+            cold.append(compare_to_table(context.new_page(), a, b))
+            context.close()
+        page = browser.new_context(base_url=base).new_page()
+        compare_to_table(page, a, b)
+        reload = [compare_to_table(page, a, b) for _ in range(runs)]
+        browser.close()
+    for name, values in (("cold", cold), ("reload", reload)):
+        print(f"{name} {statistics.median(values):.0f} {min(values):.0f}")
+
+
 def main():
+    if sys.argv[2] == "--compare":
+        return compare_main(sys.argv[1], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     base, reference, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
