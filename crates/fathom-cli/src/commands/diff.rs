@@ -2,17 +2,15 @@
 //! layers (and bytes) they share.
 
 use std::io::{self, Write};
-use std::time::Duration;
 
 use fathom_core::compare::{diff, Diff};
 use fathom_core::inspect::{Inspect, Options};
 use owo_colors::OwoColorize;
 
-use super::registry::{human_size, platform_arg, short_digest, Context};
+use super::registry::{human_size, platform_arg, run_all, short_digest, Context};
 use super::{CommandError, Outcome};
 use crate::cli::DiffArgs;
 use crate::printer::{Printer, Render};
-use crate::transport::Transport;
 
 /// The diff, printable.
 #[derive(serde::Serialize)]
@@ -109,16 +107,15 @@ pub fn run_diff(args: DiffArgs) -> Result<Outcome, CommandError> {
         };
         Ok(Inspect::new(input, context.reference, options))
     };
-    let (walk_a, walk_b) = (walk(&args.a)?, walk(&args.b)?);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CommandError::Invalid(format!("cannot start the async runtime: {e}")))?;
-    let transport = Transport::new(Duration::from_secs(args.registry.timeout.max(1))).map_err(CommandError::Invalid)?;
     // Both references at once.
-    let (a, b) = runtime.block_on(async { tokio::join!(transport.run(walk_a), transport.run(walk_b)) });
-    let a = a.map_err(|f| CommandError::Registry(f.message))?;
-    let b = b.map_err(|f| CommandError::Registry(f.message))?;
+    let mut reports = run_all(vec![walk(&args.a)?, walk(&args.b)?], &args.registry)?.into_iter();
+    let mut next = || {
+        reports
+            .next()
+            .expect("two walks, two outcomes")
+            .map_err(|f| CommandError::Registry(f.message))
+    };
+    let (a, b) = (next()?, next()?);
     Printer::new(args.output.format).emit(&DiffView(diff(&a, &b, platform.as_ref())))?;
     Ok(Outcome::Success)
 }

@@ -3,7 +3,6 @@
 //! back by digest.
 
 use std::io::{self, Write};
-use std::time::Duration;
 
 use fathom_core::author::{IndexDraft, IndexFormat, Push, PushOptions, PushReport};
 use fathom_core::finding::{has_error, Finding};
@@ -13,12 +12,11 @@ use fathom_core::{Digest, Platform, Reference};
 use owo_colors::OwoColorize;
 
 use super::lint::{outcome, write_findings};
-use super::registry::{human_size, local_platform, short_digest, Context};
+use super::registry::{human_size, local_platform, run_all, short_digest, Context};
 use super::{CommandError, Outcome};
 use crate::cli::{IndexAnnotateArgs, IndexCommand, IndexCreateArgs, IndexFormatArg, IndexPushArgs, RegistryArgs};
 use crate::drafts;
 use crate::printer::{Printer, Render};
-use crate::transport::Transport;
 
 /// Runs an `index` subcommand.
 pub fn run(command: IndexCommand) -> Result<Outcome, CommandError> {
@@ -206,14 +204,7 @@ fn inspect_sources(sources: &[String], context: &Context, args: &RegistryArgs) -
             Ok(Inspect::new(source, reference, options))
         })
         .collect::<Result<Vec<_>, CommandError>>()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CommandError::Invalid(format!("cannot start the async runtime: {e}")))?;
-    let transport = Transport::new(Duration::from_secs(args.timeout.max(1))).map_err(CommandError::Invalid)?;
-    let results = runtime.block_on(futures_util::future::join_all(
-        walks.into_iter().map(|walk| transport.run(walk)),
-    ));
+    let results = run_all(walks, args)?;
     sources
         .iter()
         .zip(results)

@@ -59,12 +59,19 @@ pub fn inspect(
 
 /// Runs `walk` over HTTP(S).
 pub fn run<W: Walk>(walk: W, args: &RegistryArgs) -> Result<Result<W::Output, Failure>, CommandError> {
+    let mut outcomes = run_all(vec![walk], args)?;
+    Ok(outcomes.remove(0))
+}
+
+/// Runs every walk at once over HTTP(S); their outcomes in the same order.
+pub fn run_all<W: Walk>(walks: Vec<W>, args: &RegistryArgs) -> Result<Vec<Result<W::Output, Failure>>, CommandError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CommandError::Invalid(format!("cannot start the async runtime: {e}")))?;
     let transport = Transport::new(Duration::from_secs(args.timeout.max(1))).map_err(CommandError::Invalid)?;
-    Ok(runtime.block_on(transport.run(walk)))
+    let runs = walks.into_iter().map(|walk| transport.run(walk));
+    Ok(runtime.block_on(futures_util::future::join_all(runs)))
 }
 
 /// `local`: this machine's platform, with the CPU variant on 32-bit arm read from /proc/cpuinfo.

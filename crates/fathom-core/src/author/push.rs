@@ -202,20 +202,25 @@ impl Push {
         self.session.abandon();
     }
 
-    /// A response the step did not expect: the registry's own words, and what was being done.
+    /// A read the step did not expect to fail: the registry's own words, and what was being done.
     fn fail_response(&mut self, response: &HttpResponse, doing: &str) {
-        if matches!(response.status, 401 | 403) && doing.starts_with("push") {
+        let failure = Failure::from_response(response, doing);
+        self.fail(failure.kind, failure.message);
+    }
+
+    /// A write (mount, upload, manifest) the registry refused.
+    fn fail_write(&mut self, response: &HttpResponse, writing: &str) {
+        if matches!(response.status, 401 | 403) {
             // The session already answered the challenge: these credentials read, but may not write.
             let message = format!(
-                "cannot push to {}: the registry answered {} to an authenticated {doing} — the credentials \
-                 may pull but not push (a pull-only user or token?)",
+                "cannot push to {}: the registry answered {} to an authenticated push ({writing}) — the \
+                 credentials may pull but not push (a pull-only user or token?)",
                 self.target.name(),
                 response.status
             );
             return self.fail(ErrorKind::Denied, message);
         }
-        let failure = Failure::from_response(response, doing);
-        self.fail(failure.kind, failure.message);
+        self.fail_response(response, &format!("push ({writing})"));
     }
 
     fn on_child_head(&mut self, child: usize, response: &HttpResponse) {
@@ -348,9 +353,9 @@ impl Push {
                 };
                 self.session.enqueue(purpose, get);
             }
-            _ => self.fail_response(
+            _ => self.fail_write(
                 response,
-                &format!("push (mount of {})", self.children[child].blobs[blob].digest),
+                &format!("mount of {}", self.children[child].blobs[blob].digest),
             ),
         }
     }
@@ -390,8 +395,8 @@ impl Push {
 
     fn on_blob_put(&mut self, child: usize, blob: usize, request: &HttpRequest, response: &HttpResponse) {
         if response.status != 201 {
-            let what = format!("push (upload of {})", self.children[child].blobs[blob].digest);
-            return self.fail_response(response, &what);
+            let what = format!("upload of {}", self.children[child].blobs[blob].digest);
+            return self.fail_write(response, &what);
         }
         self.report.blobs_copied += 1;
         self.report.bytes_copied += request.body.len() as u64;
@@ -418,8 +423,8 @@ impl Push {
 
     fn on_child_put(&mut self, child: usize, response: &HttpResponse) {
         if response.status != 201 {
-            let what = format!("push (manifest {})", self.children[child].digest);
-            return self.fail_response(response, &what);
+            let what = format!("manifest {}", self.children[child].digest);
+            return self.fail_write(response, &what);
         }
         self.report.children_copied += 1;
         self.child_ready();
@@ -445,7 +450,7 @@ impl Push {
 
     fn on_index_put(&mut self, response: &HttpResponse) {
         if response.status != 201 {
-            return self.fail_response(response, "push (the index)");
+            return self.fail_write(response, "the index");
         }
         if let Some(said) = response.header("docker-content-digest") {
             if said.trim() != self.index_digest.as_str() {
