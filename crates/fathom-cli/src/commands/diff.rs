@@ -97,15 +97,15 @@ pub fn run_diff(args: DiffArgs) -> Result<Outcome, CommandError> {
     let platform = platform_arg(&args.platform)?;
     let walk = |input: &str| -> Result<Inspect, CommandError> {
         let context = Context::new(input, &args.registry)?;
-        let options = Options {
+        let no_referrers = Options {
             referrers: false,
-            concurrency: args.registry.concurrency,
-            now: context.now,
-            credentials: context.credentials,
-            insecure: args.registry.insecure,
             ..Options::default()
         };
-        Ok(Inspect::new(input, context.reference, options))
+        Ok(Inspect::new(
+            input,
+            context.reference.clone(),
+            context.options(&args.registry, no_referrers),
+        ))
     };
     // Both references at once.
     let mut reports = run_all(vec![walk(&args.a)?, walk(&args.b)?], &args.registry)?.into_iter();

@@ -193,15 +193,11 @@ fn inspect_sources(sources: &[String], context: &Context, args: &RegistryArgs) -
         .iter()
         .map(|source| {
             let reference = Reference::parse(source).map_err(|e| CommandError::Invalid(format!("{source}: {e}")))?;
-            let options = Options {
+            let no_referrers = Options {
                 referrers: false,
-                concurrency: args.concurrency,
-                now: context.now,
-                credentials: context.credentials.clone(),
-                insecure: args.insecure,
                 ..Options::default()
             };
-            Ok(Inspect::new(source, reference, options))
+            Ok(Inspect::new(source, reference, context.options(args, no_referrers)))
         })
         .collect::<Result<Vec<_>, CommandError>>()?;
     let results = run_all(walks, args)?;

@@ -39,21 +39,28 @@ impl Context {
     }
 }
 
-/// Runs the inspect walk of `input` with what `options` leaves to the command (platform,
-/// selection, configs, referrers); the rest comes from the context and the registry flags.
+impl Context {
+    /// Inspect options: what `options` leaves to the command (platform, selection, configs,
+    /// referrers), the rest from this context and the registry flags.
+    pub fn options(&self, args: &RegistryArgs, options: Options) -> Options {
+        Options {
+            concurrency: args.concurrency,
+            now: self.now,
+            credentials: self.credentials.clone(),
+            insecure: args.insecure,
+            ..options
+        }
+    }
+}
+
+/// Runs the inspect walk of `input` with what `options` leaves to the command.
 pub fn inspect(
     input: &str,
     context: Context,
     args: &RegistryArgs,
     options: Options,
 ) -> Result<Box<Report>, CommandError> {
-    let options = Options {
-        concurrency: args.concurrency,
-        now: context.now,
-        credentials: context.credentials,
-        insecure: args.insecure,
-        ..options
-    };
+    let options = context.options(args, options);
     run(Inspect::new(input, context.reference, options), args)?.map_err(|f| CommandError::Registry(f.message))
 }
 
