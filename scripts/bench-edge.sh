@@ -4,21 +4,21 @@
 # for D seconds, one server at a time. Prints a table.
 #   scripts/bench-edge.sh [CONNECTIONS=32] [SECONDS=20]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/tools.sh
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/worker.sh"
+cd "$FATHOM_ROOT"
 connections=${1:-32}
 seconds=${2:-20}
 port=8790
-ensure_debian_packages wrk
+require wrk "wrk (Debian)"
 scripts/demo-registry.sh start >/dev/null
-[ -f worker/build/index_bg.wasm ] || scripts/build-worker.sh
 
 state=$(mktemp -d)
-trap 'wrangler_stop; rm -rf "$state"' EXIT
-start_server() {
-  local dir=$1
+trap 'stop_worker; rm -rf "$state"' EXIT
+start_server() { # name [serve-worker.sh args…]
+  local name=$1
   shift
-  wrangler_start "$dir" "$port" "$state/$(basename "$dir")" "$@"
+  start_worker "$port" "$state/$name.log" --state "$state/$name" --log-level error "$@"
 }
 
 # run NAME URL [wrk args…]: one bounded wrk run, one table row.
@@ -43,19 +43,19 @@ echo "wrk: $connections connections, ${seconds} s per scenario, 2 threads; worke
 printf '| %-44s | %9s | %8s | %8s | %8s | %6s |\n' scenario 'req/s' p50 p99 requests errors
 printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" ----------- ---------- ---------- ---------- --------
 
-start_server scripts/bench/hello-worker
+start_server hello --dir scripts/bench/hello-worker
 run "hello-world Worker (the ceiling)" "http://127.0.0.1:$port/"
-wrangler_stop
+stop_worker
 
-start_server worker --env dev
+start_server worker
 run "inspect, Report cached (1 HEAD upstream)" "$api"
 run "proxy, manifest by digest (edge cache hit)" \
   "http://127.0.0.1:$port/proxy/127.0.0.1:5555/v2/demo/busybox/manifests/sha256:a9ad22270797a20301c52f3b324e07aa509b074ce7b67c810685115847d1d596" \
   -H "Accept: application/vnd.oci.image.manifest.v1+json"
-wrangler_stop
+stop_worker
 
 # Misses: no Report cache, so every request walks the index, 8 manifests and 8 configs (those
 # from the edge content cache) plus the tag's HEAD and the referrers lookup upstream.
-start_server worker --env dev --var REPORT_TTL_SECONDS:0
+start_server worker-uncached --var REPORT_TTL_SECONDS:0
 run "inspect, Report not cached (full walk)" "$api"
-wrangler_stop
+stop_worker

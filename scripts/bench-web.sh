@@ -7,18 +7,16 @@
 # cache warm, again = the same page asked again.
 #   scripts/bench-web.sh [RUNS=7]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/tools.sh
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/worker.sh"
+cd "$FATHOM_ROOT"
 runs=${1:-7}
 port=8791
-ensure_debian_packages chromium
-ensure_e2e_venv
+require chromium "chromium (Debian)"
 scripts/demo-registry.sh start >/dev/null
-[ -f worker/build/index_bg.wasm ] || scripts/build-worker.sh
-[ -f web/dist/index.html ] || scripts/build-web.sh
 state=$(mktemp -d)
-trap 'wrangler_stop; rm -rf "$state"' EXIT
-wrangler_start worker "$port" "$state" --env dev
+trap 'stop_worker; rm -rf "$state"' EXIT
+start_worker "$port" "$state/worker.log" --state "$state" --log-level error
 
 row() { printf '| %s%*s | %12s | %-8s |\n' "$1" $((52 - ${#1})) '' "$2" "${3:-}"; }
 printf '| %-52s | %12s | %-8s |\n' measure value goal
@@ -37,7 +35,7 @@ for route in direct proxied; do
     direct) reference=127.0.0.1:5555/demo/busybox:oci ;;
     proxied) reference=127.0.0.1:5557/demo/busybox:oci ;;
   esac
-  "$E2E_VENV/bin/python" scripts/bench/web_speed.py "http://127.0.0.1:$port" "$reference" "$runs" |
+  "$FATHOM_PYTHON" scripts/bench/web_speed.py "http://127.0.0.1:$port" "$reference" "$runs" |
     while read -r kind median fastest; do
       goal=
       [[ $route/$kind == direct/reload ]] && goal="≤ 150 ms"
@@ -45,7 +43,7 @@ for route in direct proxied; do
       row "submit → table, $route, $kind: fastest" "$fastest ms"
     done
 done
-"$E2E_VENV/bin/python" scripts/bench/web_speed.py "http://127.0.0.1:$port" --compare \
+"$FATHOM_PYTHON" scripts/bench/web_speed.py "http://127.0.0.1:$port" --compare \
   127.0.0.1:5555/demo/busybox:oci 127.0.0.1:5555/demo/busybox:docker "$runs" |
   while read -r kind median fastest; do
     row "compare 8 + 8 platforms, $kind: median of $runs" "$median ms"

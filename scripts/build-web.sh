@@ -1,16 +1,43 @@
 #!/usr/bin/env bash
 # Builds the web app offline into web/dist/ with Trunk (release: opt-level z, LTO, wasm-opt -Oz),
-# using the pinned wasm-bindgen and npm's wasm-opt 132. Prints what a first load transfers.
+# using the pinned wasm-bindgen and npm's wasm-opt 132. Skipped when nothing it is built from
+# changed (a fingerprint in web/dist/.fingerprint). Prints what a first load transfers.
+#   scripts/build-web.sh [--cargo-only]
+#     --cargo-only  only the cargo build Trunk would run (so that it can run before Trunk is
+#                   installed; Trunk then finds it done)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/tools.sh
-ensure_wasm_bindgen
-ensure_trunk
-ensure_node_modules
+source "$(dirname "$0")/lib/common.sh"
+cd "$FATHOM_ROOT"
+cargo_only=0
+for arg in "$@"; do
+  case $arg in
+    --cargo-only) cargo_only=1 ;;
+    *) die "unknown argument $arg" ;;
+  esac
+done
+
+dist=web/dist
+stamp=$(fingerprint "trunk $TRUNK_VERSION" "wasm-bindgen $WASM_BINDGEN_VERSION" \
+  -- Cargo.toml Cargo.lock Trunk.toml crates/fathom-core/Cargo.toml crates/fathom-core/src web/Cargo.toml web/src \
+  web/index.html web/style.css package-lock.json scripts/build-web.sh)
+if [[ -f $dist/index.html && $(cat "$dist/.fingerprint" 2>/dev/null) == "$stamp" ]]; then
+  ((cargo_only)) || say "web app: up to date ($dist)"
+  exit 0
+fi
+
+# The very cargo command Trunk runs (web/index.html names the profile).
+cargo build --target=wasm32-unknown-unknown --manifest-path web/Cargo.toml --profile web-release --locked --quiet
+((cargo_only == 0)) || exit 0
+require trunk "trunk $TRUNK_VERSION"
+require wasm-bindgen "wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+[[ -x node_modules/.bin/wasm-opt ]] || die "binaryen's wasm-opt is not installed: run scripts/setup.sh"
 export PATH="$FATHOM_ROOT/node_modules/.bin:$PATH" TRUNK_OFFLINE=true NO_COLOR=true
-trunk build --release --config Trunk.toml 2>&1 | grep -vE '^\s*$' | tail -3
+log="$FATHOM_ROOT/target/logs/trunk.log"
+mkdir -p "$(dirname "$log")"
+trunk build --release --locked --config Trunk.toml >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "trunk build failed (log: $log)"; }
+echo "$stamp" >"$dist/.fingerprint"
 total=0
-for file in web/dist/*; do
+for file in "$dist"/*; do
   total=$((total + $(gzip -9c "$file" | wc -c)))
 done
-printf 'web app first load: %s bytes gzip (%s files)\n' "$total" "$(ls web/dist | wc -l)"
+say "web app: built, first load $total bytes gzip ($(ls "$dist" | wc -l) files)"

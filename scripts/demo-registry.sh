@@ -43,42 +43,25 @@ TOKEN_SERVICE=fathom-demo TOKEN_ISSUER=fathom-demo-issuer
 REGISTRIES=(plain basic token)
 declare -A PORT=([plain]=$PORT_PLAIN [basic]=$PORT_BASIC [token]=$PORT_TOKEN [issuer]=$PORT_ISSUER)
 
-log() { printf '[demo-registry] %s\n' "$*" >&2; }
+# shellcheck source=lib/common.sh
+source "$HERE/lib/common.sh"
+log() { say "demo registry: $*"; }
 die() {
-  printf '[demo-registry] error: %s\n' "$*" >&2
+  say "demo registry: error: $*"
   exit 1
 }
 
 # ---------------------------------------------------------------------------------------------------
-# packages
+# what it needs (scripts/setup.sh installs it; this script installs nothing)
 
-# shellcheck source=tools.sh
-source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
-
-ensure_packages() {
-  ensure_debian_packages docker-registry buildah skopeo apache2-utils jq curl python3 util-linux
-}
-
-# A Python 3 that can `import cryptography` for the token issuer: the system's if it has it,
-# otherwise a venv under the state dir with cryptography from PyPI.
-PYTHON=
-ensure_python() {
-  local candidate
-  for candidate in "$STATE/venv/bin/python3" "$(command -v python3 || true)"; do
-    if [[ -x $candidate ]] && "$candidate" -c 'import cryptography' 2>/dev/null; then
-      # the real interpreter, not a wrapper such as a pyenv shim
-      PYTHON=$("$candidate" -c 'import sys; print(sys.executable)')
-      return
-    fi
+PYTHON=$FATHOM_PYTHON
+check_tools() {
+  local tool
+  for tool in docker-registry buildah skopeo htpasswd jq curl flock setsid; do
+    require "$tool" "$tool (Debian)"
   done
-  log "creating $STATE/venv with cryptography from PyPI"
-  if ! python3 -m venv "$STATE/venv" 2>/dev/null; then
-    rm -rf "$STATE/venv"
-    ensure_debian_packages python3-venv
-    python3 -m venv "$STATE/venv"
-  fi
-  "$STATE/venv/bin/pip" install -q cryptography || die "pip install cryptography failed"
-  PYTHON=$STATE/venv/bin/python3
+  "$PYTHON" -c 'import cryptography' 2>/dev/null ||
+    die "the Python venv with cryptography (for the token issuer) is not installed: run scripts/setup.sh"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -340,9 +323,8 @@ check_auth() {
 
 cmd_start() {
   local started=$SECONDS name
-  ensure_packages
+  check_tools
   mkdir -p "$STATE/tmp"
-  ensure_python
   write_configs
   start_issuer
   wait_http issuer "http://127.0.0.1:$PORT_ISSUER/healthz" 200

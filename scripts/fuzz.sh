@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a bounded time (default 300 s each) and prints a table of
-# executions and crashes. Needs a nightly toolchain and cargo-fuzz (installed if missing).
+# executions and crashes. Needs a nightly toolchain and cargo-fuzz (`scripts/setup.sh fuzz`
+# installs them; this script runs it).
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,10 +10,8 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(reference digest platform manifest)
 
-tools="${FATHOM_TOOLS_DIR:-$HOME/.fathom-tools}"
-export PATH="$tools/bin:$PATH"
-rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
-command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --root "$tools"
+scripts/setup.sh fuzz
+source scripts/lib/common.sh
 
 # Seed the manifest fuzzer with the real-world corpus.
 mkdir -p fuzz/corpus/manifest

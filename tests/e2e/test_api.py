@@ -10,7 +10,7 @@ import urllib.request
 import jsonschema
 import pytest
 
-from conftest import ROOT
+from conftest import CLOSED_PORT, ROOT, UNRESOLVABLE, fetch_manifest, push_manifest
 
 DEMO_TAGS = [
     t["ref"] for t in json.loads((ROOT / "scripts/demo-registry/expected.json").read_text())["tags"]
@@ -85,12 +85,16 @@ def test_a_digest_reference_is_immutable_and_revalidates(worker):
 
 
 def test_match_is_the_cli_match(worker, fathom):
-    for platform in ["linux/arm64/v8", "linux/arm/v7", "linux/riscv64"]:
+    # "arm64" alone means linux/arm64 at the edge as in the CLI (it once meant "unknown/arm64":
+    # the OS came from the wasm32 build target).
+    for platform in ["linux/arm64/v8", "linux/arm/v7", "linux/riscv64", "arm64"]:
         code, cli = cli_json(fathom, "match", "127.0.0.1:5555/demo/busybox:oci", "--platform", platform)
         status, _, api = get(worker, "/api/v1/match", ref="127.0.0.1:5555/demo/busybox:oci", platform=platform)
         assert status == 200, api
         assert json.loads(api) == json.loads(cli)
         assert (json.loads(api)["chosen"] is not None) == (code == 0)
+    arm64 = json.loads(get(worker, "/api/v1/match", ref="127.0.0.1:5555/demo/busybox:oci", platform="arm64")[2])
+    assert arm64["chosen"] is not None and arm64["platform"] == "linux/arm64", arm64
     none = json.loads(get(worker, "/api/v1/match", ref="127.0.0.1:5555/demo/busybox:oci", platform="linux/riscv64")[2])
     assert none["chosen"] is None and none["explanation"]["remedies"], none
 
@@ -172,14 +176,27 @@ def test_registry_failures_map_to_statuses(worker, fault_proxy):
     assert limited["retryAfter"] == 3600
     _, headers, _ = get(worker, "/api/v1/inspect", ref=f"{fault_proxy}/fault-429-long/demo/busybox:oci")
     assert headers["Retry-After"] == "3600"
-    problem(worker, "/api/v1/inspect", 502, "bad-upstream", ref=f"{fault_proxy}/fault-500/demo/busybox:oci")
-    problem(worker, "/api/v1/inspect", 502, "bad-upstream", ref=f"{fault_proxy}/fault-reset/demo/busybox:oci")
+    reset = problem(worker, "/api/v1/inspect", 502, "upstream-unreachable", ref=f"{fault_proxy}/fault-reset/demo/busybox:oci")
+    assert reset["cause"] in ("lost", "reset") and fault_proxy in reset["detail"], reset
+    failed = problem(worker, "/api/v1/inspect", 502, "bad-upstream", ref=f"{fault_proxy}/fault-500/demo/busybox:oci")
+    assert "HTTP 500" in failed["detail"] and "UNKNOWN" in failed["detail"], "the status and the registry's own code"
     problem(worker, "/api/v1/inspect", 502, "upstream-too-large", ref=f"{fault_proxy}/fault-big/demo/busybox:oci")
     problem(worker, "/api/v1/inspect", 504, "upstream-timeout", ref=f"{fault_proxy}/fault-stall/demo/busybox:oci")
     # Transient faults are retried and end in the Report.
     status, _, body = get(worker, "/api/v1/inspect", ref=f"{fault_proxy}/fault-503/demo/busybox:oci")
     assert status == 200, body
     problem(worker, "/api/v1/inspect", 403, "egress-refused", ref=f"{fault_proxy}/fault-redirect-metadata/demo/busybox:oci")
+
+
+def test_an_unreachable_registry_is_named_with_its_cause(worker):
+    """workerd tells a refused or reset connection ("Network connection lost") from everything
+    else ("internal error": DNS, TLS, connect timeout alike); the problem says which host, what
+    the runtime could tell, and what to do."""
+    refused = problem(worker, "/api/v1/inspect", 502, "upstream-unreachable", ref=f"{CLOSED_PORT}/demo/busybox:oci")
+    assert refused["cause"] == "lost" and CLOSED_PORT in refused["detail"], refused
+    dns = problem(worker, "/api/v1/inspect", 502, "upstream-unreachable", ref=f"{UNRESOLVABLE}/demo/busybox:oci")
+    assert dns["cause"] == "unknown" and UNRESOLVABLE in dns["detail"], dns
+    assert "does not say which" in dns["detail"], dns
 
 
 def test_a_tampered_blob_is_an_error_never_a_200(worker, tamper_registry, tampered):
@@ -189,6 +206,25 @@ def test_a_tampered_blob_is_an_error_never_a_200(worker, tamper_registry, tamper
         assert tampered in doc["detail"]
         row = next(p for p in doc["report"]["platforms"] if p["descriptor"]["digest"] == tampered)
         assert row["verified"] is False and "image" not in row
+
+
+def test_any_failed_check_is_an_error_never_a_cached_200(worker, counted_registry, fathom):
+    """An index whose child descriptor has the right digest and a wrong size: the CLI exits 1
+    with `size-mismatch`, and the edge answers 502 `failed-check` — twice, so nothing was kept
+    as good."""
+    index_type = "application/vnd.oci.image.index.v1+json"
+    body, _ = fetch_manifest(counted_registry.address, "demo/busybox", "oci", index_type)
+    index = json.loads(body)
+    index["manifests"][0]["size"] += 1
+    push_manifest(counted_registry.address, "demo/busybox", "wrong-size", json.dumps(index).encode(), index_type)
+    reference = f"{counted_registry.address}/demo/busybox:wrong-size"
+    code, out = cli_json(fathom, "inspect", reference)
+    assert code == 1
+    assert any(f["code"] == "size-mismatch" and f["severity"] == "error" for f in json.loads(out)["findings"])
+    for _ in range(2):
+        doc = problem(worker, "/api/v1/inspect", 502, "failed-check", ref=reference)
+        assert "size-mismatch" in doc["detail"], doc["detail"]
+        assert any(f["code"] == "size-mismatch" for f in doc["report"]["findings"])
 
 
 def test_a_repeated_inspect_costs_the_registry_one_head(worker, counted_registry):

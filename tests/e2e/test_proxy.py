@@ -175,7 +175,10 @@ def test_redirects_are_checked_at_every_hop(worker, fault_proxy):
     assert status == 200 and json.loads(body)["mediaType"] == INDEX, "an allowed redirect is followed"
     refused("GET", f"{base}/fault-redirect-metadata/demo/busybox/manifests/oci", 403, "forbidden-address")
     refused("GET", f"{base}/fault-redirect-loopback/demo/busybox/manifests/oci", 403, "forbidden-address")
-    refused("GET", f"{base}/fault-redirect-offlist/demo/busybox/manifests/oci", 403, "host-not-allowed")
+    offlist = f"{base}/fault-redirect-offlist/demo/busybox/manifests/oci"
+    refused("GET", offlist, 403, "redirect-refused")
+    _, _, payload = send("GET", offlist, {"Accept": INDEX})
+    assert "REDIRECT_HOSTS" in json.loads(payload)["detail"], "says how to allow the host when self-hosting"
 
 
 def test_oversized_bodies_are_refused(worker, fault_proxy, demo):

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, fetch_manifest, push_blob, push_manifest
+from conftest import CLOSED_PORT, ROOT, fetch_manifest, push_blob, push_manifest
 
 ARTIFACTS = ROOT / "target/web-artifacts"
 EXPECTED = {t["ref"]: t for t in json.loads((ROOT / "scripts/demo-registry/expected.json").read_text())["tags"]}
@@ -91,6 +91,12 @@ def test_a_forced_platform_highlights_its_row(page):
     assert "linux/arm64" in page.inner_text("#match")
 
 
+def test_an_architecture_alone_means_linux(page):
+    open_view(page, "127.0.0.1:5555/demo/busybox:oci", platform="arm64")
+    chosen = [r for r in rows(page) if "chosen" in r[2]]
+    assert [r[3] for r in chosen] == ["arm64"]
+
+
 def test_a_missing_platform_is_explained(page):
     open_view(page, "127.0.0.1:5555/demo/busybox:oci", platform="linux/riscv64")
     rows(page)
@@ -139,6 +145,73 @@ def test_bad_input_and_failures_are_clear(page, fault_proxy):
     open_view(page, "10.1.2.3/demo/busybox:oci")
     page.wait_for_selector("#error", timeout=30_000)
     assert "does not reach" in page.inner_text("#error")
+
+
+def test_an_unreachable_registry_is_named_not_a_502(page):
+    """A registry nothing answers for: the page (through the proxy, which tells the cause) names
+    the host and says it could not be reached — not "the registry failed with HTTP 502"."""
+    open_view(page, f"{CLOSED_PORT}/demo/busybox:oci")
+    page.wait_for_selector("#error", timeout=30_000)
+    text = page.inner_text("#error")
+    assert "could not be reached" in text and CLOSED_PORT in text, text
+    assert "HTTP 502" not in text, text
+
+
+def test_the_landing_page_says_what_fathom_does_and_why_to_trust_it(page):
+    page.goto("/")
+    page.wait_for_selector("#landing")
+    text = page.inner_text("#landing")
+    for point in ("Every platform", "Your machine", "Proof, not trust", "hashed"):
+        assert point in text, text
+    assert page.eval_on_selector_all(".examples a", "links => links.length") >= 3, "demo links to start from"
+
+
+def test_the_row_your_platform_pulls_is_marked_and_says_so(page):
+    open_view(page, "127.0.0.1:5555/demo/busybox:oci", platform="linux/arm64/v8")
+    rows(page)
+    colours = page.eval_on_selector_all(
+        "#platforms tbody tr:not([hidden])",
+        "rs => rs.map(r => [r.classList.contains('chosen'), getComputedStyle(r.cells[1]).backgroundColor])",
+    )
+    chosen = {colour for is_chosen, colour in colours if is_chosen}
+    others = {colour for is_chosen, colour in colours if not is_chosen}
+    assert len(chosen) == 1 and not chosen & others, colours
+    assert chosen != {"rgba(0, 0, 0, 0)"}, "the chosen row has a background of its own"
+    assert page.inner_text("#platforms tr.chosen .yours") == "your pull"
+
+
+def test_a_phone_does_not_scroll_sideways(browser, worker):
+    context = browser.new_context(base_url=worker, viewport={"width": 360, "height": 780})
+    page = context.new_page()
+    try:
+        for url in ("/", "/?ref=127.0.0.1:5555/demo/busybox:oci&platform=linux/arm64/v8"):
+            page.goto(url)
+            page.wait_for_selector("#landing" if url == "/" else "#platforms tbody tr", timeout=30_000)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, f"{url}: the page is {width} px wide"
+        table = page.eval_on_selector("#platforms", "t => [t.scrollWidth, t.clientWidth]")
+        assert table[0] > table[1], "the table scrolls in its own box"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "phone-result.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_the_keyboard_alone_is_enough(page):
+    page.goto("/")
+    page.wait_for_selector("#landing")
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "ref":
+            break
+    assert page.evaluate("document.activeElement.id") == "ref", "Tab reaches the reference field"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none", "focus is visible"
+    page.keyboard.type("127.0.0.1:5555/demo/attested:latest")
+    page.keyboard.press("Enter")
+    before = len(rows(page))
+    page.focus("#show-attestations")
+    page.keyboard.press("Space")
+    page.wait_for_function(f"document.querySelectorAll('#platforms tbody tr:not([hidden])').length > {before}")
 
 
 def test_registries_with_cors_are_read_directly_others_through_the_proxy(page, counted_registry):

@@ -4,9 +4,9 @@
 
 use fathom_core::compare::{self, Diff};
 use fathom_core::inspect::{Inspect, Options};
-use fathom_core::registry::drive;
 use fathom_core::registry::session::{ErrorKind, Failure, SessionOptions};
 use fathom_core::registry::tags::{Page, TagList};
+use fathom_core::registry::{drive, ConnectCause};
 use fathom_core::report::{human_size, EntryKind, PlatformEntry, Report};
 use fathom_core::{Platform, Reference};
 use leptos::either::Either;
@@ -283,7 +283,7 @@ fn Inspector() -> impl IntoView {
         <Examples />
         <section aria-live="polite">
             {move || match view_state.get() {
-                View::Empty => ().into_any(),
+                View::Empty => view! { <Landing /> }.into_any(),
                 View::Working => view! {
                     <p class="progress" role="status" id="progress">{move || progress.get().describe()}</p>
                 }.into_any(),
@@ -327,6 +327,32 @@ fn request_animation_mark() {
     browser::before_paint(|| browser::mark("fathom-table"));
 }
 
+/// What a visitor sees before asking anything: what Fathom answers, and why to trust it.
+#[component]
+fn Landing() -> impl IntoView {
+    view! {
+        <section class="landing" id="landing" aria-labelledby="landing-title">
+            <h2 id="landing-title">"What is behind an image reference — and can you trust it?"</h2>
+            <div class="points">
+                <div>
+                    <h3>"Every platform"</h3>
+                    <p>"os, architecture, variant and os.version of each image in the index; its manifest digest, config, layers, sizes, attestations and the artifacts that refer to it."</p>
+                </div>
+                <div>
+                    <h3>"Your machine"</h3>
+                    <p>"The row a " <code>"docker pull"</code> " on your platform gets, by containerd's own rules — or, before it bites, why there is "
+                    <em>"no matching manifest"</em> " and what to do instead."</p>
+                </div>
+                <div>
+                    <h3>"Proof, not trust"</h3>
+                    <p>"Every manifest and config is fetched by this page and hashed here: it must hash to the digest that names it. A mismatch is shown in red, never hidden. Only which digest a tag points to is the registry's word — share a link pinned to that digest."</p>
+                </div>
+            </div>
+            <p class="muted">"The same core answers in the terminal (" <code>"fathom inspect"</code> ") and at the edge (" <a href="/api/v1/openapi.json">"/api/v1/inspect"</a> "); registries that send no CORS headers are read through this site's locked-down proxy."</p>
+        </section>
+    }
+}
+
 #[component]
 fn Examples() -> impl IntoView {
     let local = browser::is_local();
@@ -368,6 +394,9 @@ pub(crate) fn ErrorBox(failure: Failure) -> impl IntoView {
         ErrorKind::Timeout => "The registry did not answer in time",
         ErrorKind::TooLarge => "The registry's answer is too large",
         ErrorKind::Refused => "This site does not reach that registry",
+        ErrorKind::Unreachable(ConnectCause::Dns) => "The registry's name does not resolve",
+        ErrorKind::Unreachable(ConnectCause::Tls) => "A secure connection to the registry failed",
+        ErrorKind::Unreachable(_) => "The registry could not be reached",
     };
     let retry = failure.retry_after.map(|s| format!(" Try again in {s} s."));
     let quota = (failure.kind == ErrorKind::RateLimited)
@@ -515,9 +544,10 @@ fn PlatformTable(report: Box<Report>, show_attestations: RwSignal<bool>) -> impl
                     let [os, arch, variant, os_version] = platform_cells(&entry);
                     let image = entry.image.clone().unwrap_or_default();
                     let kind = serde_json::to_value(entry.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                    let row_error = report.row_error(i).map(|f| f.code.to_string());
                     let verified = match entry.verified {
                         Some(true) => view! { <span class="ok">"✔ verified"</span> }.into_any(),
-                        Some(false) => view! { <strong class="mismatch">"✘ digest-mismatch"</strong> }.into_any(),
+                        Some(false) => view! { <strong class="mismatch">{format!("✘ {}", row_error.unwrap_or_else(|| "mismatch".into()))}</strong> }.into_any(),
                         None => view! { <span class="muted">"not fetched"</span> }.into_any(),
                     };
                     let mut class = vec!["row"];
@@ -531,7 +561,8 @@ fn PlatformTable(report: Box<Report>, show_attestations: RwSignal<bool>) -> impl
                         <tr class=class.join(" ") data-digest=digest_attr data-arch=arch_attr
                             aria-current=(chosen == Some(i)).then_some("true")
                             hidden=move || attestation && !show_attestations.get()>
-                            <td>{os}</td><td>{arch}</td><td>{variant}</td><td>{os_version}</td>
+                            <td>{os}{(chosen == Some(i)).then(|| view! { <span class="yours" title="docker pull on your platform gets this image">"your pull"</span> })}</td>
+                            <td>{arch}</td><td>{variant}</td><td>{os_version}</td>
                             <td><code title=digest_title>{digest_short}</code> <Copy text=digest label="manifest digest" /></td>
                             <td>{(image.total_size > 0).then(|| human_size(image.total_size))}</td>
                             <td>{image.created.clone().unwrap_or_default()}</td>
@@ -720,7 +751,6 @@ fn TagsList(repository: String, current: String) -> impl IntoView {
                     concurrency: 1,
                     now: now(),
                     credentials: None,
-                    plain_http: false,
                 };
                 match drive::run(TagList::new(&reference, page, 1, false, options), fetch::send).await {
                     Ok(listing) => {

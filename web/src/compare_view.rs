@@ -32,7 +32,7 @@ fn mismatches(side: &str, report: &Report) -> Vec<String> {
     report
         .findings
         .iter()
-        .filter(|f| f.severity == Severity::Error && f.code == "digest-mismatch")
+        .filter(|f| f.severity == Severity::Error)
         .map(|f| format!("{side} {}: {}", report.reference.canonical, f.message))
         .collect()
 }

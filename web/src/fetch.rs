@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use fathom_core::registry::{request, HttpRequest, HttpResponse, Method, RateLimit, TransportError};
+use fathom_core::registry::{request, ConnectCause, HttpRequest, HttpResponse, Method, RateLimit, TransportError};
 use fathom_core::Digest;
 use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -203,7 +203,7 @@ async fn route(request: HttpRequest) -> Result<HttpResponse, TransportError> {
         match exchange(&request, &request.url).await {
             Ok(response) => return Ok(response),
             // A fetch that fails outright (no CORS headers, or unreachable): try the proxy.
-            Err(TransportError::Connect(_)) => mark_proxied(endpoint),
+            Err(TransportError::Connect { .. }) => mark_proxied(endpoint),
             Err(other) => return Err(other),
         };
     }
@@ -216,21 +216,46 @@ async fn route(request: HttpRequest) -> Result<HttpResponse, TransportError> {
             *name = "www-authenticate".to_owned();
         }
     }
-    if response.header("content-type") == Some("application/problem+json") && response.status >= 400 {
-        // The edge refused or failed before the registry answered: say so in its own words.
-        let detail = serde_json::from_slice::<serde_json::Value>(&response.body)
-            .ok()
-            .and_then(|p| p["detail"].as_str().map(str::to_owned))
-            .unwrap_or_default();
-        if response.status == 403 || response.status == 400 {
-            return Err(TransportError::Refused(detail));
-        }
+    match edge_problem(&response) {
+        Some(error) => Err(error),
+        None => Ok(response),
     }
-    Ok(response)
+}
+
+/// The edge's own problem (`urn:fathom:problem:…`, not a registry's answer): it refused, or the
+/// registry could not be reached or did not answer in time — said in the edge's words, with the
+/// cause it could tell.
+fn edge_problem(response: &HttpResponse) -> Option<TransportError> {
+    if response.status < 400 || response.header("content-type") != Some("application/problem+json") {
+        return None;
+    }
+    let problem = serde_json::from_slice::<serde_json::Value>(&response.body).ok()?;
+    let code = problem["type"]
+        .as_str()?
+        .strip_prefix("urn:fathom:problem:")?
+        .to_owned();
+    let detail = problem["detail"].as_str().unwrap_or_default().to_owned();
+    // The edge's detail names the reference; the core names it again, so keep what follows.
+    let said = detail
+        .split_once(": ")
+        .map_or(detail.clone(), |(_, rest)| rest.to_owned());
+    match code.as_str() {
+        "upstream-unreachable" => {
+            let cause = serde_json::from_value(problem["cause"].clone()).unwrap_or(ConnectCause::Unknown);
+            Some(TransportError::connect(cause, format!("the edge: {said}")))
+        }
+        "upstream-timeout" => Some(TransportError::Timeout(0)),
+        _ if response.status == 403 || response.status == 400 => {
+            Some(TransportError::Refused { code, message: detail })
+        }
+        _ => None,
+    }
 }
 
 async fn exchange(request: &HttpRequest, url: &str) -> Result<HttpResponse, TransportError> {
-    let connect = |e: JsValue| TransportError::Connect(format!("{e:?}"));
+    // The browser says no more than "Failed to fetch" (a missing CORS header and an unreachable
+    // host look alike): the proxy is tried next, and it tells the cause.
+    let connect = |e: JsValue| TransportError::connect(ConnectCause::Unknown, format!("{e:?}"));
     let init = RequestInit::new();
     init.set_method(request.method.as_str());
     let headers = web_sys::Headers::new().map_err(connect)?;

@@ -8,7 +8,7 @@ use fathom_core::registry::resolve::Resolve;
 use fathom_core::registry::session::{Failure, SessionOptions};
 use fathom_core::registry::tags::{Page, TagList};
 use fathom_core::report::{MatchResult, ReferenceInfo, Report, ResolvedBy};
-use fathom_core::{Digest, Platform, Reference, Severity};
+use fathom_core::{Digest, Platform, Reference};
 use serde::Serialize;
 use worker::{Date, Headers, Response, Result, Url};
 
@@ -148,7 +148,6 @@ fn session_options() -> SessionOptions {
         concurrency: CONCURRENCY,
         now: now(),
         credentials: None,
-        plain_http: false, // decided by each walk from its endpoint
     }
 }
 
@@ -285,16 +284,19 @@ async fn report_of(
     };
     report.requests += head_requests;
 
-    let mismatch = report
-        .findings
-        .iter()
-        .find(|f| f.severity == Severity::Error && f.code == "digest-mismatch");
-    if let Some(finding) = mismatch {
-        // Never a 200 that hides it: the Report rides along for whoever wants the detail.
+    if let Some(finding) = report.failed_check() {
+        // Never a 200 (nor a cached Report) that hides a failed check: the Report rides along
+        // for whoever wants the detail. Bytes that do not hash to their digest keep their own
+        // code, as clients match on it.
+        let code = if report.findings.iter().any(|f| f.code == "digest-mismatch") {
+            "digest-mismatch"
+        } else {
+            "failed-check"
+        };
         let mut problem = Problem::new(
             502,
-            "digest-mismatch",
-            format!("{}: {}", reference.canonical(), finding.message),
+            code,
+            format!("{}: {} {}", reference.canonical(), finding.code, finding.message),
         );
         problem.report = serde_json::to_value(&report).ok().map(Box::new);
         return Err(problem);

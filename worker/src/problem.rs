@@ -2,6 +2,7 @@
 
 use fathom_core::egress::Refusal;
 use fathom_core::registry::session::{ErrorKind, Failure};
+use fathom_core::registry::ConnectCause;
 use serde::Serialize;
 use worker::{Headers, Response, Result};
 
@@ -19,6 +20,10 @@ pub struct Problem {
     pub detail: String,
     /// The stable, kebab-case code.
     pub code: &'static str,
+    /// Why the registry could not be reached (`dns`, `refused`, `tls`, `reset`, `lost`,
+    /// `unknown`), for `upstream-unreachable`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<ConnectCause>,
     /// Seconds to wait before trying again (rate limits).
     #[serde(rename = "retryAfter", skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
@@ -36,6 +41,7 @@ impl Problem {
             status,
             detail: detail.into(),
             code,
+            cause: None,
             retry_after: None,
             report: None,
         }
@@ -43,6 +49,7 @@ impl Problem {
 
     /// The problem a failed walk means.
     pub fn from_failure(failure: &Failure) -> Problem {
+        let mut cause = None;
         let (status, code) = match failure.kind {
             ErrorKind::NotFound => (404, "not-found"),
             ErrorKind::Unauthorized => (401, "upstream-unauthorized"),
@@ -52,8 +59,13 @@ impl Problem {
             ErrorKind::Timeout => (504, "upstream-timeout"),
             ErrorKind::TooLarge => (502, "upstream-too-large"),
             ErrorKind::Refused => (403, "egress-refused"),
+            ErrorKind::Unreachable(why) => {
+                cause = Some(why);
+                (502, "upstream-unreachable")
+            }
         };
         Problem {
+            cause,
             retry_after: failure.retry_after,
             ..Problem::new(status, code, failure.message.clone())
         }
@@ -98,8 +110,10 @@ fn title(code: &str) -> &'static str {
         "rate-limited" => "The registry's rate limit was reached",
         "bad-upstream" => "The registry failed or answered something unusable",
         "upstream-timeout" => "The registry did not answer in time",
+        "upstream-unreachable" => "The registry could not be reached",
         "upstream-too-large" => "The registry's answer is larger than the edge accepts",
         "digest-mismatch" => "Bytes do not match the digest they claim",
+        "failed-check" => "The image fails a check (an error finding)",
         "egress-refused" => "The edge does not reach that address",
         "host-not-allowed" => "The host is not on this edge's allowlist",
         "forbidden-address" => "The address is private, local or reserved",

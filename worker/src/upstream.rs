@@ -7,7 +7,7 @@ use std::time::Duration;
 use fathom_core::egress::{Allowlist, Refusal, Target, MAX_REDIRECTS};
 use fathom_core::registry::drive;
 use fathom_core::registry::session::{Failure, Walk};
-use fathom_core::registry::{request, HttpRequest, HttpResponse, Method, TransportError};
+use fathom_core::registry::{request, ConnectCause, HttpRequest, HttpResponse, Method, TransportError};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use worker::{AbortController, Delay, Fetch, Headers, Request, RequestInit, RequestRedirect};
@@ -26,7 +26,10 @@ pub enum UpstreamError {
 impl From<UpstreamError> for TransportError {
     fn from(error: UpstreamError) -> TransportError {
         match error {
-            UpstreamError::Refused(refusal) => TransportError::Refused(refusal.to_string()),
+            UpstreamError::Refused(refusal) => TransportError::Refused {
+                code: refusal.code().to_owned(),
+                message: refusal.message().to_owned(),
+            },
             UpstreamError::Transport(error) => error,
         }
     }
@@ -122,7 +125,7 @@ impl<'a> Upstream<'a> {
         same_origin: bool,
         max_body: u64,
     ) -> Result<HttpResponse, UpstreamError> {
-        let transport = |e: worker::Error| UpstreamError::Transport(TransportError::Connect(e.to_string()));
+        let transport = |e: worker::Error| UpstreamError::Transport(TransportError::Other(e.to_string()));
         let out = Headers::new();
         for (name, value) in headers {
             if name.eq_ignore_ascii_case("authorization") && !same_origin {
@@ -147,7 +150,10 @@ impl<'a> Upstream<'a> {
         let outcome = {
             let exchange = Box::pin(async {
                 let fetch = Fetch::Request(request);
-                let mut response = fetch.send_with_signal(&signal).await.map_err(transport)?;
+                let mut response = fetch
+                    .send_with_signal(&signal)
+                    .await
+                    .map_err(|e| connect_failure(&e, ConnectCause::Lost))?;
                 read(&mut response, method, max_body).await
             });
             match select(exchange, Box::pin(Delay::from(self.timeout))).await {
@@ -182,9 +188,9 @@ async fn read(response: &mut worker::Response, method: Method, max_body: u64) ->
         }
         let mut stream = response
             .stream()
-            .map_err(|e| UpstreamError::Transport(TransportError::Connect(e.to_string())))?;
+            .map_err(|e| connect_failure(&e, ConnectCause::Reset))?;
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| UpstreamError::Transport(TransportError::Connect(e.to_string())))?;
+            let chunk = chunk.map_err(|e| connect_failure(&e, ConnectCause::Reset))?;
             if (body.len() + chunk.len()) as u64 > max_body {
                 return Err(too_large());
             }
@@ -194,4 +200,20 @@ async fn read(response: &mut worker::Response, method: Method, max_body: u64) ->
     let mut out = HttpResponse::new(status, body);
     out.headers = headers;
     Ok(out)
+}
+
+/// A failed `fetch()` as precisely as workerd tells: "Network connection lost." is a refused or
+/// reset connection (`lost`: before the response — workerd does not tell the two apart; once the
+/// body streams, a reset), and "internal error; reference = …" stands for a DNS failure, a TLS
+/// failure and a connect timeout alike (workerd logs the cause under that reference).
+/// workerd src/workerd/jsg/util.c++ maps KJ's DISCONNECTED exceptions to the first and every
+/// other one to the second; kj/debug.c++ makes ECONNREFUSED/ECONNRESET DISCONNECTED.
+fn connect_failure(error: &worker::Error, lost: ConnectCause) -> UpstreamError {
+    let detail = format!("workerd: {error}");
+    let cause = if detail.contains("Network connection lost") {
+        lost
+    } else {
+        ConnectCause::Unknown
+    };
+    UpstreamError::Transport(TransportError::connect(cause, detail))
 }

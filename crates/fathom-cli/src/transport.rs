@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use fathom_core::registry::drive;
 use fathom_core::registry::session::{Failure, Walk};
-use fathom_core::registry::{HttpRequest, HttpResponse, TransportError};
+use fathom_core::registry::{ConnectCause, HttpRequest, HttpResponse, TransportError};
 
 /// Sends requests over HTTP(S).
 #[derive(Clone)]
@@ -94,13 +94,66 @@ impl Transport {
     }
 }
 
+/// A reqwest failure as the core's transport error: the cause as precisely as the chain of
+/// sources tells (reqwest → hyper-util → the connector's own error), and the whole chain in
+/// reqwest's words beside it.
 fn classify(error: reqwest::Error) -> TransportError {
     if error.is_timeout() {
-        TransportError::Timeout(0)
-    } else if error.is_connect() || error.is_request() || error.is_body() {
-        TransportError::Connect(error_chain(&error))
-    } else {
-        TransportError::Other(error_chain(&error))
+        return TransportError::Timeout(0);
+    }
+    let detail = error_chain(&error);
+    match connect_cause(&error) {
+        Some(cause) => TransportError::connect(cause, detail),
+        None if error.is_connect() => TransportError::connect(ConnectCause::Unknown, detail),
+        None if error.is_request() || error.is_body() || error.is_decode() => {
+            TransportError::connect(ConnectCause::Reset, detail)
+        }
+        None => TransportError::Other(detail),
+    }
+}
+
+/// Walks the sources of a reqwest error for what really failed.
+fn connect_cause(error: &(dyn std::error::Error + 'static)) -> Option<ConnectCause> {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        // hyper-util's resolver error is a private type whose Display is exactly this
+        // (hyper-util src/client/legacy/connect/http.rs, `ConnectError::dns`).
+        if e.to_string() == "dns error" {
+            return Some(ConnectCause::Dns);
+        }
+        if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
+            if hyper.is_incomplete_message() {
+                return Some(ConnectCause::Reset);
+            }
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(cause) = io_cause(io) {
+                return Some(cause);
+            }
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// An I/O error's cause. `io::Error::source()` skips the error it wraps, so the wrapped errors
+/// are reached through `get_ref()` (that is where rustls puts its own).
+fn io_cause(io: &std::io::Error) -> Option<ConnectCause> {
+    use std::io::ErrorKind;
+    let mut inner: Option<&(dyn std::error::Error + Send + Sync + 'static)> = io.get_ref();
+    while let Some(e) = inner {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return Some(ConnectCause::Tls);
+        }
+        inner = e.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref);
+    }
+    match io.kind() {
+        ErrorKind::ConnectionRefused => Some(ConnectCause::Refused),
+        ErrorKind::ConnectionReset
+        | ErrorKind::ConnectionAborted
+        | ErrorKind::BrokenPipe
+        | ErrorKind::UnexpectedEof => Some(ConnectCause::Reset),
+        _ => None,
     }
 }
 
@@ -114,4 +167,84 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each cause from a real socket on 127.0.0.1 (or a name that does not resolve), classified
+    //! from reqwest's own error.
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::thread;
+
+    use super::*;
+
+    fn send(url: &str) -> TransportError {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let transport = Transport::new(Duration::from_secs(5)).unwrap();
+        runtime
+            .block_on(transport.send(HttpRequest::get(url, 1024)))
+            .expect_err("the request must fail")
+    }
+
+    fn cause(error: &TransportError) -> ConnectCause {
+        match error {
+            TransportError::Connect { cause, .. } => *cause,
+            other => panic!("not a connection failure: {other:?}"),
+        }
+    }
+
+    /// A listener on 127.0.0.1 whose one connection is answered by `answer`; its port.
+    fn serve_once(answer: impl FnOnce(std::net::TcpStream) + Send + 'static) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        thread::spawn(move || {
+            if let Ok((stream, _)) = listener.accept() {
+                answer(stream);
+            }
+        });
+        port
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_is_dns() {
+        let error = send("https://registry.fathom-test.invalid/v2/");
+        assert_eq!(cause(&error), ConnectCause::Dns, "{error:?}");
+        assert!(error
+            .describe("https://registry.fathom-test.invalid/v2/")
+            .starts_with("cannot resolve registry.fathom-test.invalid"));
+    }
+
+    #[test]
+    fn a_closed_port_is_refused() {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let error = send(&format!("http://127.0.0.1:{port}/v2/"));
+        assert_eq!(cause(&error), ConnectCause::Refused, "{error:?}");
+    }
+
+    #[test]
+    fn a_server_that_does_not_speak_tls_is_a_tls_failure() {
+        let port = serve_once(|mut stream| {
+            let mut hello = [0u8; 512];
+            let _ = stream.read(&mut hello);
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        });
+        let error = send(&format!("https://127.0.0.1:{port}/v2/"));
+        assert_eq!(cause(&error), ConnectCause::Tls, "{error:?}");
+        assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn a_connection_closed_before_the_answer_is_a_reset() {
+        let port = serve_once(|mut stream| {
+            let mut request = [0u8; 512];
+            let _ = stream.read(&mut request);
+            drop(stream);
+        });
+        let error = send(&format!("http://127.0.0.1:{port}/v2/"));
+        assert_eq!(cause(&error), ConnectCause::Reset, "{error:?}");
+    }
 }

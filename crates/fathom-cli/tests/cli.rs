@@ -68,11 +68,28 @@ fn invalid_ref_exits_2_with_the_reason_and_no_stdout() {
 
 #[test]
 fn platform_normalises_with_oci_keys() {
+    // The platform is containerd's normalised form (what it compares); the typed form is beside it.
     let v = json(&fathom(&["platform", "Linux/aarch64/v8", "--format", "json"]));
     assert_eq!(v["os"], "linux");
     assert_eq!(v["architecture"], "arm64");
-    assert_eq!(v["variant"], "v8");
-    assert_eq!(v["string"], "linux/arm64/v8");
+    assert_eq!(v["variant"], serde_json::Value::Null);
+    assert_eq!(v["string"], "linux/arm64");
+    assert_eq!(v["input"], "Linux/aarch64/v8");
+    assert_eq!(v["parsed"], "linux/arm64/v8");
+    let v = json(&fathom(&["platform", "linux/arm", "--format", "json"]));
+    assert_eq!(v["string"], "linux/arm/v7");
+    assert_eq!(v["variant"], "v7");
+    assert_eq!(v["parsed"], "linux/arm");
+    let text = fathom(&["platform", "linux/arm64/v8"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let line = |label: &str| {
+        text.lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("platform:").ends_with(" linux/arm64"), "{text}");
+    assert!(line("typed:").contains("linux/arm64/v8"), "{text}");
     let v = json(&fathom(&[
         "platform",
         "windows(10.0.20348+win32k)/x86_64",
@@ -216,4 +233,29 @@ fn lint_layout_verifies_blobs() {
         Some(2),
         "not a layout"
     );
+}
+
+/// A registry that cannot be reached is named, with the cause and what to do; exit 1, nothing on
+/// stdout.
+#[test]
+fn unreachable_registries_name_the_host_and_the_cause() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let refused = format!("127.0.0.1:{closed}/demo/busybox:oci");
+    for (reference, says) in [
+        (refused.as_str(), format!("127.0.0.1:{closed} refused the connection")),
+        (
+            "registry.fathom-test.invalid/demo/busybox:oci",
+            "cannot resolve registry.fathom-test.invalid".to_owned(),
+        ),
+    ] {
+        let out = fathom(&["inspect", reference, "--timeout", "5"]);
+        assert_eq!(out.status.code(), Some(1), "{reference}");
+        assert!(out.stdout.is_empty(), "{reference}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&says), "{reference}: {stderr}");
+    }
 }

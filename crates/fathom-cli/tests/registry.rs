@@ -438,10 +438,10 @@ fn registry_faults_end_in_specific_errors_or_recover() {
         (
             "500",
             &[],
-            "the registry failed with HTTP 500 (registry said: internal error)",
+            "the registry failed with HTTP 500 — an error on the registry's side (or a proxy in front of it); try again later (registry said: UNKNOWN internal error)",
         ),
-        ("reset", &[], "connection failed"),
-        ("stall", &["--timeout", "1"], "timed out after 1 s"),
+        ("reset", &[], "was reset before the answer was complete"),
+        ("stall", &["--timeout", "1"], "did not answer within 1 s"),
         ("big", &[], "larger than 4194304 bytes"),
     ];
     for (mode, extra, message) in cases {

@@ -339,6 +339,17 @@ impl Allowlist {
             });
         }
         self.check(target.as_str()).map_err(|refusal| {
+            if refusal.code == "host-not-allowed" {
+                return Refusal::new(
+                    "redirect-refused",
+                    format!(
+                        "{} redirected to {}, which is not on this edge's allowlist — to allow it on an edge you host, add {} to REDIRECT_HOSTS in worker/wrangler.toml [vars]",
+                        authority_of(from),
+                        authority_of(&target),
+                        target.host_str().unwrap_or_default()
+                    ),
+                );
+            }
             Refusal::new(
                 refusal.code,
                 format!("redirect to {}: {}", authority_of(&target), refusal.message),
@@ -363,7 +374,11 @@ impl Allowlist {
             Some(reason) => Refusal::new("forbidden-address", format!("{} is {reason}", authority_of(url))),
             None => Refusal::new(
                 "host-not-allowed",
-                format!("{} is not on this edge's registry allowlist", authority_of(url)),
+                format!(
+                    "{} is not on this edge's registry allowlist — to allow it on an edge you host, add https://{} to REGISTRIES in worker/wrangler.toml [vars] (its token endpoint to TOKEN_ENDPOINTS)",
+                    authority_of(url),
+                    authority_of(url)
+                ),
             ),
         }
     }

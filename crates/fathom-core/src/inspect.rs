@@ -159,6 +159,7 @@ impl Inspect {
         let endpoint = Endpoint::for_reference(&reference, options.insecure);
         let scope = format!("repository:{}:pull", reference.repository());
         let session = Session::new(
+            &endpoint,
             reference.registry(),
             &scope,
             &reference.canonical(),
@@ -166,7 +167,6 @@ impl Inspect {
                 concurrency: options.concurrency,
                 now: options.now,
                 credentials: options.credentials.clone(),
-                plain_http: endpoint.scheme == "http",
             },
         );
         let pinned = reference.digest().or(options.resolved.as_ref());

@@ -69,6 +69,9 @@ pub enum PlatformError {
     /// A single component that is neither a known OS nor a known architecture.
     #[error("{0:?}: unknown operating system or architecture")]
     Unknown(String),
+    /// An OS alone, where no host says which architecture is meant.
+    #[error("{0:?} names no architecture: give os/arch, e.g. {0}/amd64 or {0}/arm64")]
+    NoArchitecture(String),
     /// A `%` escape in the OS version that is not two hex digits.
     #[error("{spec:?} has an invalid OS version {version:?}: invalid URL escape")]
     InvalidOsVersion {
@@ -404,12 +407,27 @@ impl fmt::Display for Platform {
     }
 }
 
+impl Platform {
+    /// containerd's `Parse` where no host completes a single component — the edge, the browser,
+    /// tests: an architecture alone means linux, as `docker --platform arm64` reads it; an OS
+    /// alone names no architecture and is refused. A face that knows its host (the CLI: this
+    /// machine) passes it to [`Platform::parse`] instead. Never the compile target: on wasm32
+    /// that is no OS at all.
+    pub fn parse_hostless(spec: &str) -> Result<Platform, PlatformError> {
+        let platform = Platform::parse(spec, &Platform::new("linux", "", ""))?;
+        if platform.architecture.is_empty() {
+            return Err(PlatformError::NoArchitecture(spec.to_owned()));
+        }
+        Ok(platform)
+    }
+}
+
 impl FromStr for Platform {
     type Err = PlatformError;
 
-    /// Parses with [`Platform::build_target`] as the host for single-component specifiers.
+    /// [`Platform::parse_hostless`].
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
-        Platform::parse(spec, &Platform::build_target())
+        Platform::parse_hostless(spec)
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::config::{History, ImageConfig};
 use crate::descriptor::Descriptor;
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::platform::{Explanation, Platform};
 use crate::reference::Reference;
 use crate::registry::RateLimit;
@@ -42,6 +42,24 @@ pub struct Report {
     pub requests: u32,
     /// Everything noticed, errors first.
     pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// The check this Report fails, if any: its first error finding (findings are sorted errors
+    /// first) — bytes that do not match their descriptor (`digest-mismatch`, `size-mismatch`),
+    /// an unreadable document, a broken signature. Every face treats it alike: the CLI exits 1,
+    /// the edge answers with an error and keeps nothing, the page shows it in red.
+    pub fn failed_check(&self) -> Option<&Finding> {
+        self.findings.iter().find(|f| f.severity == Severity::Error)
+    }
+
+    /// The error finding about platform row `row` — why its bytes were not shown — if any.
+    pub fn row_error(&self, row: usize) -> Option<&Finding> {
+        let at = format!("/platforms/{row}");
+        self.findings
+            .iter()
+            .find(|f| f.severity == Severity::Error && f.path == at)
+    }
 }
 
 /// The `reference` object.

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use fathom_core::compare::{diff, Diff};
+use fathom_core::finding::has_error;
 use fathom_core::inspect::{Inspect, Options};
 use owo_colors::OwoColorize;
 
@@ -116,6 +117,25 @@ pub fn run_diff(args: DiffArgs) -> Result<Outcome, CommandError> {
             .map_err(|f| CommandError::Registry(f.message))
     };
     let (a, b) = (next()?, next()?);
-    Printer::new(args.output.format).emit(&DiffView(diff(&a, &b, platform.as_ref())))?;
-    Ok(Outcome::Success)
+    let result = diff(&a, &b, platform.as_ref());
+    // A failed check: either side holds bytes that do not match their digest (or another error
+    // finding), or the asked platform is on neither side.
+    let mut failed = false;
+    for report in [&a, &b] {
+        if has_error(&report.findings) {
+            failed = true;
+            eprintln!(
+                "fathom: {}: error findings (run `fathom inspect` on it for details)",
+                report.reference.canonical
+            );
+        }
+    }
+    if let Some(platform) = &platform {
+        if result.platforms.is_empty() && result.added.is_empty() && result.dropped.is_empty() {
+            failed = true;
+            eprintln!("fathom: neither side has a manifest for {platform}");
+        }
+    }
+    Printer::new(args.output.format).emit(&DiffView(result))?;
+    Ok(if failed { Outcome::Failure } else { Outcome::Success })
 }

@@ -186,7 +186,10 @@ pub fn run_inspect(args: InspectArgs) -> Result<Outcome, CommandError> {
         ..Options::default()
     };
     let report = inspect(&args.reference, context, &args.registry, options)?;
-    let failed = has_error(&report.findings);
+    // A failed check: an error finding, or an asked platform that nothing matches (a pull there
+    // would fail with "no matching manifest").
+    let unmatched = report.platform_match.as_ref().is_some_and(|m| m.chosen.is_none());
+    let failed = has_error(&report.findings) || unmatched;
     Printer::new(args.output.format).emit(&ReportView(report))?;
     Ok(if failed { Outcome::Failure } else { Outcome::Success })
 }

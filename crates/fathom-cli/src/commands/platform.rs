@@ -9,9 +9,15 @@ use super::{CommandError, Outcome};
 use crate::cli::PlatformArgs;
 use crate::printer::{aligned, Printer, Render};
 
-/// A platform with OCI keys, as `fathom platform --format json` prints it.
+/// A platform with OCI keys, as `fathom platform --format json` prints it: containerd's
+/// normalised form (`Normalize`: `linux/arm64/v8` → `linux/arm64`, `linux/arm` →
+/// `linux/arm/v7`) — the form containerd compares — with what was typed beside it.
 #[derive(Debug, serde::Serialize)]
 pub struct PlatformOutput {
+    /// The specifier as typed.
+    input: String,
+    /// containerd's `Format` of `Parse(input)`, before normalisation.
+    parsed: String,
     os: String,
     architecture: String,
     variant: Option<String>,
@@ -19,23 +25,27 @@ pub struct PlatformOutput {
     os_version: Option<String>,
     #[serde(rename = "os.features")]
     os_features: Vec<String>,
-    /// containerd's `Format`.
+    /// containerd's `Format` of the normalised platform.
     string: String,
-    /// containerd's `FormatAll` (with os.version and os.features).
+    /// containerd's `FormatAll` of the normalised platform (with os.version and os.features).
     full: String,
 }
 
-impl From<&Platform> for PlatformOutput {
-    fn from(p: &Platform) -> Self {
+impl PlatformOutput {
+    /// `parsed` (containerd's `Parse` of `input`) described in its normalised form.
+    fn new(input: &str, parsed: &Platform) -> PlatformOutput {
+        let normal = parsed.normalize();
         let some = |s: &String| (!s.is_empty()).then(|| s.clone());
         PlatformOutput {
-            os: p.os.clone(),
-            architecture: p.architecture.clone(),
-            variant: some(&p.variant),
-            os_version: some(&p.os_version),
-            os_features: p.os_features.clone(),
-            string: p.to_string(),
-            full: p.format_all(),
+            input: input.to_owned(),
+            parsed: parsed.format_all(),
+            os: normal.os.clone(),
+            architecture: normal.architecture.clone(),
+            variant: some(&normal.variant),
+            os_version: some(&normal.os_version),
+            os_features: normal.os_features.clone(),
+            string: normal.to_string(),
+            full: normal.format_all(),
         }
     }
 }
@@ -47,6 +57,7 @@ impl Render for PlatformOutput {
             out,
             &[
                 ("platform", self.full.clone()),
+                ("typed", format!("{} (parsed as {})", self.input, self.parsed)),
                 ("os", self.os.clone()),
                 ("architecture", self.architecture.clone()),
                 ("variant", self.variant.clone().unwrap_or_else(none)),
@@ -122,12 +133,12 @@ impl Render for MatchOutput {
 
 /// Runs `fathom platform`.
 pub fn run(args: PlatformArgs) -> Result<Outcome, CommandError> {
-    let host_default = Platform::build_target();
+    let host_default = super::registry::local_platform();
     let parse = |spec: &str| Platform::parse(spec, &host_default).map_err(CommandError::invalid);
     let platform = parse(&args.platform)?;
     let printer = Printer::new(args.output.format);
     if args.candidates.is_empty() {
-        printer.emit(&PlatformOutput::from(&platform))?;
+        printer.emit(&PlatformOutput::new(&args.platform, &platform))?;
         return Ok(Outcome::Success);
     }
     let candidates = args
@@ -151,7 +162,7 @@ pub fn run(args: PlatformArgs) -> Result<Outcome, CommandError> {
             .unwrap_or_default()
     };
     let output = MatchOutput {
-        host: PlatformOutput::from(&platform),
+        host: PlatformOutput::new(&args.platform, &platform),
         matcher: mode,
         candidates: candidates
             .iter()

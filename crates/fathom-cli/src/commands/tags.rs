@@ -40,7 +40,6 @@ pub fn run_tags(args: TagsArgs) -> Result<Outcome, CommandError> {
         concurrency: 1,
         now: context.now,
         credentials: context.credentials,
-        plain_http: false, // decided by the walk from the endpoint
     };
     let walk = TagList::new(
         &context.reference,

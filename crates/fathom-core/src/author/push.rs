@@ -120,6 +120,7 @@ impl Push {
             scope.push_str(&format!(" repository:{source}:pull"));
         }
         let session = Session::new(
+            &endpoint,
             target.registry(),
             &scope,
             &target.familiar(),
@@ -127,7 +128,6 @@ impl Push {
                 concurrency: options.concurrency.max(1),
                 now: options.now,
                 credentials: options.credentials,
-                plain_http: endpoint.scheme == "http",
             },
         );
         let children: Vec<Child> = draft

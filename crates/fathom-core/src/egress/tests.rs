@@ -218,8 +218,8 @@ fn redirects_are_checked_hop_by_hop() {
     for (location, code) in [
         ("http://169.254.169.254/latest/meta-data/", "forbidden-address"),
         ("http://[::ffff:a9fe:a9fe]/", "forbidden-address"),
-        ("https://evil.example/x", "host-not-allowed"),
-        ("http://production.cloudflare.docker.com/x", "host-not-allowed"),
+        ("https://evil.example/x", "redirect-refused"),
+        ("http://production.cloudflare.docker.com/x", "redirect-refused"),
         ("https://u:p@production.cloudflare.docker.com/x", "redirect-refused"),
         ("/v2/_catalog", "not-registry-path"),
         ("http://127.0.0.1:5555/v2/", "forbidden-address"),
@@ -227,6 +227,11 @@ fn redirects_are_checked_hop_by_hop() {
         let refusal = list().check_redirect(&from, location).unwrap_err();
         assert_eq!(refusal.code(), code, "{location}");
     }
+    let offlist = list().check_redirect(&from, "https://evil.example/x").unwrap_err();
+    assert_eq!(
+        offlist.message(),
+        "registry-1.docker.io redirected to evil.example, which is not on this edge's allowlist — to allow it on an edge you host, add evil.example to REDIRECT_HOSTS in worker/wrangler.toml [vars]"
+    );
     let dev = Url::parse("http://127.0.0.1:5555/v2/demo/a/manifests/1").unwrap();
     assert!(list().check_redirect(&dev, "/v2/demo/a/manifests/2").is_ok());
 }

@@ -328,6 +328,39 @@ fn rate_limits_and_failures_retry_within_a_budget() {
 }
 
 #[test]
+fn unreachable_hosts_are_named_with_their_cause() {
+    use crate::registry::ConnectCause;
+    for (cause, retried, says) in [
+        (ConnectCause::Dns, true, "cannot resolve localhost:5000"),
+        (ConnectCause::Refused, true, "localhost:5000 refused the connection"),
+        (ConnectCause::Tls, false, "TLS handshake with localhost:5000 failed"),
+        (ConnectCause::Reset, true, "connection to localhost:5000 was reset"),
+        (
+            ConnectCause::Lost,
+            true,
+            "connection to localhost:5000 was refused or dropped",
+        ),
+        (ConnectCause::Unknown, true, "cannot reach localhost:5000"),
+    ] {
+        let mut attempts = 0;
+        let err = drive(walk("localhost:5000/multi:latest", Options::default()), 8, |_| {
+            attempts += 1;
+            Err(TransportError::connect(cause, "the runtime's words"))
+        })
+        .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Unreachable(cause));
+        assert_eq!(attempts, if retried { MAX_ATTEMPTS } else { 1 }, "{cause:?}");
+        assert!(
+            err.message.starts_with("localhost:5000/multi:latest: "),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains(says), "{cause:?}: {}", err.message);
+        assert!(err.message.contains("(the runtime's words)"), "{}", err.message);
+    }
+}
+
+#[test]
 fn unknown_tags_and_digests_name_the_reference() {
     let err = against_layout("localhost:5000/multi:nope", Options::default()).unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);

@@ -304,3 +304,20 @@ fn lint_flags_odd_platforms() {
     assert!(codes(Platform::new("linux", "arm64", "v8")).is_empty());
     assert!(codes(Platform::new("unknown", "unknown", "")).is_empty());
 }
+
+/// Where no host completes a single component (the edge, the browser), an architecture alone
+/// means linux, whatever the build target — on wasm32 that used to give an OS of "".
+#[test]
+fn a_hostless_single_component_is_linux_or_refused() {
+    let arm64: Platform = "arm64".parse().unwrap();
+    assert_eq!(arm64.to_string(), "linux/arm64");
+    assert_eq!(Platform::parse_hostless("aarch64").unwrap().to_string(), "linux/arm64");
+    assert_eq!(Platform::parse_hostless("armhf").unwrap().to_string(), "linux/arm");
+    assert_eq!(
+        Platform::parse_hostless("windows/amd64").unwrap().to_string(),
+        "windows/amd64"
+    );
+    let error = Platform::parse_hostless("linux").unwrap_err();
+    assert!(matches!(error, PlatformError::NoArchitecture(_)), "{error}");
+    assert!(error.to_string().contains("linux/amd64"), "{error}");
+}

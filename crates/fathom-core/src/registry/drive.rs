@@ -65,7 +65,6 @@ mod tests {
             concurrency: 4,
             now: 0,
             credentials: None,
-            plain_http: true,
         };
         let walk = TagList::new(&reference, Page::default(), 10, false, options);
         let sent = std::cell::RefCell::new(Vec::new());
@@ -92,10 +91,14 @@ mod tests {
                     concurrency: 1,
                     now: 0,
                     credentials: None,
-                    plain_http: true,
                 },
             ),
-            |_| async { Err(TransportError::Refused("not on the list".into())) },
+            |_| async {
+                Err(TransportError::Refused {
+                    code: "host-not-allowed".into(),
+                    message: "not on the list".into(),
+                })
+            },
         ))
         .unwrap_err();
         assert_eq!(failed.kind, ErrorKind::Refused);

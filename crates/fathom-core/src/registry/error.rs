@@ -41,6 +41,27 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The code as the registry wrote it (upper case, `_`-separated).
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::BlobUnknown => "BLOB_UNKNOWN",
+            ErrorCode::BlobUploadInvalid => "BLOB_UPLOAD_INVALID",
+            ErrorCode::BlobUploadUnknown => "BLOB_UPLOAD_UNKNOWN",
+            ErrorCode::DigestInvalid => "DIGEST_INVALID",
+            ErrorCode::ManifestBlobUnknown => "MANIFEST_BLOB_UNKNOWN",
+            ErrorCode::ManifestInvalid => "MANIFEST_INVALID",
+            ErrorCode::ManifestUnknown => "MANIFEST_UNKNOWN",
+            ErrorCode::NameInvalid => "NAME_INVALID",
+            ErrorCode::NameUnknown => "NAME_UNKNOWN",
+            ErrorCode::SizeInvalid => "SIZE_INVALID",
+            ErrorCode::Unauthorized => "UNAUTHORIZED",
+            ErrorCode::Denied => "DENIED",
+            ErrorCode::Unsupported => "UNSUPPORTED",
+            ErrorCode::Toomanyrequests => "TOOMANYREQUESTS",
+            ErrorCode::Other(code) => code,
+        }
+    }
+
     fn parse(code: &str) -> ErrorCode {
         match code.to_ascii_uppercase().as_str() {
             "BLOB_UNKNOWN" => ErrorCode::BlobUnknown,
@@ -136,15 +157,16 @@ impl RegistryError {
 
     /// A specific message for a person, naming `what` (the reference or object asked for).
     pub fn describe(&self, what: &str) -> String {
+        // A server error names the registry's own code too (it is what its status pages and
+        // support ask for); otherwise its message says enough.
+        let with_code = self.status >= 500;
         let said = self
             .errors
             .iter()
-            .map(|d| {
-                if d.message.is_empty() {
-                    format!("{:?}", d.code)
-                } else {
-                    d.message.clone()
-                }
+            .map(|d| match (d.message.is_empty(), with_code) {
+                (true, _) => d.code.as_str().to_owned(),
+                (false, true) if !d.code.as_str().is_empty() => format!("{} {}", d.code.as_str(), d.message),
+                (false, _) => d.message.clone(),
             })
             .collect::<Vec<_>>()
             .join("; ");
@@ -162,7 +184,9 @@ impl RegistryError {
                 Some(s) => format!("{what}: rate limited by the registry; retry after {s} s"),
                 None => format!("{what}: rate limited by the registry"),
             },
-            s if s >= 500 => format!("{what}: the registry failed with HTTP {s}"),
+            s if s >= 500 => format!(
+                "{what}: the registry failed with HTTP {s} — an error on the registry's side (or a proxy in front of it); try again later"
+            ),
             s => format!("{what}: unexpected HTTP {s}"),
         };
         base + &said
@@ -198,6 +222,14 @@ mod tests {
         assert!(e(401).describe("r").contains("authentication required"));
         assert!(e(403).describe("r").contains("access denied"));
         assert!(e(503).is_retryable());
+        let unavailable = RegistryError::from_response(&HttpResponse::new(
+            503,
+            r#"{"errors":[{"code":"UNAVAILABLE","message":"service unavailable"}]}"#,
+        ));
+        assert_eq!(
+            unavailable.describe("r"),
+            "r: the registry failed with HTTP 503 — an error on the registry's side (or a proxy in front of it); try again later (registry said: UNAVAILABLE service unavailable)"
+        );
         let limited = RegistryError::from_response(&HttpResponse::new(429, "").with_header("Retry-After", "17"));
         assert_eq!(limited.retry_after, Some(17));
         assert!(limited.describe("r").contains("retry after 17 s"));

@@ -114,12 +114,67 @@ impl HttpResponse {
     }
 }
 
+/// Why a connection gave no (complete) response — as precisely as the driver's runtime tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectCause {
+    /// The host name does not resolve (DNS).
+    Dns,
+    /// Nothing accepted the connection (TCP refused).
+    Refused,
+    /// The TLS handshake failed: an untrusted certificate, a wrong name, a protocol error.
+    Tls,
+    /// The connection was reset or closed before the response was complete.
+    Reset,
+    /// Refused or reset: the runtime does not tell which (workerd's "Network connection lost").
+    Lost,
+    /// The runtime does not say why (workerd's "internal error" stands for a DNS failure, a TLS
+    /// failure and a connect timeout alike).
+    Unknown,
+}
+
+impl ConnectCause {
+    /// What happened with `host`, and what to do about it.
+    pub fn describe(self, host: &str) -> String {
+        match self {
+            ConnectCause::Dns => format!(
+                "cannot resolve {host}: the name does not resolve (DNS) — check the registry's name, and this machine's DNS and network"
+            ),
+            ConnectCause::Refused => format!(
+                "{host} refused the connection: nothing listens there — is the registry running, and is the port right?"
+            ),
+            ConnectCause::Tls => format!(
+                "the TLS handshake with {host} failed — a registry with a private CA, or a proxy that intercepts TLS, needs its CA trusted (SSL_CERT_FILE)"
+            ),
+            ConnectCause::Reset => format!(
+                "the connection to {host} was reset before the answer was complete — the registry, a proxy or a firewall dropped it; try again"
+            ),
+            ConnectCause::Lost => format!(
+                "the connection to {host} was refused or dropped — is the registry up and reachable from here? try again"
+            ),
+            ConnectCause::Unknown => format!(
+                "cannot reach {host}: the name may not resolve, TLS may have failed or the connection timed out (the runtime does not say which) — check the name and that the registry is reachable from here"
+            ),
+        }
+    }
+
+    /// Whether trying again may help (a TLS failure will fail the same way).
+    pub fn is_retryable(self) -> bool {
+        self != ConnectCause::Tls
+    }
+}
+
 /// Why a driver got no response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
-    /// The connection could not be made or was reset.
-    #[error("connection failed: {0}")]
-    Connect(String),
+    /// No connection, or it broke before the response was complete. The session names the host.
+    #[error("connection failed ({cause:?}): {detail}")]
+    Connect {
+        /// The cause, as precisely as the runtime tells.
+        cause: ConnectCause,
+        /// The runtime's own words.
+        detail: String,
+    },
     /// No complete response within the driver's time limit.
     #[error("timed out after {0} s")]
     Timeout(u64),
@@ -130,18 +185,61 @@ pub enum TransportError {
         limit: u64,
     },
     /// The driver's egress policy would not reach the address (an edge allowlist).
-    #[error("refused: {0}")]
-    Refused(String),
-    /// Anything else the driver could not do (a refused redirect, a TLS failure…).
+    #[error("refused ({code}): {message}")]
+    Refused {
+        /// The policy's stable reason (`host-not-allowed`, `redirect-refused`, …).
+        code: String,
+        /// What was refused and why, with what to change.
+        message: String,
+    },
+    /// Anything else the driver could not do.
     #[error("{0}")]
     Other(String),
 }
 
 impl TransportError {
+    /// A connection failure.
+    pub fn connect(cause: ConnectCause, detail: impl Into<String>) -> TransportError {
+        TransportError::Connect {
+            cause,
+            detail: detail.into(),
+        }
+    }
+
     /// Whether trying again may help.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, TransportError::Connect(_) | TransportError::Timeout(_))
+        match self {
+            TransportError::Connect { cause, .. } => cause.is_retryable(),
+            TransportError::Timeout(_) => true,
+            _ => false,
+        }
     }
+
+    /// What happened with the request to `url`, for a person: the host and what to do.
+    pub fn describe(&self, url: &str) -> String {
+        let host = authority(url);
+        match self {
+            TransportError::Connect { cause, detail } if detail.is_empty() => cause.describe(host),
+            TransportError::Connect { cause, detail } => format!("{} ({detail})", cause.describe(host)),
+            TransportError::Timeout(0) => {
+                format!("{host} did not answer in time — the registry or the network is slow or down; try again")
+            }
+            TransportError::Timeout(seconds) => format!(
+                "{host} did not answer within {seconds} s — the registry or the network is slow or down; try again"
+            ),
+            TransportError::TooLarge { limit } => {
+                format!("{host} sent a body larger than {limit} bytes, more than a registry answer should be")
+            }
+            TransportError::Refused { message, .. } => message.clone(),
+            TransportError::Other(message) => format!("{host}: {message}"),
+        }
+    }
+}
+
+/// `host[:port]` of an absolute URL the core built (no user-info), or the URL itself.
+fn authority(url: &str) -> &str {
+    url.split_once("://")
+        .map_or(url, |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(rest))
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {

@@ -16,6 +16,6 @@ pub mod token;
 
 pub use challenge::{parse_challenges, Challenge};
 pub use error::{Diagnostic, ErrorCode, RegistryError};
-pub use http::{HttpRequest, HttpResponse, Method, TransportError};
+pub use http::{ConnectCause, HttpRequest, HttpResponse, Method, TransportError};
 pub use request::{Endpoint, RateLimit};
 pub use token::{AuthError, AuthPlan, Credentials, Token, TokenCache};

@@ -2,7 +2,8 @@
 //!
 //! A `HEAD` of a manifest costs no pull quota on Docker Hub and carries no body; the digest it
 //! answers with is on the registry's word until the bytes are fetched and hashed. The edge uses
-//! it to find a Report it already holds for that digest.
+//! it to find a Report it already holds for that digest. A `HEAD` that fails (but for a rate
+//! limit) resolves to nothing: the walk that follows asks again with a `GET`, whose body says why.
 
 use super::http::{HttpResponse, Method, TransportError};
 use super::request::{self, Endpoint};
@@ -37,7 +38,7 @@ impl Resolve {
         let endpoint = Endpoint::for_reference(reference, insecure);
         let scope = format!("repository:{}:pull", reference.repository());
         let what = reference.canonical();
-        let mut session = Session::new(reference.registry(), &scope, &what, options);
+        let mut session = Session::new(&endpoint, reference.registry(), &scope, &what, options);
         session.enqueue(
             (),
             request::manifest(
@@ -57,8 +58,19 @@ impl Resolve {
     }
 
     fn on_response(&mut self, response: &HttpResponse) {
-        if !response.is_success() {
+        if response.status == 429 {
             self.failed = Some(Failure::from_response(response, &self.what));
+            return;
+        }
+        if !response.is_success() {
+            // A HEAD carries no body, so no error code or message of the registry's own: the
+            // tag resolves to nothing, and the walk that follows asks with a GET, whose answer
+            // says what the registry has to say (404 MANIFEST_UNKNOWN, a 5xx's code…).
+            self.result = Some(Resolved {
+                digest: None,
+                media_type: None,
+                requests: 0,
+            });
             return;
         }
         self.result = Some(Resolved {
@@ -109,7 +121,6 @@ mod tests {
             concurrency: 1,
             now: 0,
             credentials: None,
-            plain_http: true,
         };
         let mut walk = Resolve::new(&reference, false, options);
         loop {
@@ -158,13 +169,17 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_tag_is_not_found() {
-        let failure = run("localhost:5000/app:gone", |_| HttpResponse::new(404, Vec::new())).unwrap_err();
-        assert_eq!(failure.kind, ErrorKind::NotFound);
-        assert!(
-            failure.message.contains("localhost:5000/app:gone"),
-            "{}",
-            failure.message
-        );
+    fn an_error_resolves_to_nothing_so_that_a_get_can_tell_why_but_a_rate_limit_stops() {
+        for status in [404, 500, 403] {
+            let resolved = run("localhost:5000/app:gone", |_| HttpResponse::new(status, Vec::new())).unwrap();
+            assert_eq!(resolved.digest, None, "{status}");
+        }
+        let failure = run("localhost:5000/app:1", |_| {
+            HttpResponse::new(429, Vec::new()).with_header("Retry-After", "3600")
+        })
+        .unwrap_err();
+        assert_eq!(failure.kind, ErrorKind::RateLimited);
+        assert_eq!(failure.retry_after, Some(3600));
+        assert!(failure.message.contains("localhost:5000/app:1"), "{}", failure.message);
     }
 }

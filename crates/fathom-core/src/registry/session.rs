@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::error::RegistryError;
-use super::http::{HttpRequest, HttpResponse, TransportError};
+use super::http::{ConnectCause, HttpRequest, HttpResponse, TransportError};
 use super::parse_challenges;
-use super::request::{self, RateLimit};
+use super::request::{self, Endpoint, RateLimit};
 use super::token::{self, AuthPlan, Credentials, TokenCache};
 
 /// Attempts for a request that fails in a way that may pass (connection, timeout, 5xx, 429).
@@ -49,8 +49,6 @@ pub struct SessionOptions {
     pub now: u64,
     /// Credentials for the registry.
     pub credentials: Option<Credentials>,
-    /// Whether the registry is spoken to over plain HTTP (then an http:// token realm is allowed).
-    pub plain_http: bool,
 }
 
 /// Classes of failure.
@@ -69,6 +67,9 @@ pub enum ErrorKind {
     BadUpstream,
     /// No answer in time.
     Timeout,
+    /// The host could not be reached, or the connection broke: the cause as precisely as the
+    /// driver's runtime tells.
+    Unreachable(ConnectCause),
     /// The body was longer than allowed (the limit, or the size a descriptor promised).
     TooLarge,
     /// The driver would not reach the address (not on an edge allowlist).
@@ -81,8 +82,9 @@ impl ErrorKind {
         match error {
             TransportError::Timeout(_) => ErrorKind::Timeout,
             TransportError::TooLarge { .. } => ErrorKind::TooLarge,
-            TransportError::Refused(_) => ErrorKind::Refused,
-            TransportError::Connect(_) | TransportError::Other(_) => ErrorKind::BadUpstream,
+            TransportError::Refused { .. } => ErrorKind::Refused,
+            TransportError::Connect { cause, .. } => ErrorKind::Unreachable(*cause),
+            TransportError::Other(_) => ErrorKind::BadUpstream,
         }
     }
 }
@@ -139,6 +141,9 @@ struct Job<P> {
 /// See the module documentation.
 #[derive(Debug)]
 pub struct Session<P> {
+    /// Whether the registry is spoken to over plain HTTP (then an http:// token realm may
+    /// receive credentials).
+    plain_http: bool,
     registry: String,
     scope: String,
     what: String,
@@ -157,8 +162,12 @@ pub struct Session<P> {
 impl<P: Clone> Session<P> {
     /// A session with `registry` for `scope` (`repository:NAME:pull`); `what` names the object in
     /// messages.
-    pub fn new(registry: &str, scope: &str, what: &str, options: SessionOptions) -> Session<P> {
+    /// A conversation with the registry at `endpoint` (named `registry` in credentials and
+    /// token caches): whether it is spoken to over plain HTTP — and so whether a plain-HTTP
+    /// token realm may receive credentials — follows from the endpoint, decided once.
+    pub fn new(endpoint: &Endpoint, registry: &str, scope: &str, what: &str, options: SessionOptions) -> Session<P> {
         Session {
+            plain_http: endpoint.scheme == "http",
             registry: registry.to_owned(),
             scope: scope.to_owned(),
             what: what.to_owned(),
@@ -317,16 +326,9 @@ impl<P: Clone> Session<P> {
             self.retry(job, 0);
             return Vec::new();
         }
-        let kind = ErrorKind::of_transport(&error);
-        let message = error.to_string();
-        let message = if message.contains(&job.request.url) {
-            format!("{}: {message}", self.what)
-        } else {
-            format!("{}: {message} ({})", self.what, job.request.url)
-        };
         let failure = Failure {
-            kind,
-            message,
+            kind: ErrorKind::of_transport(&error),
+            message: format!("{}: {}", self.what, error.describe(&job.request.url)),
             retry_after: None,
         };
         match job.token.clone() {
@@ -341,7 +343,7 @@ impl<P: Clone> Session<P> {
             &challenges,
             &self.scope,
             self.options.credentials.as_ref(),
-            self.options.plain_http,
+            self.plain_http,
         ) {
             Ok(AuthPlan::Basic) => {
                 self.use_basic = true;

@@ -55,7 +55,7 @@ impl TagList {
     pub fn new(reference: &Reference, page: Page, max_pages: u32, insecure: bool, options: SessionOptions) -> TagList {
         let endpoint = Endpoint::for_reference(reference, insecure);
         let scope = format!("repository:{}:pull", reference.repository());
-        let mut session = Session::new(reference.registry(), &scope, &reference.name(), options);
+        let mut session = Session::new(&endpoint, reference.registry(), &scope, &reference.name(), options);
         session.enqueue(
             (),
             request::tags(&endpoint, reference.repository(), page.size, page.last.as_deref()),
@@ -133,7 +133,6 @@ mod tests {
             concurrency: 8,
             now: 0,
             credentials: None,
-            plain_http: false,
         }
     }
 
@@ -198,5 +197,41 @@ mod tests {
             err.message.starts_with("localhost:5000/loop: repository not found"),
             "{err}"
         );
+    }
+
+    /// A loopback registry is spoken to over plain HTTP, and so is its token service: the
+    /// credentials go to it, as they do for inspect (the plain-HTTP decision comes from the
+    /// endpoint, not from options a face passes through).
+    #[test]
+    fn credentials_reach_the_plain_http_token_service_of_a_loopback_registry() {
+        let reference: Reference = "127.0.0.1:5557/demo/busybox".parse().unwrap();
+        let options = SessionOptions {
+            credentials: Some(crate::registry::Credentials {
+                username: "fathom".into(),
+                password: "fathom-demo".into(),
+            }),
+            ..options()
+        };
+        let mut token_asked_with = None;
+        let tags = run(
+            TagList::new(&reference, Page::default(), 1, false, options),
+            |r| {
+                if r.url.starts_with("http://127.0.0.1:5558/token") {
+                    token_asked_with = r.header("authorization").map(str::to_owned);
+                    return HttpResponse::new(200, r#"{"token":"t"}"#);
+                }
+                assert_eq!(r.url, "http://127.0.0.1:5557/v2/demo/busybox/tags/list");
+                match r.header("authorization") {
+                    Some("Bearer t") => HttpResponse::new(200, r#"{"name":"demo/busybox","tags":["oci"]}"#),
+                    _ => HttpResponse::new(401, "").with_header(
+                        "WWW-Authenticate",
+                        r#"Bearer realm="http://127.0.0.1:5558/token",service="fathom-demo",scope="repository:demo/busybox:pull""#,
+                    ),
+                }
+            },
+        )
+        .unwrap();
+        assert_eq!(tags.tags, ["oci"]);
+        assert_eq!(token_asked_with.as_deref(), Some("Basic ZmF0aG9tOmZhdGhvbS1kZW1v"));
     }
 }

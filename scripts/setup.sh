@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Installs everything Fathom's two commands need — the only script that installs anything.
+# Each part is checked first and skipped when the right version is already there; everything
+# comes from rustup, crates.io, npm, PyPI and Debian, nothing from anywhere else.
+#
+#   scripts/setup.sh [start|test] [PART…]
+#
+#   start   what scripts/start.sh needs (default PARTs: rust debian npm python tools)
+#   test    that, plus what the tests need (rustfmt, clippy; wrk and Chromium from Debian)
+#   PART    rust      rustup: the wasm32-unknown-unknown target (test: also rustfmt, clippy)
+#           debian    docker-registry (CNCF distribution), buildah, skopeo, apache2-utils, jq,
+#                     curl, python3-venv (test: also wrk, chromium)
+#           npm       wrangler + workerd, Node 22 for wrangler, binaryen's wasm-opt
+#                     (package-lock.json, into node_modules/)
+#           python    one venv in $FATHOM_TOOLS_DIR/venv from scripts/requirements.txt
+#                     (cryptography for the demo token issuer; pytest, schemathesis, Playwright)
+#           tools     wasm-bindgen-cli and trunk from crates.io into $FATHOM_TOOLS_DIR/bin
+#           fuzz      a nightly toolchain and cargo-fuzz (only when asked: scripts/fuzz.sh)
+#
+# The network-bound parts (debian, npm, python) run beside the compile-bound one (tools), and
+# the two crates.io tools compile at once; every part prints what it did and how long it took.
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+
+SUDO=
+[[ $EUID -eq 0 ]] || SUDO=sudo
+
+# ---------------------------------------------------------------------------------------------
+# rust
+
+part_rust() {
+  local want=() have
+  have=$(rustup component list --installed 2>/dev/null)
+  if [[ $PROFILE == test ]]; then
+    local component
+    for component in rustfmt clippy; do
+      grep -q "^$component" <<<"$have" || want+=("$component")
+    done
+  fi
+  if ((${#want[@]})); then
+    rustup component add "${want[@]}" >&2
+  fi
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown >&2
+    want+=(wasm32-unknown-unknown)
+  fi
+  DONE="${want[*]:-already there}"
+}
+
+# ---------------------------------------------------------------------------------------------
+# debian
+
+debian_installed() { [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]; }
+
+part_debian() {
+  local packages=(docker-registry buildah skopeo apache2-utils jq curl python3-venv util-linux)
+  [[ $PROFILE == test ]] && packages+=(wrk chromium)
+  local pkg missing=()
+  for pkg in "${packages[@]}"; do
+    debian_installed "$pkg" || missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then
+    DONE="already there"
+    return
+  fi
+  # A private archives dir keeps off the shared apt cache lock when another apt runs.
+  # (Installing docker-registry may start a system service on :5000; nothing here uses it.)
+  local archives
+  archives=$(mktemp -d)
+  mkdir -p "$archives/partial"
+  $SUDO apt-get -qq update >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -qq install -y \
+    -o Dir::Cache::archives="$archives" "${missing[@]}" >/dev/null
+  rm -rf "$archives"
+  DONE="installed ${missing[*]}"
+}
+
+# ---------------------------------------------------------------------------------------------
+# npm
+
+part_npm() {
+  local stamp="$FATHOM_ROOT/node_modules/.fathom-lock"
+  if [[ -f $stamp ]] && cmp -s "$stamp" "$FATHOM_ROOT/package-lock.json"; then
+    DONE="already there"
+    return
+  fi
+  # `npm ci`: exactly the lock (which lists every platform's workerd and esbuild build; npm
+  # installs this machine's), and never a rewritten lock file.
+  (cd "$FATHOM_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  cp "$FATHOM_ROOT/package-lock.json" "$stamp"
+  DONE="installed from package-lock.json"
+}
+
+# ---------------------------------------------------------------------------------------------
+# python
+
+part_python() {
+  local requirements="$FATHOM_ROOT/scripts/requirements.txt"
+  if [[ -f $FATHOM_VENV/.fathom-requirements ]] && cmp -s "$FATHOM_VENV/.fathom-requirements" "$requirements" &&
+    "$FATHOM_PYTHON" -c '' 2>/dev/null; then
+    DONE="already there"
+    return
+  fi
+  rm -rf "$FATHOM_VENV"
+  python3 -m venv "$FATHOM_VENV"
+  "$FATHOM_VENV/bin/pip" install -q --disable-pip-version-check -r "$requirements" >&2
+  cp "$requirements" "$FATHOM_VENV/.fathom-requirements"
+  DONE="venv from scripts/requirements.txt"
+}
+
+# ---------------------------------------------------------------------------------------------
+# tools from crates.io
+
+# The tools only move files around: built without optimisation or LTO (the crates' own release
+# profiles use fat LTO), they compile in a third of the time (trunk: 3.8 instead of ≈ 12 min on
+# 2 cores) and run as fast as this needs.
+# trunk: no default features drops its update check and TLS (it runs offline); wasm-bindgen-cli:
+# no default features drops the TLS of its test runner's downloader.
+cheap_install() { # crate version [cargo install args…]
+  local crate=$1 version=$2
+  shift 2
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
+    CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_INCREMENTAL=false \
+    cargo install "$crate" --version "$version" --root "$FATHOM_TOOLS_DIR" --no-default-features \
+    --quiet "$@" >&2
+}
+
+has_version() { # command version
+  "$1" --version 2>/dev/null | grep -q " $2\$"
+}
+
+part_tools() {
+  local pids=() installed=()
+  if ! has_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
+    # Not --locked: the CLI's own lockfile pins a yanked crate.
+    cheap_install wasm-bindgen-cli "$WASM_BINDGEN_VERSION" &
+    pids+=($!)
+    installed+=("wasm-bindgen-cli $WASM_BINDGEN_VERSION")
+  fi
+  if ! has_version trunk "$TRUNK_VERSION"; then
+    cheap_install trunk "$TRUNK_VERSION" --locked &
+    pids+=($!)
+    installed+=("trunk $TRUNK_VERSION")
+  fi
+  local pid
+  for pid in "${pids[@]}"; do wait "$pid"; done
+  has_version wasm-bindgen "$WASM_BINDGEN_VERSION" || die "wasm-bindgen-cli $WASM_BINDGEN_VERSION did not install"
+  has_version trunk "$TRUNK_VERSION" || die "trunk $TRUNK_VERSION did not install"
+  DONE="${installed[*]:-already there}"
+}
+
+part_fuzz() {
+  local installed=()
+  if ! rustup toolchain list | grep -q nightly; then
+    rustup toolchain install nightly --profile minimal >&2
+    installed+=(nightly)
+  fi
+  if ! command -v cargo-fuzz >/dev/null; then
+    cargo install cargo-fuzz --locked --root "$FATHOM_TOOLS_DIR" --quiet >&2
+    installed+=(cargo-fuzz)
+  fi
+  DONE="${installed[*]:-already there}"
+}
+
+# ---------------------------------------------------------------------------------------------
+
+# Runs one part, timing it; its output goes to a log, shown only if it fails.
+run_part() { # part
+  local part=$1 started log
+  started=$(date +%s)
+  log="$LOGS/setup-$part.log"
+  DONE=
+  if ("part_$part" 2>"$log" && printf '%s' "$DONE" >"$log.done"); then
+    say "setup $part: $(cat "$log.done") ($(($(date +%s) - started)) s)"
+  else
+    tail -n 30 "$log" >&2
+    die "setup $part failed (log above; full log: $log)"
+  fi
+}
+
+main() {
+  PROFILE=start
+  local parts=() part
+  for part in "$@"; do
+    case $part in
+      start | test) PROFILE=$part ;;
+      rust | debian | npm | python | tools | fuzz) parts+=("$part") ;;
+      -h | --help)
+        sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+        exit 0
+        ;;
+      *) die "unknown part '$part' (scripts/setup.sh --help)" ;;
+    esac
+  done
+  ((${#parts[@]})) || parts=(rust debian npm python tools)
+  LOGS="$FATHOM_ROOT/target/logs"
+  mkdir -p "$LOGS" "$FATHOM_TOOLS_DIR"
+  require cargo "Rust (rustup)"
+  require npm "npm"
+  # rust first (quick, and cargo needs the target); then the network-bound parts beside the
+  # compile-bound one.
+  local pids=() names=() failed=0 i
+  for part in "${parts[@]}"; do
+    if [[ $part == rust ]]; then
+      run_part rust
+    else
+      run_part "$part" &
+      pids+=($!) names+=("$part")
+    fi
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[i]}" || failed=1
+  done
+  ((failed == 0)) || exit 1
+}
+
+main "$@"
