@@ -6,9 +6,12 @@
 
 mod app;
 mod browser;
-mod compare_view;
+mod components;
 mod fetch;
 mod guess;
+mod routes;
+mod urls;
+mod walk;
 
 fn main() {
     leptos::mount::mount_to_body(app::App);

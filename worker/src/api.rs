@@ -3,16 +3,16 @@
 //! Each runs the same core walk as the CLI, through [`Upstream`], and answers JSON or a problem.
 
 use fathom_core::compare::diff;
-use fathom_core::inspect::{Inspect, Options};
-use fathom_core::registry::resolve::Resolve;
-use fathom_core::registry::session::{Failure, SessionOptions};
+use fathom_core::inspect::cached::{self, WalkKind};
+use fathom_core::registry::session::Failure;
 use fathom_core::registry::tags::{Page, TagList};
-use fathom_core::report::{MatchResult, ReferenceInfo, Report, ResolvedBy};
-use fathom_core::{Digest, Platform, Reference};
+use fathom_core::registry::{Remote, TransportError};
+use fathom_core::report::{MatchResult, Report};
+use fathom_core::{Platform, Reference};
 use serde::Serialize;
 use worker::{Date, Headers, Response, Result, Url};
 
-use crate::edge_cache::{report_key, EdgeCache, IMMUTABLE};
+use crate::edge_cache::{EdgeCache, EdgeReports, IMMUTABLE};
 use crate::problem::Problem;
 use crate::settings::Settings;
 use crate::upstream::Upstream;
@@ -55,8 +55,8 @@ pub fn cors() -> Result<Headers> {
 /// Answers an API request (`GET` or `HEAD` of a path under `/api/v1/`).
 pub async fn handle(url: &Url, if_none_match: Option<String>, settings: &Settings) -> Result<Response> {
     let answer = match url.path() {
-        "/api/v1/inspect" => inspect(url, settings, Walk::Inspect).await,
-        "/api/v1/match" => inspect(url, settings, Walk::Match).await,
+        "/api/v1/inspect" => inspect(url, settings, WalkKind::Inspect).await,
+        "/api/v1/match" => inspect(url, settings, WalkKind::Match).await,
         "/api/v1/tags" => tags(url, settings).await,
         "/api/v1/compare" => compare(url, settings).await,
         "/api/v1/openapi.json" => openapi_document().map(|doc| Answer::json(doc, "public, max-age=300")),
@@ -119,12 +119,6 @@ fn pretty<T: Serialize>(value: &T) -> std::result::Result<Vec<u8>, Problem> {
     Ok(body)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Walk {
-    Inspect,
-    Match,
-}
-
 fn param(url: &Url, name: &str) -> Option<String> {
     url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
@@ -143,12 +137,10 @@ fn now() -> u64 {
     Date::now().as_millis() / 1000
 }
 
-fn session_options() -> SessionOptions {
-    SessionOptions {
-        concurrency: CONCURRENCY,
-        now: now(),
-        credentials: None,
-    }
+/// The reference's registry as the edge speaks to it: anonymously (the API takes no
+/// credentials, so everything it keeps is public), `CONCURRENCY` requests at once, the clock now.
+fn remote(reference: &Reference) -> Remote {
+    Remote::of(reference).with_concurrency(CONCURRENCY).at(now())
 }
 
 /// The `platform` parameter: required for `match`, optional otherwise.
@@ -164,13 +156,13 @@ fn platform_param(url: &Url, required_here: bool) -> std::result::Result<Option<
 }
 
 /// `inspect` and `match`: the Report (see [`report_of`]) as the CLI prints it.
-async fn inspect(url: &Url, settings: &Settings, walk: Walk) -> std::result::Result<Answer, Problem> {
+async fn inspect(url: &Url, settings: &Settings, walk: WalkKind) -> std::result::Result<Answer, Problem> {
     let input = required(url, "ref")?;
-    let platform = platform_param(url, walk == Walk::Match)?;
+    let platform = platform_param(url, walk == WalkKind::Match)?;
     let (reference, report, hit) = report_of(&input, platform, walk, settings).await?;
     let body = match walk {
-        Walk::Inspect => pretty(&report)?,
-        Walk::Match => pretty(&MatchResult::from_report(&report))?,
+        WalkKind::Inspect => pretty(&report)?,
+        WalkKind::Match => pretty(&MatchResult::from_report(&report))?,
     };
     Ok(Answer {
         body,
@@ -194,8 +186,8 @@ async fn compare(url: &Url, settings: &Settings) -> std::result::Result<Answer, 
     let (input_a, input_b) = (required(url, "a")?, required(url, "b")?);
     let platform = platform_param(url, false)?;
     let (a, b) = futures_util::future::join(
-        report_of(&input_a, None, Walk::Inspect, settings),
-        report_of(&input_b, None, Walk::Inspect, settings),
+        report_of(&input_a, None, WalkKind::Inspect, settings),
+        report_of(&input_b, None, WalkKind::Inspect, settings),
     )
     .await;
     let ((reference_a, a, hit_a), (reference_b, b, hit_b)) = (a?, b?);
@@ -208,13 +200,14 @@ async fn compare(url: &Url, settings: &Settings) -> std::result::Result<Answer, 
     })
 }
 
-/// A reference's Report: a tag resolved with one HEAD, answered from the Report cache when it
-/// holds that digest, else walked (by-digest content from the edge cache) and kept. Bytes that
-/// do not match their digest are a 502 `digest-mismatch`, never a Report that hides them.
+/// A reference's Report, from the core's cached inspect (a tag resolved with one HEAD, the
+/// Report of that digest from the edge's Report cache, else walked with by-digest content from
+/// the edge cache and kept if it may be). A Report that fails a check is a 502 — never a 200
+/// that hides it, and never kept.
 async fn report_of(
     input: &str,
     platform: Option<Platform>,
-    walk: Walk,
+    walk: WalkKind,
     settings: &Settings,
 ) -> std::result::Result<(Reference, Report, bool), Problem> {
     let reference =
@@ -223,71 +216,29 @@ async fn report_of(
         .allowlist
         .check_registry(&reference)
         .map_err(|r| Problem::from_refusal(&r))?;
-
-    let cache = EdgeCache::default();
     let upstream = Upstream::new(
         &settings.allowlist,
         settings.upstream_timeout_seconds,
         Some(EdgeCache::default()),
     );
-    let (resolved, head_requests) = match reference.digest() {
-        Some(digest) => (Some(digest.clone()), 0),
-        None => {
-            let resolve = Resolve::new(&reference, false, session_options());
-            let resolved = upstream.run(resolve).await.map_err(|f| Problem::from_failure(&f))?;
-            (resolved.digest, resolved.requests)
-        }
-    };
-    let walk_name = if walk == Walk::Inspect { "inspect" } else { "match" };
-    let platform_text = platform.as_ref().map(Platform::to_string);
-    let key = resolved
-        .as_ref()
-        .map(|d| report_key(walk_name, &reference.name(), d, platform_text.as_deref()));
-
-    let cached = match &key {
-        Some(key) => cache
-            .report(key)
-            .await
-            .and_then(|v| serde_json::from_value::<Report>(v).ok()),
-        None => None,
-    };
-    let (mut report, hit) = match cached {
-        Some(mut report) => {
-            report.reference = ReferenceInfo::new(input, &reference);
-            report.resolved_by = if reference.digest().is_some() {
-                ResolvedBy::Digest
-            } else {
-                ResolvedBy::Tag
-            };
-            report.requests = 0;
-            (report, true)
-        }
-        None => {
-            let options = Options {
-                concurrency: CONCURRENCY,
-                now: now(),
-                resolved: resolved.clone().filter(|_| reference.digest().is_none()),
-                ..match (walk, platform.clone()) {
-                    (Walk::Match, Some(platform)) => Options::for_match(platform),
-                    (_, platform) => Options {
-                        platform,
-                        ..Options::default()
-                    },
-                }
-            };
-            let report = upstream
-                .run(Inspect::new(input, reference.clone(), options))
-                .await
-                .map_err(|f: Failure| Problem::from_failure(&f))?;
-            (*report, false)
-        }
-    };
-    report.requests += head_requests;
-
+    let upstream = &upstream;
+    let reports = EdgeReports::new(settings.report_ttl_seconds);
+    let remote = remote(&reference);
+    let cached = cached::inspect(
+        input,
+        reference,
+        &remote,
+        walk,
+        platform,
+        &reports,
+        |request| async move { upstream.send(request).await.map_err(TransportError::from) },
+    )
+    .await
+    .map_err(|f: Failure| Problem::from_failure(&f))?;
+    let report = *cached.report;
     if let Some(finding) = report.failed_check() {
-        // Never a 200 (nor a cached Report) that hides a failed check: the Report rides along
-        // for whoever wants the detail. Bytes that do not hash to their digest keep their own
-        // code, as clients match on it.
+        // The Report rides along for whoever wants the detail. Bytes that do not hash to their
+        // digest keep their own code, as clients match on it.
         let code = if report.findings.iter().any(|f| f.code == "digest-mismatch") {
             "digest-mismatch"
         } else {
@@ -296,21 +247,12 @@ async fn report_of(
         let mut problem = Problem::new(
             502,
             code,
-            format!("{}: {} {}", reference.canonical(), finding.code, finding.message),
+            format!("{}: {} {}", cached.reference.canonical(), finding.code, finding.message),
         );
         problem.report = serde_json::to_value(&report).ok().map(Box::new);
         return Err(problem);
     }
-    if !hit {
-        if let (Some(key), Some(digest)) = (&key, &report.digest) {
-            if resolved.as_ref().map(Digest::as_str) == Some(digest.as_str()) {
-                if let Ok(value) = serde_json::to_value(&report) {
-                    cache.keep_report(key, &value, settings.report_ttl_seconds).await;
-                }
-            }
-        }
-    }
-    Ok((reference, report, hit))
+    Ok((cached.reference, report, cached.hit))
 }
 
 /// The answer of `/api/v1/tags`: one page, and where the next one starts.
@@ -346,7 +288,7 @@ async fn tags(url: &Url, settings: &Settings) -> std::result::Result<Answer, Pro
         last: last.clone(),
     };
     let listing = upstream
-        .run(TagList::new(&reference, page, 1, false, session_options()))
+        .run(TagList::new(&reference, page, 1, &remote(&reference)))
         .await
         .map_err(|f| Problem::from_failure(&f))?;
     // Registries that ignore `n` or `last` (distribution 2.x does) get paged here.

@@ -1,9 +1,10 @@
 //! The edge cache (the Workers Cache API): content by digest for a year, Reports by resolved
-//! digest for a while. Content goes in only after its bytes hash to the digest in its URL, and
+//! digest for a while ([`EdgeReports`], the core's [`ReportCache`]). Content goes in only after its bytes hash to the digest in its URL, and
 //! is checked again on the way out.
 
+use fathom_core::inspect::cached::{ReportCache, ReportKey};
 use fathom_core::registry::{request, HttpResponse};
-use fathom_core::Digest;
+use fathom_core::report::Report;
 use worker::{Cache, Response};
 
 /// `Cache-Control` of content addressed by digest.
@@ -58,16 +59,33 @@ impl EdgeCache {
         let _ = headers.set("Cache-Control", IMMUTABLE);
         let _ = self.cache.put(url, cached).await;
     }
+}
 
-    /// A Report (or match) kept under `key`.
-    pub async fn report(&self, key: &str) -> Option<serde_json::Value> {
-        let mut cached = self.cache.get(key, true).await.ok()??;
+/// Reports kept for a while under their [`ReportKey`] (a URL, as the Cache API wants): the
+/// edge's side of the core's cached inspect.
+pub struct EdgeReports {
+    cache: Cache,
+    ttl_seconds: u64,
+}
+
+impl EdgeReports {
+    /// Reports kept for `ttl_seconds` (0: none kept).
+    pub fn new(ttl_seconds: u64) -> EdgeReports {
+        EdgeReports {
+            cache: Cache::default(),
+            ttl_seconds,
+        }
+    }
+}
+
+impl ReportCache for EdgeReports {
+    async fn get(&self, key: &ReportKey) -> Option<Report> {
+        let mut cached = self.cache.get(key.url(), true).await.ok()??;
         cached.json().await.ok()
     }
 
-    /// Keeps a Report under `key` for `ttl_seconds`.
-    pub async fn keep_report(&self, key: &str, report: &serde_json::Value, ttl_seconds: u64) {
-        if ttl_seconds == 0 {
+    async fn put(&self, key: &ReportKey, report: &Report) {
+        if self.ttl_seconds == 0 {
             return;
         }
         let Ok(cached) = Response::from_json(report) else {
@@ -75,19 +93,7 @@ impl EdgeCache {
         };
         let _ = cached
             .headers()
-            .set("Cache-Control", &format!("public, max-age={ttl_seconds}"));
-        let _ = self.cache.put(key, cached).await;
+            .set("Cache-Control", &format!("public, max-age={}", self.ttl_seconds));
+        let _ = self.cache.put(key.url(), cached).await;
     }
-}
-
-/// The cache key of a Report: the walk (`inspect` or `match`), the repository and the digest the
-/// reference resolved to, and the platform asked for. A URL, as the Cache API wants.
-pub fn report_key(walk: &str, repository: &str, digest: &Digest, platform: Option<&str>) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair("repository", repository);
-    query.append_pair("digest", digest.as_str());
-    if let Some(platform) = platform {
-        query.append_pair("platform", platform);
-    }
-    format!("https://report.fathom.internal/v1/{walk}?{}", query.finish())
 }

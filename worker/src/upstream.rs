@@ -62,7 +62,7 @@ impl<'a> Upstream<'a> {
     }
 
     /// Sends one request the core planned.
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, UpstreamError> {
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, UpstreamError> {
         if request.delay_ms > 0 {
             Delay::from(Duration::from_millis(request.delay_ms)).await;
         }

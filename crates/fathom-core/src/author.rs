@@ -6,4 +6,4 @@ pub mod draft;
 pub mod push;
 
 pub use draft::{DraftEntry, DraftError, IndexDraft, IndexFormat};
-pub use push::{Push, PushOptions, PushReport};
+pub use push::{Push, PushReport};

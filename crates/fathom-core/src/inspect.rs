@@ -7,10 +7,11 @@
 //! ```
 //! use fathom_core::inspect::{Inspect, Options, Step};
 //! use fathom_core::registry::session::Walk;
-//! use fathom_core::registry::HttpResponse;
+//! use fathom_core::registry::{HttpResponse, Remote};
 //!
-//! let reference = "localhost:5000/app:1".parse().unwrap();
-//! let mut walk = Inspect::new("localhost:5000/app:1", reference, Options::default());
+//! let reference: fathom_core::Reference = "localhost:5000/app:1".parse().unwrap();
+//! let remote = Remote::of(&reference);
+//! let mut walk = Inspect::new("localhost:5000/app:1", reference, &remote, Options::default());
 //! let Some(Step::Send(id, request)) = walk.poll() else { panic!() };
 //! assert_eq!(request.url, "http://localhost:5000/v2/app/manifests/1");
 //! walk.feed(id, Ok(HttpResponse::new(404, r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#)));
@@ -28,9 +29,8 @@ use crate::media_type::{self as mt, Kind, MediaType};
 use crate::platform::{explain, MatchMode, Platform};
 use crate::reference::Reference;
 use crate::registry::request::{self, Endpoint, MAX_CONFIG};
-use crate::registry::session::{Outcome, Session, SessionOptions, Walk};
-use crate::registry::token::Credentials;
-use crate::registry::{HttpRequest, HttpResponse, Method, RegistryError, TransportError};
+use crate::registry::session::{Outcome, Session, Walk};
+use crate::registry::{HttpRequest, HttpResponse, Method, RegistryError, Remote, TransportError};
 
 pub use crate::registry::session::{ErrorKind, Failure as InspectError, RequestId, MAX_ATTEMPTS};
 use crate::report::{
@@ -56,14 +56,6 @@ pub struct Options {
     pub configs: bool,
     /// Look up referrers of the top-level manifest.
     pub referrers: bool,
-    /// Requests in flight at once.
-    pub concurrency: usize,
-    /// Unix seconds now (token expiry).
-    pub now: u64,
-    /// Credentials for the registry.
-    pub credentials: Option<Credentials>,
-    /// Plain HTTP even for non-loopback registries.
-    pub insecure: bool,
     /// The digest a `HEAD` already resolved the tag to ([`crate::registry::resolve`]): the
     /// manifest is then fetched by that digest and must hash to it, while the Report still says
     /// the tag was resolved on the registry's word.
@@ -77,10 +69,6 @@ impl Default for Options {
             all_platforms: true,
             configs: true,
             referrers: true,
-            concurrency: 8,
-            now: 0,
-            credentials: None,
-            insecure: false,
             resolved: None,
         }
     }
@@ -154,21 +142,11 @@ pub struct Inspect {
 }
 
 impl Inspect {
-    /// A walk of `reference` (typed by the user as `input`).
-    pub fn new(input: &str, reference: Reference, options: Options) -> Inspect {
-        let endpoint = Endpoint::for_reference(&reference, options.insecure);
+    /// A walk of `reference` (typed by the user as `input`) on `remote`, its registry.
+    pub fn new(input: &str, reference: Reference, remote: &Remote, options: Options) -> Inspect {
+        let endpoint = remote.endpoint().clone();
         let scope = format!("repository:{}:pull", reference.repository());
-        let session = Session::new(
-            &endpoint,
-            reference.registry(),
-            &scope,
-            &reference.canonical(),
-            SessionOptions {
-                concurrency: options.concurrency,
-                now: options.now,
-                credentials: options.credentials.clone(),
-            },
-        );
+        let session = Session::new(remote, &scope, &reference.canonical());
         let pinned = reference.digest().or(options.resolved.as_ref());
         let top = request::manifest(
             &endpoint,
@@ -882,6 +860,8 @@ fn link_attestations(rows: &mut [PlatformEntry]) {
         }
     }
 }
+
+pub mod cached;
 
 #[cfg(test)]
 mod tests;

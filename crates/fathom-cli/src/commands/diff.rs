@@ -105,7 +105,8 @@ pub fn run_diff(args: DiffArgs) -> Result<Outcome, CommandError> {
         Ok(Inspect::new(
             input,
             context.reference.clone(),
-            context.options(&args.registry, no_referrers),
+            &context.remote(&args.registry),
+            no_referrers,
         ))
     };
     // Both references at once.

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use fathom_core::author::{IndexDraft, IndexFormat, Push, PushOptions, PushReport};
+use fathom_core::author::{IndexDraft, IndexFormat, Push, PushReport};
 use fathom_core::finding::{has_error, Finding};
 use fathom_core::inspect::{Inspect, Options};
 use fathom_core::report::Report;
@@ -197,7 +197,7 @@ fn inspect_sources(sources: &[String], context: &Context, args: &RegistryArgs) -
                 referrers: false,
                 ..Options::default()
             };
-            Ok(Inspect::new(source, reference, context.options(args, no_referrers)))
+            Ok(Inspect::new(source, reference, &context.remote(args), no_referrers))
         })
         .collect::<Result<Vec<_>, CommandError>>()?;
     let results = run_all(walks, args)?;
@@ -274,14 +274,9 @@ fn push_draft(
         eprintln!("fathom: not pushed: the index has errors (above); nothing was sent");
         return Ok(Outcome::Failure);
     }
-    let options = PushOptions {
-        concurrency: args.concurrency,
-        now: context.now,
-        credentials: context.credentials,
-        insecure: args.insecure,
-    };
+    let remote = context.remote(args);
     let report =
-        super::registry::run(Push::new(&draft, options), args)?.map_err(|f| CommandError::Registry(f.message))?;
+        super::registry::run(Push::new(&draft, &remote), args)?.map_err(|f| CommandError::Registry(f.message))?;
     if kept {
         drafts::remove(&draft.target)?;
     }

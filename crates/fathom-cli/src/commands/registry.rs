@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fathom_core::inspect::{Inspect, Options};
 use fathom_core::registry::session::{Failure, Walk};
-use fathom_core::registry::Credentials;
+use fathom_core::registry::{Credentials, Remote};
 use fathom_core::report::Report;
 use fathom_core::{Platform, Reference};
 
@@ -40,16 +40,14 @@ impl Context {
 }
 
 impl Context {
-    /// Inspect options: what `options` leaves to the command (platform, selection, configs,
-    /// referrers), the rest from this context and the registry flags.
-    pub fn options(&self, args: &RegistryArgs, options: Options) -> Options {
-        Options {
-            concurrency: args.concurrency,
-            now: self.now,
-            credentials: self.credentials.clone(),
-            insecure: args.insecure,
-            ..options
-        }
+    /// The reference's registry as every walk speaks to it: the scheme (`--insecure`), the
+    /// credentials found, `--concurrency` and this machine's clock.
+    pub fn remote(&self, args: &RegistryArgs) -> Remote {
+        Remote::of(&self.reference)
+            .insecure(args.insecure)
+            .with_credentials(self.credentials.clone())
+            .with_concurrency(args.concurrency)
+            .at(self.now)
     }
 }
 
@@ -60,8 +58,8 @@ pub fn inspect(
     args: &RegistryArgs,
     options: Options,
 ) -> Result<Box<Report>, CommandError> {
-    let options = context.options(args, options);
-    run(Inspect::new(input, context.reference, options), args)?.map_err(|f| CommandError::Registry(f.message))
+    let remote = context.remote(args);
+    run(Inspect::new(input, context.reference, &remote, options), args)?.map_err(|f| CommandError::Registry(f.message))
 }
 
 /// Runs `walk` over HTTP(S).

@@ -2,7 +2,6 @@
 
 use std::io::{self, Write};
 
-use fathom_core::registry::session::SessionOptions;
 use fathom_core::registry::tags::{Page, TagList, Tags};
 
 use super::registry::{run, Context};
@@ -36,11 +35,8 @@ pub fn run_tags(args: TagsArgs) -> Result<Outcome, CommandError> {
             args.repository
         )));
     }
-    let options = SessionOptions {
-        concurrency: 1,
-        now: context.now,
-        credentials: context.credentials,
-    };
+    // The one plain-HTTP decision, credentials and clock that inspect uses too.
+    let remote = context.remote(&args.registry);
     let walk = TagList::new(
         &context.reference,
         Page {
@@ -48,8 +44,7 @@ pub fn run_tags(args: TagsArgs) -> Result<Outcome, CommandError> {
             last: args.last.clone(),
         },
         args.max_pages,
-        args.registry.insecure,
-        options,
+        &remote,
     );
     let tags = run(walk, &args.registry)?.map_err(|f| CommandError::Registry(f.message))?;
     Printer::new(args.output.format).emit(&TagsView(tags))?;

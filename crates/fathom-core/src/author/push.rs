@@ -13,24 +13,11 @@ use crate::manifest::{Document, Manifest};
 use crate::reference::Reference;
 use crate::registry::http::{HttpRequest, HttpResponse, Method, TransportError};
 use crate::registry::request::{self, Endpoint};
-use crate::registry::session::{ErrorKind, Failure, Outcome, RequestId, Session, SessionOptions, Step, Walk};
-use crate::registry::Credentials;
+use crate::registry::session::{ErrorKind, Failure, Outcome, RequestId, Session, Step, Walk};
+use crate::registry::Remote;
 
 /// The largest blob copied when a mount is refused (it is held in memory on its way through).
 pub const MAX_COPIED_BLOB: u64 = 2 << 30;
-
-/// Settings for a push.
-#[derive(Debug, Clone, Default)]
-pub struct PushOptions {
-    /// Requests in flight at once.
-    pub concurrency: usize,
-    /// Unix seconds now (token expiry).
-    pub now: u64,
-    /// Credentials for the registry.
-    pub credentials: Option<Credentials>,
-    /// Plain HTTP (loopback registries always use it).
-    pub insecure: bool,
-}
 
 /// What a push did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -102,10 +89,11 @@ pub struct Push {
 }
 
 impl Push {
-    /// A push of `draft` (already checked: see [`IndexDraft::check`]).
-    pub fn new(draft: &IndexDraft, options: PushOptions) -> Push {
+    /// A push of `draft` (already checked: see [`IndexDraft::check`]) to `remote`, the
+    /// registry of its target.
+    pub fn new(draft: &IndexDraft, remote: &Remote) -> Push {
         let target = draft.target_reference();
-        let endpoint = Endpoint::for_reference(&target, options.insecure);
+        let endpoint = remote.endpoint().clone();
         let index = draft.bytes();
         let index_digest = Digest::sha256(&index);
         let sources: BTreeSet<&str> = draft
@@ -119,17 +107,7 @@ impl Push {
         for source in sources {
             scope.push_str(&format!(" repository:{source}:pull"));
         }
-        let session = Session::new(
-            &endpoint,
-            target.registry(),
-            &scope,
-            &target.familiar(),
-            SessionOptions {
-                concurrency: options.concurrency.max(1),
-                now: options.now,
-                credentials: options.credentials,
-            },
-        );
+        let session = Session::new(remote, &scope, &target.familiar());
         let children: Vec<Child> = draft
             .entries
             .iter()
@@ -659,11 +637,9 @@ mod tests {
     }
 
     fn run(registry: &mut Registry) -> Result<PushReport, Failure> {
-        let options = PushOptions {
-            concurrency: 4,
-            ..PushOptions::default()
-        };
-        let mut push = Push::new(&registry.draft(), options);
+        let draft = registry.draft();
+        let remote = Remote::of(&draft.target_reference()).with_concurrency(4);
+        let mut push = Push::new(&draft, &remote);
         let mut pending = Vec::new();
         loop {
             while let Some(step) = push.poll() {

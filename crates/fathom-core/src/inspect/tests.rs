@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::*;
+use crate::registry::Credentials;
 
 /// Serves `/v2/<repo>/manifests/<tag|digest>` and `/v2/<repo>/blobs/<digest>` from a layout.
 struct MemoryRegistry {
@@ -138,7 +139,14 @@ fn against_layout(reference: &str, options: Options) -> Result<Box<Report>, Insp
 }
 
 fn walk(reference: &str, options: Options) -> Inspect {
-    Inspect::new(reference, reference.parse().unwrap(), options)
+    walk_on(reference, options, |remote| remote)
+}
+
+/// A walk on the reference's registry as `remote` adjusts it (credentials, clock).
+fn walk_on(reference: &str, options: Options, remote: impl FnOnce(Remote) -> Remote) -> Inspect {
+    let parsed: Reference = reference.parse().unwrap();
+    let remote = remote(Remote::of(&parsed));
+    Inspect::new(reference, parsed, &remote, options)
 }
 
 #[test]
@@ -229,13 +237,7 @@ fn bearer_challenge_fetches_a_token_once_and_retries() {
     let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
     let mut tokens = 0;
     let report = drive(
-        walk(
-            "registry.example/multi:latest",
-            Options {
-                now: 1000,
-                ..Options::default()
-            },
-        ),
+        walk_on("registry.example/multi:latest", Options::default(), |r| r.at(1000)),
         8,
         |r| {
             if r.url.starts_with("https://auth.example/token") {
@@ -264,13 +266,9 @@ fn wrong_password_and_missing_realm_are_clear_errors() {
         password: "wrong".into(),
     });
     let err = drive(
-        walk(
-            "registry.example/a:1",
-            Options {
-                credentials,
-                ..Options::default()
-            },
-        ),
+        walk_on("registry.example/a:1", Options::default(), |r| {
+            r.with_credentials(credentials)
+        }),
         8,
         |r| {
             if r.url.starts_with("https://auth.example") {

@@ -44,8 +44,8 @@ where
 mod tests {
     use super::*;
     use crate::reference::Reference;
-    use crate::registry::session::SessionOptions;
     use crate::registry::tags::{Page, TagList};
+    use crate::registry::Remote;
 
     /// Polls a future that never waits on anything outside itself.
     fn block_on<F: Future>(future: F) -> F::Output {
@@ -61,12 +61,7 @@ mod tests {
     #[test]
     fn runs_a_walk_through_an_async_send() {
         let reference: Reference = "localhost:5000/app".parse().unwrap();
-        let options = SessionOptions {
-            concurrency: 4,
-            now: 0,
-            credentials: None,
-        };
-        let walk = TagList::new(&reference, Page::default(), 10, false, options);
+        let walk = TagList::new(&reference, Page::default(), 10, &Remote::of(&reference));
         let sent = std::cell::RefCell::new(Vec::new());
         let tags = block_on(run(walk, |request| {
             sent.borrow_mut().push(request.url.clone());
@@ -82,17 +77,7 @@ mod tests {
         assert_eq!(tags.tags, ["a", "b", "c"]);
         assert_eq!(sent.borrow().len(), 2);
         let failed = block_on(run(
-            TagList::new(
-                &reference,
-                Page::default(),
-                1,
-                false,
-                SessionOptions {
-                    concurrency: 1,
-                    now: 0,
-                    credentials: None,
-                },
-            ),
+            TagList::new(&reference, Page::default(), 1, &Remote::of(&reference)),
             |_| async {
                 Err(TransportError::Refused {
                     code: "host-not-allowed".into(),

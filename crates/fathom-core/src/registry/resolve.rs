@@ -6,8 +6,9 @@
 //! limit) resolves to nothing: the walk that follows asks again with a `GET`, whose body says why.
 
 use super::http::{HttpResponse, Method, TransportError};
-use super::request::{self, Endpoint};
-use super::session::{Failure, Outcome, RequestId, Session, SessionOptions, Step, Walk};
+use super::remote::Remote;
+use super::request;
+use super::session::{Failure, Outcome, RequestId, Session, Step, Walk};
 use crate::digest::Digest;
 use crate::reference::Reference;
 
@@ -34,15 +35,15 @@ pub struct Resolve {
 
 impl Resolve {
     /// Resolves `reference` (a tag; a digest reference resolves to itself after the `HEAD`).
-    pub fn new(reference: &Reference, insecure: bool, options: SessionOptions) -> Resolve {
-        let endpoint = Endpoint::for_reference(reference, insecure);
+    pub fn new(reference: &Reference, remote: &Remote) -> Resolve {
+        let endpoint = remote.endpoint();
         let scope = format!("repository:{}:pull", reference.repository());
         let what = reference.canonical();
-        let mut session = Session::new(&endpoint, reference.registry(), &scope, &what, options);
+        let mut session = Session::new(remote, &scope, &what);
         session.enqueue(
             (),
             request::manifest(
-                &endpoint,
+                endpoint,
                 reference.repository(),
                 reference.manifest_reference(),
                 Method::Head,
@@ -117,12 +118,7 @@ mod tests {
 
     fn run(reference: &str, mut answer: impl FnMut(&HttpRequest) -> HttpResponse) -> Result<Resolved, Failure> {
         let reference: Reference = reference.parse().unwrap();
-        let options = SessionOptions {
-            concurrency: 1,
-            now: 0,
-            credentials: None,
-        };
-        let mut walk = Resolve::new(&reference, false, options);
+        let mut walk = Resolve::new(&reference, &Remote::of(&reference));
         loop {
             match walk.poll() {
                 Some(Step::Send(id, request)) => {

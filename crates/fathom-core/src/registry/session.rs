@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::error::RegistryError;
 use super::http::{ConnectCause, HttpRequest, HttpResponse, TransportError};
 use super::parse_challenges;
-use super::request::{self, Endpoint, RateLimit};
-use super::token::{self, AuthPlan, Credentials, TokenCache};
+use super::remote::Remote;
+use super::request::{self, RateLimit};
+use super::token::{self, AuthPlan, TokenCache};
 
 /// Attempts for a request that fails in a way that may pass (connection, timeout, 5xx, 429).
 pub const MAX_ATTEMPTS: u32 = 4;
@@ -38,17 +39,6 @@ pub trait Walk {
     fn poll(&mut self) -> Option<Step<Self::Output>>;
     /// The outcome of request `id`.
     fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>);
-}
-
-/// Settings for a session.
-#[derive(Debug, Clone)]
-pub struct SessionOptions {
-    /// Requests in flight at once.
-    pub concurrency: usize,
-    /// Unix seconds now (token expiry).
-    pub now: u64,
-    /// Credentials for the registry.
-    pub credentials: Option<Credentials>,
 }
 
 /// Classes of failure.
@@ -141,13 +131,9 @@ struct Job<P> {
 /// See the module documentation.
 #[derive(Debug)]
 pub struct Session<P> {
-    /// Whether the registry is spoken to over plain HTTP (then an http:// token realm may
-    /// receive credentials).
-    plain_http: bool,
-    registry: String,
+    remote: Remote,
     scope: String,
     what: String,
-    options: SessionOptions,
     queue: VecDeque<Job<P>>,
     in_flight: BTreeMap<RequestId, Job<P>>,
     parked: Vec<Job<P>>,
@@ -162,16 +148,14 @@ pub struct Session<P> {
 impl<P: Clone> Session<P> {
     /// A session with `registry` for `scope` (`repository:NAME:pull`); `what` names the object in
     /// messages.
-    /// A conversation with the registry at `endpoint` (named `registry` in credentials and
-    /// token caches): whether it is spoken to over plain HTTP — and so whether a plain-HTTP
-    /// token realm may receive credentials — follows from the endpoint, decided once.
-    pub fn new(endpoint: &Endpoint, registry: &str, scope: &str, what: &str, options: SessionOptions) -> Session<P> {
+    /// A conversation with `remote` about `what` (named in failures), with `scope` for tokens.
+    /// Whether the registry is spoken to over plain HTTP — and so whether a plain-HTTP token
+    /// realm may receive credentials — is the remote's, decided once.
+    pub fn new(remote: &Remote, scope: &str, what: &str) -> Session<P> {
         Session {
-            plain_http: endpoint.scheme == "http",
-            registry: registry.to_owned(),
+            remote: remote.clone(),
             scope: scope.to_owned(),
             what: what.to_owned(),
-            options,
             queue: VecDeque::new(),
             in_flight: BTreeMap::new(),
             parked: Vec::new(),
@@ -197,7 +181,7 @@ impl<P: Clone> Session<P> {
 
     /// The next request to send, while below the concurrency limit.
     pub fn poll_send(&mut self) -> Option<(RequestId, HttpRequest)> {
-        if self.in_flight.len() >= self.options.concurrency.max(1) {
+        if self.in_flight.len() >= self.remote.concurrency() {
             return None;
         }
         let mut job = self.queue.pop_front()?;
@@ -300,12 +284,12 @@ impl<P: Clone> Session<P> {
         job.request
             .headers
             .retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
-        if let Some(token) = self.tokens.get(&self.registry, &self.scope, self.options.now) {
+        if let Some(token) = self.tokens.get(self.remote.registry(), &self.scope, self.remote.now()) {
             job.request
                 .headers
                 .push(("Authorization".into(), format!("Bearer {}", token.value)));
         } else if self.use_basic {
-            if let Some(c) = &self.options.credentials {
+            if let Some(c) = self.remote.credentials() {
                 job.request.headers.push(("Authorization".into(), c.basic_header()));
             }
         }
@@ -342,8 +326,8 @@ impl<P: Clone> Session<P> {
         match token::plan(
             &challenges,
             &self.scope,
-            self.options.credentials.as_ref(),
-            self.plain_http,
+            self.remote.credentials(),
+            self.remote.plain_http(),
         ) {
             Ok(AuthPlan::Basic) => {
                 self.use_basic = true;
@@ -353,11 +337,11 @@ impl<P: Clone> Session<P> {
             }
             Ok(AuthPlan::Bearer { realm, service, scope }) => {
                 job.authenticated = true;
-                if let Some(token) = self.tokens.get(&self.registry, &self.scope, self.options.now) {
+                if let Some(token) = self.tokens.get(self.remote.registry(), &self.scope, self.remote.now()) {
                     let sent = format!("Bearer {}", token.value);
                     if job.request.header("authorization") == Some(sent.as_str()) {
                         // The registry no longer accepts this token (expired, revoked): fetch anew.
-                        self.tokens.remove(&self.registry, &self.scope);
+                        self.tokens.remove(self.remote.registry(), &self.scope);
                     } else {
                         // A token arrived while this request was out: use it.
                         self.queue.push_front(job);
@@ -366,8 +350,7 @@ impl<P: Clone> Session<P> {
                 }
                 self.parked.push(job);
                 if self.token_pending.insert(scope.clone()) {
-                    let request =
-                        token::token_request(&realm, service.as_deref(), &scope, self.options.credentials.as_ref());
+                    let request = token::token_request(&realm, service.as_deref(), &scope, self.remote.credentials());
                     self.queue.push_front(Job {
                         purpose: None,
                         request,
@@ -390,11 +373,11 @@ impl<P: Clone> Session<P> {
     }
 
     fn on_token(&mut self, scope: &str, realm: &str, response: &HttpResponse) -> Vec<Outcome<P>> {
-        match token::read_token(realm, response, self.options.now) {
+        match token::read_token(realm, response, self.remote.now()) {
             Ok(token) => {
                 self.token_pending.remove(scope);
                 // The registry may name a broader scope than ours; requests look tokens up by ours.
-                self.tokens.insert(&self.registry, &self.scope, token);
+                self.tokens.insert(self.remote.registry(), &self.scope, token);
                 let parked = std::mem::take(&mut self.parked);
                 self.queue.extend(parked);
                 Vec::new()
@@ -422,5 +405,168 @@ impl<P: Clone> Session<P> {
             .into_iter()
             .filter_map(|job| job.purpose.map(|p| Outcome::Failed(p, failure.clone())))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The session alone: token races (several requests meeting one challenge, a token that
+    //! arrives while a request is out, a token the registry stops accepting) and retries.
+    use super::*;
+    use crate::reference::Reference;
+
+    const CHALLENGE: &str =
+        r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:app:pull""#;
+
+    fn session() -> Session<&'static str> {
+        let reference: Reference = "registry.example/app:1".parse().unwrap();
+        Session::new(
+            &Remote::of(&reference).at(1000),
+            "repository:app:pull",
+            "registry.example/app:1",
+        )
+    }
+
+    fn get(path: &str) -> HttpRequest {
+        HttpRequest::get(format!("https://registry.example/v2/app/{path}"), 1024)
+    }
+
+    fn challenge() -> HttpResponse {
+        HttpResponse::new(401, "").with_header("WWW-Authenticate", CHALLENGE)
+    }
+
+    /// Every request the session hands out now.
+    fn sent(session: &mut Session<&'static str>) -> Vec<(RequestId, HttpRequest)> {
+        std::iter::from_fn(|| session.poll_send()).collect()
+    }
+
+    fn is_token(request: &HttpRequest) -> bool {
+        request.url.starts_with("https://auth.example/token")
+    }
+
+    #[test]
+    fn requests_that_meet_one_challenge_wait_for_one_token() {
+        let mut s = session();
+        for path in ["manifests/1", "blobs/sha256:a", "blobs/sha256:b"] {
+            s.enqueue(path, get(path));
+        }
+        let first = sent(&mut s);
+        assert_eq!(first.len(), 3);
+        for (id, _) in &first {
+            assert!(s.feed(*id, Ok(challenge())).is_empty(), "parked, not failed");
+        }
+        let token_requests = sent(&mut s);
+        assert_eq!(token_requests.len(), 1, "one token request for three challenges");
+        assert!(is_token(&token_requests[0].1));
+        s.feed(
+            token_requests[0].0,
+            Ok(HttpResponse::new(200, r#"{"token":"T","expires_in":300}"#)),
+        );
+        let retried = sent(&mut s);
+        assert_eq!(retried.len(), 3);
+        for (id, request) in retried {
+            assert_eq!(request.header("authorization"), Some("Bearer T"));
+            let outcomes = s.feed(id, Ok(HttpResponse::new(200, "{}")));
+            assert!(matches!(outcomes.as_slice(), [Outcome::Response(_, _, r)] if r.status == 200));
+        }
+        assert!(s.is_idle());
+        assert_eq!(s.requests(), 7);
+    }
+
+    #[test]
+    fn a_token_that_arrived_meanwhile_is_used_without_asking_again() {
+        let mut s = session();
+        s.enqueue("a", get("manifests/1"));
+        let (a, _) = s.poll_send().unwrap();
+        s.enqueue("b", get("manifests/2"));
+        let (b, _) = s.poll_send().unwrap();
+        // b meets the challenge first and gets a token; a's 401 comes back after it.
+        s.feed(b, Ok(challenge()));
+        let (token, _) = s.poll_send().unwrap();
+        s.feed(token, Ok(HttpResponse::new(200, r#"{"token":"T"}"#)));
+        s.feed(a, Ok(challenge()));
+        let again = sent(&mut s);
+        assert_eq!(again.len(), 2, "a and b again, no second token request");
+        assert!(again.iter().all(|(_, r)| r.header("authorization") == Some("Bearer T")));
+    }
+
+    #[test]
+    fn a_token_the_registry_no_longer_accepts_is_fetched_anew() {
+        let mut s = session();
+        s.enqueue("a", get("manifests/1"));
+        let (a, _) = s.poll_send().unwrap();
+        s.feed(a, Ok(challenge()));
+        let (token, _) = s.poll_send().unwrap();
+        s.feed(token, Ok(HttpResponse::new(200, r#"{"token":"OLD"}"#)));
+        let (a, request) = s.poll_send().unwrap();
+        assert_eq!(request.header("authorization"), Some("Bearer OLD"));
+        // Revoked: the authenticated retry meets the challenge again and fails, as the
+        // registry said; the next request asks for a fresh token.
+        let outcomes = s.feed(a, Ok(challenge()));
+        assert!(matches!(outcomes.as_slice(), [Outcome::Response(_, _, r)] if r.status == 401));
+        s.enqueue("b", get("manifests/2"));
+        let (b, request) = s.poll_send().unwrap();
+        assert_eq!(request.header("authorization"), Some("Bearer OLD"));
+        s.feed(b, Ok(challenge()));
+        let (token, request) = s.poll_send().unwrap();
+        assert!(is_token(&request), "the old token is dropped and a new one asked for");
+        s.feed(token, Ok(HttpResponse::new(200, r#"{"token":"NEW"}"#)));
+        let (_, request) = s.poll_send().unwrap();
+        assert_eq!(request.header("authorization"), Some("Bearer NEW"));
+    }
+
+    #[test]
+    fn a_refused_token_fails_every_request_that_waited_for_it() {
+        let mut s = session();
+        s.enqueue("a", get("manifests/1"));
+        s.enqueue("b", get("manifests/2"));
+        for (id, _) in sent(&mut s) {
+            s.feed(id, Ok(challenge()));
+        }
+        let (token, _) = s.poll_send().unwrap();
+        let outcomes = s.feed(token, Ok(HttpResponse::new(403, "")));
+        assert_eq!(outcomes.len(), 2);
+        for outcome in outcomes {
+            let Outcome::Failed(_, failure) = outcome else {
+                panic!("{outcome:?}")
+            };
+            assert_eq!(failure.kind, ErrorKind::Denied);
+            assert!(
+                failure.message.starts_with("registry.example/app:1: "),
+                "{}",
+                failure.message
+            );
+        }
+        assert!(s.is_idle());
+    }
+
+    #[test]
+    fn busy_answers_are_retried_with_growing_delays_then_reported() {
+        let mut s = session();
+        s.enqueue("a", get("manifests/1"));
+        let mut delays = Vec::new();
+        let last = loop {
+            let (id, request) = s.poll_send().unwrap();
+            delays.push(request.delay_ms);
+            let outcomes = s.feed(id, Ok(HttpResponse::new(503, "")));
+            if !outcomes.is_empty() {
+                break outcomes;
+            }
+        };
+        assert_eq!(delays, [0, 250, 500, 1000]);
+        assert!(matches!(last.as_slice(), [Outcome::Response(_, _, r)] if r.status == 503));
+        // A Retry-After beyond what the session waits for is reported at once.
+        s.enqueue("b", get("manifests/2"));
+        let (id, _) = s.poll_send().unwrap();
+        let outcomes = s.feed(id, Ok(HttpResponse::new(429, "").with_header("Retry-After", "3600")));
+        assert!(matches!(outcomes.as_slice(), [Outcome::Response(_, _, r)] if r.status == 429));
+        // A Retry-After within it is honoured.
+        s.enqueue("c", get("manifests/3"));
+        let (id, _) = s.poll_send().unwrap();
+        assert!(s
+            .feed(id, Ok(HttpResponse::new(429, "").with_header("Retry-After", "2")))
+            .is_empty());
+        let (_, request) = s.poll_send().unwrap();
+        assert_eq!(request.delay_ms, 2000);
     }
 }

@@ -1,8 +1,9 @@
 //! Listing a repository's tags, following `Link` pagination, as an I/O-free walk.
 
 use super::http::{HttpResponse, TransportError};
+use super::remote::Remote;
 use super::request::{self, Endpoint, MAX_TAG_PAGE};
-use super::session::{Failure, Outcome, RequestId, Session, SessionOptions, Step, Walk};
+use super::session::{Failure, Outcome, RequestId, Session, Step, Walk};
 use super::HttpRequest;
 use crate::reference::Reference;
 
@@ -52,10 +53,10 @@ pub struct TagList {
 impl TagList {
     /// Lists the tags of `reference`'s repository, reading at most `max_pages` pages of
     /// `page_size` tags (the registry's default when `None`), from the start or after tag `last`.
-    pub fn new(reference: &Reference, page: Page, max_pages: u32, insecure: bool, options: SessionOptions) -> TagList {
-        let endpoint = Endpoint::for_reference(reference, insecure);
+    pub fn new(reference: &Reference, page: Page, max_pages: u32, remote: &Remote) -> TagList {
+        let endpoint = remote.endpoint().clone();
         let scope = format!("repository:{}:pull", reference.repository());
-        let mut session = Session::new(&endpoint, reference.registry(), &scope, &reference.name(), options);
+        let mut session = Session::new(remote, &scope, &reference.name());
         session.enqueue(
             (),
             request::tags(&endpoint, reference.repository(), page.size, page.last.as_deref()),
@@ -128,14 +129,6 @@ impl Walk for TagList {
 mod tests {
     use super::*;
 
-    fn options() -> SessionOptions {
-        SessionOptions {
-            concurrency: 8,
-            now: 0,
-            credentials: None,
-        }
-    }
-
     fn run(mut walk: TagList, mut answer: impl FnMut(&HttpRequest) -> HttpResponse) -> Result<Tags, Failure> {
         loop {
             match walk.poll() {
@@ -157,8 +150,7 @@ mod tests {
                     last: None,
                 },
                 10,
-                false,
-                options(),
+                &Remote::of(&reference),
             ),
             |r| {
                 if r.url.ends_with("?n=2") {
@@ -179,19 +171,25 @@ mod tests {
     #[test]
     fn stops_at_the_page_limit_and_reports_errors() {
         let reference: Reference = "localhost:5000/loop".parse().unwrap();
-        let tags = run(TagList::new(&reference, Page::default(), 3, false, options()), |_| {
-            HttpResponse::new(200, r#"{"tags":["x"]}"#)
-                .with_header("Link", r#"</v2/loop/tags/list?last=x>; rel="next""#)
-        })
+        let tags = run(
+            TagList::new(&reference, Page::default(), 3, &Remote::of(&reference)),
+            |_| {
+                HttpResponse::new(200, r#"{"tags":["x"]}"#)
+                    .with_header("Link", r#"</v2/loop/tags/list?last=x>; rel="next""#)
+            },
+        )
         .unwrap();
         assert_eq!(tags.pages, 3);
         assert!(tags.next.is_some());
-        let err = run(TagList::new(&reference, Page::default(), 3, false, options()), |_| {
-            HttpResponse::new(
-                404,
-                r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#,
-            )
-        })
+        let err = run(
+            TagList::new(&reference, Page::default(), 3, &Remote::of(&reference)),
+            |_| {
+                HttpResponse::new(
+                    404,
+                    r#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#,
+                )
+            },
+        )
         .unwrap_err();
         assert!(
             err.message.starts_with("localhost:5000/loop: repository not found"),
@@ -205,16 +203,13 @@ mod tests {
     #[test]
     fn credentials_reach_the_plain_http_token_service_of_a_loopback_registry() {
         let reference: Reference = "127.0.0.1:5557/demo/busybox".parse().unwrap();
-        let options = SessionOptions {
-            credentials: Some(crate::registry::Credentials {
-                username: "fathom".into(),
-                password: "fathom-demo".into(),
-            }),
-            ..options()
-        };
+        let remote = Remote::of(&reference).with_credentials(Some(crate::registry::Credentials {
+            username: "fathom".into(),
+            password: "fathom-demo".into(),
+        }));
         let mut token_asked_with = None;
         let tags = run(
-            TagList::new(&reference, Page::default(), 1, false, options),
+            TagList::new(&reference, Page::default(), 1, &remote),
             |r| {
                 if r.url.starts_with("http://127.0.0.1:5558/token") {
                     token_asked_with = r.header("authorization").map(str::to_owned);

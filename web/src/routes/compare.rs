@@ -10,14 +10,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::app::{failure, short, walk, ErrorBox, Progress};
 use crate::browser;
+use crate::components::{short, ErrorBox};
+use crate::urls::compare_url;
+use crate::walk::{failure, walk, Progress};
 use fathom_core::registry::session::{ErrorKind, Failure};
-
-/// The view's URL for references `a` and `b`.
-pub fn compare_url(a: &str, b: &str) -> String {
-    format!("/compare?a={}&b={}", browser::encode(a), browser::encode(b))
-}
 
 #[derive(Clone)]
 enum State {

@@ -1,0 +1,83 @@
+//! The pieces the views are built of, and the small helpers they share.
+
+use crate::browser;
+use crate::fetch;
+use fathom_core::registry::session::{ErrorKind, Failure};
+use fathom_core::registry::ConnectCause;
+use leptos::prelude::*;
+
+mod details;
+mod findings;
+mod landing;
+mod platform_table;
+mod summary;
+mod tags;
+
+pub(crate) use details::*;
+pub(crate) use findings::*;
+pub(crate) use landing::*;
+pub(crate) use platform_table::*;
+pub(crate) use summary::*;
+pub(crate) use tags::*;
+
+#[component]
+pub(crate) fn ErrorBox(failure: Failure) -> impl IntoView {
+    let title = match failure.kind {
+        ErrorKind::NotFound if failure.message.starts_with("invalid") => "Not a valid input",
+        ErrorKind::NotFound => "Not found",
+        ErrorKind::Unauthorized => "The registry needs credentials",
+        ErrorKind::Denied => "The registry denied access",
+        ErrorKind::RateLimited => "Rate limited by the registry",
+        ErrorKind::BadUpstream => "The registry failed",
+        ErrorKind::Timeout => "The registry did not answer in time",
+        ErrorKind::TooLarge => "The registry's answer is too large",
+        ErrorKind::Refused => "This site does not reach that registry",
+        ErrorKind::Unreachable(ConnectCause::Dns) => "The registry's name does not resolve",
+        ErrorKind::Unreachable(ConnectCause::Tls) => "A secure connection to the registry failed",
+        ErrorKind::Unreachable(_) => "The registry could not be reached",
+    };
+    let retry = failure.retry_after.map(|s| format!(" Try again in {s} s."));
+    let quota = (failure.kind == ErrorKind::RateLimited)
+        .then(fetch::last_quota)
+        .flatten()
+        .map(|q| {
+            let count = |n: Option<u64>| n.map_or("?".to_owned(), |n| n.to_string());
+            let window = q
+                .window_seconds
+                .map(|w| format!(" per {} h", w / 3600))
+                .unwrap_or_default();
+            let whose = q.source.map(|s| format!(" (counted for {s})")).unwrap_or_default();
+            format!(
+                "Quota: {} of {} pulls left{window}{whose}.",
+                count(q.remaining),
+                count(q.limit)
+            )
+        });
+    view! {
+        <div class="error" role="alert" id="error">
+            <h2>{title}</h2>
+            <p>{failure.message}{retry}</p>
+            {quota.map(|q| view! { <p class="quota">{q}</p> })}
+        </div>
+    }
+}
+
+pub(crate) fn short(digest: &str) -> String {
+    let hex = digest.split_once(':').map_or(digest, |(_, h)| h);
+    format!("{}…", &hex[..hex.len().min(12)])
+}
+
+#[component]
+pub(crate) fn Copy(text: String, label: &'static str) -> impl IntoView {
+    view! {
+        <button type="button" class="copy" aria-label=format!("Copy {label}")
+            on:click=move |_| browser::copy(&text)>"Copy"</button>
+    }
+}
+
+pub(crate) fn pairs(items: Vec<(&'static str, Option<String>)>) -> impl IntoView {
+    items
+        .into_iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| view! { <dt>{k}</dt><dd>{v}</dd> }))
+        .collect_view()
+}
