@@ -322,3 +322,70 @@ async fn tags(url: &Url, settings: &Settings) -> std::result::Result<Answer, Pro
         cache: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The API's pure parts, natively: parameters, platforms, caching headers, the served
+    //! OpenAPI document.
+    use fathom_core::egress::Allowlist;
+
+    use super::*;
+
+    fn url(query: &str) -> Url {
+        Url::parse(&format!("http://127.0.0.1:8787/api/v1/match?{query}")).unwrap()
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            allowlist: Allowlist::parse("https://ghcr.io", "", "").unwrap(),
+            proxy_origins: Vec::new(),
+            upstream_timeout_seconds: 20,
+            report_ttl_seconds: 600,
+            tag_ttl_seconds: 60,
+        }
+    }
+
+    #[test]
+    fn an_architecture_alone_is_linux_at_the_edge() {
+        // The edge has no host: "arm64" is linux/arm64 as docker reads it — not "unknown/arm64",
+        // which the wasm32 build target once made of it.
+        let platform = platform_param(&url("platform=arm64"), true).unwrap().unwrap();
+        assert_eq!(platform.to_string(), "linux/arm64");
+        let problem = platform_param(&url("platform=linux"), true).unwrap_err();
+        assert_eq!((problem.status, problem.code), (400, "bad-platform"));
+        assert!(problem.detail.contains("linux/amd64"), "{}", problem.detail);
+        assert_eq!(platform_param(&url(""), false).unwrap(), None);
+        let missing = platform_param(&url("ref=x"), true).unwrap_err();
+        assert_eq!(missing.code, "missing-parameter");
+    }
+
+    #[test]
+    fn required_parameters_are_named() {
+        assert_eq!(required(&url("ref=busybox"), "ref").unwrap(), "busybox");
+        let problem = required(&url("ref="), "ref").unwrap_err();
+        assert_eq!((problem.status, problem.code), (400, "missing-parameter"));
+        assert!(problem.detail.contains("`ref`"));
+    }
+
+    #[test]
+    fn only_references_by_digest_are_immutable() {
+        let tag: Reference = "ghcr.io/o/a:1".parse().unwrap();
+        let digest: Reference = format!("ghcr.io/o/a@sha256:{}", "a".repeat(64)).parse().unwrap();
+        assert_eq!(cache_control(&[&digest], &settings()), IMMUTABLE);
+        assert_eq!(cache_control(&[&digest, &tag], &settings()), "public, max-age=60");
+    }
+
+    #[test]
+    fn the_openapi_document_stands_alone() {
+        let doc: serde_json::Value = serde_json::from_slice(&openapi_document().unwrap()).unwrap();
+        let report = &doc["components"]["schemas"]["Report"];
+        assert!(report["properties"]["platforms"].is_object());
+        assert!(report.get("$id").is_none());
+        let text = doc.to_string();
+        assert!(
+            !text.contains("\"#/$defs/"),
+            "every reference rewritten to the inlined schema"
+        );
+        assert!(text.contains("upstream-unreachable") && text.contains("failed-check"));
+    }
+}

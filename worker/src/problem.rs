@@ -132,3 +132,69 @@ fn title(code: &str) -> &'static str {
         _ => "Error",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use fathom_core::registry::session::{ErrorKind, Failure};
+    use fathom_core::registry::ConnectCause;
+
+    use super::*;
+
+    fn failure(kind: ErrorKind) -> Failure {
+        Failure {
+            kind,
+            message: "ghcr.io/o/a:1: what happened".into(),
+            retry_after: Some(7),
+        }
+    }
+
+    #[test]
+    fn each_failure_has_its_status_code_and_title() {
+        for (kind, status, code) in [
+            (ErrorKind::NotFound, 404, "not-found"),
+            (ErrorKind::Unauthorized, 401, "upstream-unauthorized"),
+            (ErrorKind::Denied, 403, "upstream-denied"),
+            (ErrorKind::RateLimited, 429, "rate-limited"),
+            (ErrorKind::BadUpstream, 502, "bad-upstream"),
+            (ErrorKind::Timeout, 504, "upstream-timeout"),
+            (ErrorKind::TooLarge, 502, "upstream-too-large"),
+            (ErrorKind::Refused, 403, "egress-refused"),
+            (ErrorKind::Unreachable(ConnectCause::Dns), 502, "upstream-unreachable"),
+        ] {
+            let problem = Problem::from_failure(&failure(kind));
+            assert_eq!((problem.status, problem.code), (status, code), "{kind:?}");
+            assert_eq!(problem.kind, format!("urn:fathom:problem:{code}"));
+            assert_ne!(problem.title, "Error", "{code} has a title of its own");
+            assert_eq!(problem.detail, "ghcr.io/o/a:1: what happened");
+            assert_eq!(problem.retry_after, Some(7));
+        }
+    }
+
+    #[test]
+    fn an_unreachable_registry_says_why_in_a_member_of_its_own() {
+        let problem = Problem::from_failure(&failure(ErrorKind::Unreachable(ConnectCause::Lost)));
+        let json = serde_json::to_value(&problem).unwrap();
+        assert_eq!(json["cause"], "lost");
+        let other = serde_json::to_value(Problem::from_failure(&failure(ErrorKind::NotFound))).unwrap();
+        assert!(other.get("cause").is_none());
+    }
+
+    #[test]
+    fn every_code_the_worker_answers_with_has_a_title() {
+        for code in [
+            "bad-reference",
+            "bad-platform",
+            "bad-parameter",
+            "missing-parameter",
+            "digest-mismatch",
+            "failed-check",
+            "host-not-allowed",
+            "forbidden-address",
+            "redirect-refused",
+            "misconfigured",
+            "unknown-route",
+        ] {
+            assert_ne!(title(code), "Error", "{code}");
+        }
+    }
+}

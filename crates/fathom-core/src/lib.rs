@@ -47,6 +47,8 @@ pub mod platform;
 pub mod reference;
 pub mod registry;
 pub mod report;
+#[cfg(test)]
+mod testing;
 
 pub use config::ImageConfig;
 pub use descriptor::Descriptor;

@@ -639,19 +639,7 @@ mod tests {
     fn run(registry: &mut Registry) -> Result<PushReport, Failure> {
         let draft = registry.draft();
         let remote = Remote::of(&draft.target_reference()).with_concurrency(4);
-        let mut push = Push::new(&draft, &remote);
-        let mut pending = Vec::new();
-        loop {
-            while let Some(step) = push.poll() {
-                match step {
-                    Step::Send(id, request) => pending.push((id, request)),
-                    Step::Done(result) => return result,
-                }
-            }
-            let (id, request) = pending.remove(0);
-            let response = registry.answer(&request);
-            push.feed(id, Ok(response));
-        }
+        crate::testing::run(Push::new(&draft, &remote), 4, |request| Ok(registry.answer(request)))
     }
 
     #[test]

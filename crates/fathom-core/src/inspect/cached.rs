@@ -164,6 +164,7 @@ mod tests {
 
     use super::*;
     use crate::finding::Finding;
+    use crate::testing::block_on;
 
     /// The page's kind of cache: memory.
     #[derive(Default)]
@@ -175,16 +176,6 @@ mod tests {
         }
         async fn put(&self, key: &ReportKey, report: &Report) {
             self.0.borrow_mut().insert(key.url(), report.clone());
-        }
-    }
-
-    fn block_on<T>(future: impl Future<Output = T>) -> T {
-        let mut future = std::pin::pin!(future);
-        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-        loop {
-            if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
-                return output;
-            }
         }
     }
 

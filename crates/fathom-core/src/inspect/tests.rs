@@ -2,117 +2,23 @@
 //! (a stand-in for the network only; the real registry tests live with the CLI).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use super::*;
 use crate::registry::Credentials;
+use crate::testing::{self, MemoryRegistry};
 
-/// Serves `/v2/<repo>/manifests/<tag|digest>` and `/v2/<repo>/blobs/<digest>` from a layout.
-struct MemoryRegistry {
-    blobs: BTreeMap<String, Vec<u8>>,
-    tags: BTreeMap<String, String>,
-    /// Requests answered, by URL path.
-    log: Vec<String>,
-}
-
-impl MemoryRegistry {
-    fn from_layout(name: &str) -> MemoryRegistry {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/data/corpus/layouts")
-            .join(name);
-        let mut blobs = BTreeMap::new();
-        for entry in std::fs::read_dir(root.join("blobs/sha256")).unwrap() {
-            let entry = entry.unwrap();
-            blobs.insert(
-                format!("sha256:{}", entry.file_name().to_string_lossy()),
-                std::fs::read(entry.path()).unwrap(),
-            );
-        }
-        let index: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(root.join("index.json")).unwrap()).unwrap();
-        let mut tags = BTreeMap::new();
-        for m in index["manifests"].as_array().unwrap() {
-            if let Some(name) = m["annotations"]["org.opencontainers.image.ref.name"].as_str() {
-                tags.insert(name.to_owned(), m["digest"].as_str().unwrap().to_owned());
-            }
-        }
-        MemoryRegistry {
-            blobs,
-            tags,
-            log: Vec::new(),
-        }
-    }
-
-    fn answer(&mut self, request: &HttpRequest) -> HttpResponse {
-        let path = request
-            .url
-            .split_once("/v2/")
-            .map(|(_, p)| p)
-            .unwrap_or_default()
-            .to_owned();
-        self.log.push(format!("{} {path}", request.method.as_str()));
-        if let Some((_, reference)) = path.split_once("/manifests/") {
-            let digest = self
-                .tags
-                .get(reference)
-                .cloned()
-                .unwrap_or_else(|| reference.to_owned());
-            return match self.blobs.get(&digest) {
-                Some(bytes) => {
-                    let media_type = serde_json::from_slice::<serde_json::Value>(bytes)
-                        .ok()
-                        .and_then(|v| v["mediaType"].as_str().map(str::to_owned));
-                    let mut r = HttpResponse::new(200, bytes.clone()).with_header("Docker-Content-Digest", &digest);
-                    if let Some(t) = media_type {
-                        r = r.with_header("Content-Type", t);
-                    }
-                    r
-                }
-                None => HttpResponse::new(
-                    404,
-                    r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#,
-                ),
-            };
-        }
-        if let Some((_, digest)) = path.split_once("/blobs/") {
-            if let Some(bytes) = self.blobs.get(digest) {
-                return HttpResponse::new(200, bytes.clone());
-            }
-        }
-        HttpResponse::new(404, "404 page not found\n")
-    }
-}
-
-/// Drives a walk to the end, answering every request with `answer`; also checks that no more
-/// than `concurrency` requests are ever outstanding.
+/// Drives an inspect walk to the end (see [`testing::run`]); every Report must be
+/// schema-valid.
 fn drive(
-    mut walk: Inspect,
+    walk: Inspect,
     concurrency: usize,
-    mut answer: impl FnMut(&HttpRequest) -> Result<HttpResponse, TransportError>,
+    answer: impl FnMut(&HttpRequest) -> Result<HttpResponse, TransportError>,
 ) -> Result<Box<Report>, InspectError> {
-    let mut outstanding: Vec<(RequestId, HttpRequest)> = Vec::new();
-    loop {
-        while let Some(step) = walk.poll() {
-            match step {
-                Step::Send(id, request) => outstanding.push((id, request)),
-                Step::Done(result) => {
-                    if let Ok(report) = &result {
-                        assert_schema_valid(report);
-                    }
-                    return result;
-                }
-            }
-        }
-        assert!(
-            outstanding.len() <= concurrency,
-            "{} requests in flight",
-            outstanding.len()
-        );
-        assert!(!outstanding.is_empty(), "the walk waits for nothing");
-        // Answer the most recent first, to show order does not matter.
-        let (id, request) = outstanding.pop().unwrap();
-        walk.feed(id, answer(&request));
+    let result = testing::run(walk, concurrency, answer);
+    if let Ok(report) = &result {
+        assert_schema_valid(report);
     }
+    result
 }
 
 /// Every Report a test produces must validate against the published JSON Schema.

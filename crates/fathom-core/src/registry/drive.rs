@@ -46,17 +46,7 @@ mod tests {
     use crate::reference::Reference;
     use crate::registry::tags::{Page, TagList};
     use crate::registry::Remote;
-
-    /// Polls a future that never waits on anything outside itself.
-    fn block_on<F: Future>(future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-        loop {
-            if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
-                return output;
-            }
-        }
-    }
+    use crate::testing::block_on;
 
     #[test]
     fn runs_a_walk_through_an_async_send() {

@@ -118,17 +118,8 @@ mod tests {
 
     fn run(reference: &str, mut answer: impl FnMut(&HttpRequest) -> HttpResponse) -> Result<Resolved, Failure> {
         let reference: Reference = reference.parse().unwrap();
-        let mut walk = Resolve::new(&reference, &Remote::of(&reference));
-        loop {
-            match walk.poll() {
-                Some(Step::Send(id, request)) => {
-                    let response = answer(&request);
-                    walk.feed(id, Ok(response));
-                }
-                Some(Step::Done(result)) => return result,
-                None => panic!("nothing in flight, yet not done"),
-            }
-        }
+        let walk = Resolve::new(&reference, &Remote::of(&reference));
+        crate::testing::run(walk, 1, |request| Ok(answer(request)))
     }
 
     #[test]

@@ -129,14 +129,8 @@ impl Walk for TagList {
 mod tests {
     use super::*;
 
-    fn run(mut walk: TagList, mut answer: impl FnMut(&HttpRequest) -> HttpResponse) -> Result<Tags, Failure> {
-        loop {
-            match walk.poll() {
-                Some(Step::Send(id, request)) => walk.feed(id, Ok(answer(&request))),
-                Some(Step::Done(result)) => return result,
-                None => panic!("nothing in flight, yet not done"),
-            }
-        }
+    fn run(walk: TagList, mut answer: impl FnMut(&HttpRequest) -> HttpResponse) -> Result<Tags, Failure> {
+        crate::testing::run(walk, 1, |request| Ok(answer(request)))
     }
 
     #[test]
