@@ -163,7 +163,8 @@ def test_bad_input_is_a_specific_problem(worker, fathom):
     problem(worker, "/api/v1/match", 400, "bad-platform", ref="127.0.0.1:5555/demo/busybox:oci", platform="linux/")
     problem(worker, "/api/v1/tags", 400, "bad-parameter", repo="127.0.0.1:5555/demo/busybox", n="0")
     problem(worker, "/api/v1/nope", 404, "unknown-route")
-    problem(worker, "/api/v1/inspect", 403, "host-not-allowed", ref="quay.io/org/app:1")
+    off_list = problem(worker, "/api/v1/inspect", 403, "host-not-allowed", ref="quay.io/org/app:1")
+    assert "quay.io" in off_list["detail"] and "REGISTRIES" in off_list["detail"], "which host, and how to allow it"
     problem(worker, "/api/v1/inspect", 403, "forbidden-address", ref="127.0.0.1:6379/x:1")
     problem(worker, "/api/v1/inspect", 403, "forbidden-address", ref="169.254.169.254/latest/meta-data")
 

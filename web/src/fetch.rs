@@ -6,7 +6,9 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use fathom_core::registry::{request, ConnectCause, HttpRequest, HttpResponse, Method, RateLimit, TransportError};
+use fathom_core::registry::{
+    request, BodyReader, ConnectCause, HttpRequest, HttpResponse, Method, RateLimit, TransportError,
+};
 use fathom_core::Digest;
 use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -278,23 +280,15 @@ async fn exchange(request: &HttpRequest, url: &str) -> Result<HttpResponse, Tran
             }
         }
     }
-    let declared = out.header("content-length").and_then(|n| n.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > request.max_body) {
-        return Err(TransportError::TooLarge {
-            limit: request.max_body,
-        });
-    }
     if request.method != Method::Head {
+        let mut body = BodyReader::new(request.max_body, &out.headers)?;
+        // The browser hands the body over whole (a stream reader would cost more code than the
+        // limits here — 4 MiB manifests, 8 MiB configs — are worth).
         let buffer = JsFuture::from(response.array_buffer().map_err(connect)?)
             .await
             .map_err(connect)?;
-        let bytes = Uint8Array::new(&buffer);
-        if u64::from(bytes.length()) > request.max_body {
-            return Err(TransportError::TooLarge {
-                limit: request.max_body,
-            });
-        }
-        out.body = bytes.to_vec();
+        body.push(&Uint8Array::new(&buffer).to_vec())?;
+        out.body = body.finish();
     }
     Ok(out)
 }

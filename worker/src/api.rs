@@ -291,13 +291,7 @@ async fn tags(url: &Url, settings: &Settings) -> std::result::Result<Answer, Pro
         .run(TagList::new(&reference, page, 1, &remote(&reference)))
         .await
         .map_err(|f| Problem::from_failure(&f))?;
-    // Registries that ignore `n` or `last` (distribution 2.x does) get paged here.
-    let mut tags = listing.tags;
-    if let Some(at) = last.as_ref().and_then(|l| tags.iter().position(|t| t == l)) {
-        tags.drain(..=at);
-    }
-    let more = listing.next.is_some() || tags.len() > size as usize;
-    tags.truncate(size as usize);
+    let (tags, more) = listing.page_after(last.as_deref(), size as usize);
     let next = match (more, tags.last()) {
         (true, Some(last_tag)) => {
             let mut next = url.clone();

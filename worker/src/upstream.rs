@@ -7,7 +7,7 @@ use std::time::Duration;
 use fathom_core::egress::{Allowlist, Refusal, Target, MAX_REDIRECTS};
 use fathom_core::registry::drive;
 use fathom_core::registry::session::{Failure, Walk};
-use fathom_core::registry::{request, ConnectCause, HttpRequest, HttpResponse, Method, TransportError};
+use fathom_core::registry::{request, BodyReader, ConnectCause, HttpRequest, HttpResponse, Method, TransportError};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use worker::{AbortController, Delay, Fetch, Headers, Request, RequestInit, RequestRedirect};
@@ -174,28 +174,19 @@ impl<'a> Upstream<'a> {
 /// the `Content-Length` says so up front or the stream runs on).
 async fn read(response: &mut worker::Response, method: Method, max_body: u64) -> Result<HttpResponse, UpstreamError> {
     let headers: Vec<(String, String)> = response.headers().entries().collect();
-    let too_large = || UpstreamError::Transport(TransportError::TooLarge { limit: max_body });
-    let declared = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<u64>().ok());
     let status = response.status_code();
     let mut body = Vec::new();
     let has_body = method != Method::Head && !matches!(status, 204 | 304) && !(300..400).contains(&status);
     if has_body {
-        if declared.is_some_and(|n| n > max_body) {
-            return Err(too_large());
-        }
+        let mut reader = BodyReader::new(max_body, &headers).map_err(UpstreamError::Transport)?;
         let mut stream = response
             .stream()
             .map_err(|e| connect_failure(&e, ConnectCause::Reset))?;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| connect_failure(&e, ConnectCause::Reset))?;
-            if (body.len() + chunk.len()) as u64 > max_body {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
+            reader.push(&chunk).map_err(UpstreamError::Transport)?;
         }
+        body = reader.finish();
     }
     let mut out = HttpResponse::new(status, body);
     out.headers = headers;

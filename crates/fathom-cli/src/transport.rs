@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use fathom_core::registry::drive;
 use fathom_core::registry::session::{Failure, Walk};
-use fathom_core::registry::{ConnectCause, HttpRequest, HttpResponse, TransportError};
+use fathom_core::registry::{BodyReader, ConnectCause, HttpRequest, HttpResponse, Method, TransportError};
 
 /// Sends requests over HTTP(S).
 #[derive(Clone)]
@@ -65,13 +65,8 @@ impl Transport {
             builder = builder.body(request.body.clone());
         }
         let mut response = builder.send().await.map_err(classify)?;
-        if response.content_length().is_some_and(|len| len > request.max_body) {
-            return Err(TransportError::TooLarge {
-                limit: request.max_body,
-            });
-        }
         let status = response.status().as_u16();
-        let headers = response
+        let headers: Vec<(String, String)> = response
             .headers()
             .iter()
             .map(|(k, v)| {
@@ -81,16 +76,17 @@ impl Transport {
                 )
             })
             .collect();
-        let mut body = Vec::new();
+        // A HEAD's Content-Length describes the body a GET would bring, not this one.
+        let declared: &[(String, String)] = if request.method == Method::Head { &[] } else { &headers };
+        let mut body = BodyReader::new(request.max_body, declared)?;
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len() as u64 + chunk.len() as u64 > request.max_body {
-                return Err(TransportError::TooLarge {
-                    limit: request.max_body,
-                });
-            }
-            body.extend_from_slice(&chunk);
+            body.push(&chunk)?;
         }
-        Ok(HttpResponse { status, headers, body })
+        Ok(HttpResponse {
+            status,
+            headers,
+            body: body.finish(),
+        })
     }
 }
 

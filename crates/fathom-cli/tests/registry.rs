@@ -162,6 +162,29 @@ fn match_picks_the_arm64_child_or_explains() {
     let text = String::from_utf8_lossy(&none.stdout);
     assert!(text.contains("no matching manifest for linux/riscv64"), "{text}");
     assert!(text.contains("--platform linux/amd64"), "{text}");
+
+    // inspect keeps its promise too: the table, the explanation, and exit 1 when the asked
+    // platform matches nothing; 0 when it matches.
+    let inspect = fathom(&["inspect", &reference, "--platform", "linux/riscv64"]);
+    assert_eq!(inspect.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&inspect.stdout).contains("no matching manifest for linux/riscv64"));
+    let matched = fathom(&["inspect", &reference, "--platform", "arm64"]);
+    assert_eq!(
+        matched.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&matched.stderr)
+    );
+    // diff: a platform on neither side is a failed check as well.
+    let diff = fathom(&[
+        "diff",
+        &reference,
+        &format!("{}/demo/busybox:docker", demo.plain),
+        "--platform",
+        "linux/riscv64",
+    ]);
+    assert_eq!(diff.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&diff.stderr).contains("neither side has a manifest for linux/riscv64"));
 }
 
 #[test]

@@ -12,13 +12,13 @@ use leptos::task::spawn_local;
 /// Tags shown per page.
 pub(crate) const TAG_PAGE: usize = 100;
 
-/// The repository's tags, a page at a time, each a link to its view. Registries that ignore the
-/// page size answer with everything at once; the page is then cut here.
+/// The repository's tags, a page at a time, each a link to its view; the page is cut by the
+/// core (`Tags::page_after`), as the edge cuts it, whether the registry honours `n` and `last`
+/// or answers with every tag at once.
 #[component]
 pub(crate) fn TagsList(repository: String, current: String) -> impl IntoView {
     let tags = RwSignal::new(Vec::<String>::new());
-    let shown = RwSignal::new(0usize);
-    let more_upstream = RwSignal::new(false);
+    let more = RwSignal::new(false);
     let status = RwSignal::new(String::new());
     let load = {
         let repository = repository.clone();
@@ -32,19 +32,13 @@ pub(crate) fn TagsList(repository: String, current: String) -> impl IntoView {
                 };
                 let page = Page {
                     size: Some(TAG_PAGE as u32),
-                    last,
+                    last: last.clone(),
                 };
                 match drive::run(TagList::new(&reference, page, 1, &remote(&reference)), fetch::send).await {
                     Ok(listing) => {
-                        more_upstream.set(listing.next.is_some());
-                        tags.update(|t| {
-                            for tag in listing.tags {
-                                if !t.contains(&tag) {
-                                    t.push(tag);
-                                }
-                            }
-                        });
-                        shown.update(|n| *n = (*n + TAG_PAGE).min(tags.get_untracked().len()));
+                        let (page, more_follow) = listing.page_after(last.as_deref(), TAG_PAGE);
+                        more.set(more_follow);
+                        tags.update(|t| t.extend(page));
                         status.set(String::new());
                     }
                     Err(failure) => status.set(failure.message),
@@ -57,12 +51,12 @@ pub(crate) fn TagsList(repository: String, current: String) -> impl IntoView {
     view! {
         <section class="tags" id="tags">
             <h2>"Tags"</h2>
-            {move || (shown.get() == 0).then(|| {
+            {move || tags.get().is_empty().then(|| {
                 let first = first.clone();
                 view! { <button type="button" id="load-tags" on:click=move |_| first()>{format!("List the tags of {repo_label}")}</button> }
             })}
             <ul class="tag-list">
-                {move || tags.get().into_iter().take(shown.get()).map(|tag| {
+                {move || tags.get().into_iter().map(|tag| {
                     let reference = format!("{}:{tag}", repository);
                     let compare = compare_url(&current, &reference);
                     view! {
@@ -75,15 +69,8 @@ pub(crate) fn TagsList(repository: String, current: String) -> impl IntoView {
             </ul>
             {move || {
                 let load = load.clone();
-                let more_here = shown.get() < tags.get().len();
-                (shown.get() > 0 && (more_here || more_upstream.get())).then(|| view! {
-                    <button type="button" id="more-tags" on:click=move |_| {
-                        if shown.get_untracked() < tags.get_untracked().len() {
-                            shown.update(|n| *n = (*n + TAG_PAGE).min(tags.get_untracked().len()));
-                        } else {
-                            load();
-                        }
-                    }>"More tags"</button>
+                (!tags.get().is_empty() && more.get()).then(|| view! {
+                    <button type="button" id="more-tags" on:click=move |_| load()>"More tags"</button>
                 })
             }}
             <p class="muted" role="status">{move || status.get()}</p>

@@ -114,6 +114,44 @@ impl HttpResponse {
     }
 }
 
+/// A response body read up to a limit — the one rule every driver follows: a body that declares
+/// (`Content-Length`) or turns out to be longer than the request's `max_body` is refused, before
+/// or as soon as the limit is crossed, so nothing larger is ever held. Drivers push what
+/// arrives.
+#[derive(Debug)]
+pub struct BodyReader {
+    limit: u64,
+    body: Vec<u8>,
+}
+
+impl BodyReader {
+    /// Starts reading a body of at most `limit` bytes, whose response carried `headers`.
+    pub fn new(limit: u64, headers: &[(String, String)]) -> Result<BodyReader, TransportError> {
+        let declared = header(headers, "content-length").and_then(|n| n.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Err(TransportError::TooLarge { limit });
+        }
+        Ok(BodyReader {
+            limit,
+            body: Vec::with_capacity(declared.unwrap_or(0).min(limit) as usize),
+        })
+    }
+
+    /// Takes the next bytes that arrived.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), TransportError> {
+        if self.body.len() as u64 + chunk.len() as u64 > self.limit {
+            return Err(TransportError::TooLarge { limit: self.limit });
+        }
+        self.body.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// The body.
+    pub fn finish(self) -> Vec<u8> {
+        self.body
+    }
+}
+
 /// Why a connection gave no (complete) response — as precisely as the driver's runtime tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -247,4 +285,29 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_refused_as_soon_as_they_pass_the_limit() {
+        let declared = |n: &str| vec![("Content-Length".to_owned(), n.to_owned())];
+        assert_eq!(
+            BodyReader::new(4, &declared("5")).unwrap_err(),
+            TransportError::TooLarge { limit: 4 }
+        );
+        let mut reader = BodyReader::new(4, &declared("4")).unwrap();
+        reader.push(b"ab").unwrap();
+        reader.push(b"cd").unwrap();
+        assert_eq!(reader.push(b"e").unwrap_err(), TransportError::TooLarge { limit: 4 });
+        // A body that declares nothing (or less than it sends) is held to the limit as it streams.
+        let mut undeclared = BodyReader::new(4, &[]).unwrap();
+        undeclared.push(b"abc").unwrap();
+        assert!(undeclared.push(b"de").is_err());
+        let mut fine = BodyReader::new(4, &declared("1")).unwrap();
+        fine.push(b"abcd").unwrap();
+        assert_eq!(fine.finish(), b"abcd");
+    }
 }

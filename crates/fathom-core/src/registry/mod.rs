@@ -17,7 +17,7 @@ pub mod token;
 
 pub use challenge::{parse_challenges, Challenge};
 pub use error::{Diagnostic, ErrorCode, RegistryError};
-pub use http::{ConnectCause, HttpRequest, HttpResponse, Method, TransportError};
+pub use http::{BodyReader, ConnectCause, HttpRequest, HttpResponse, Method, TransportError};
 pub use remote::Remote;
 pub use request::{Endpoint, RateLimit};
 pub use token::{AuthError, AuthPlan, Credentials, Token, TokenCache};

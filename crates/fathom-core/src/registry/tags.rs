@@ -24,6 +24,22 @@ pub struct Tags {
     pub next: Option<String>,
 }
 
+impl Tags {
+    /// The page of at most `size` tags after `last`, cut from what the registry answered, and
+    /// whether more follow — alike for registries that honour `n` and `last` and for those that
+    /// ignore them and answer every tag at once (distribution 2.x does). What the edge's
+    /// `/api/v1/tags` and the page's tag list show.
+    pub fn page_after(&self, last: Option<&str>, size: usize) -> (Vec<String>, bool) {
+        let start = last
+            .and_then(|l| self.tags.iter().position(|t| t == l))
+            .map_or(0, |at| at + 1);
+        let rest = &self.tags[start..];
+        let page: Vec<String> = rest.iter().take(size).cloned().collect();
+        let more = self.next.is_some() || rest.len() > size;
+        (page, more)
+    }
+}
+
 /// Where a listing starts and how many tags a page holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Page {
@@ -189,6 +205,25 @@ mod tests {
             err.message.starts_with("localhost:5000/loop: repository not found"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn pages_are_cut_alike_whether_the_registry_honours_n_and_last_or_not() {
+        let tags = |list: &[&str], next: Option<&str>| Tags {
+            name: "r/a".into(),
+            tags: list.iter().map(|t| t.to_string()).collect(),
+            pages: 1,
+            next: next.map(str::to_owned),
+        };
+        // distribution 2.x: every tag, whatever `n` and `last` said.
+        let all = tags(&["1", "2", "3", "4", "5"], None);
+        assert_eq!(all.page_after(None, 2), (vec!["1".into(), "2".into()], true));
+        assert_eq!(all.page_after(Some("2"), 2), (vec!["3".into(), "4".into()], true));
+        assert_eq!(all.page_after(Some("4"), 2), (vec!["5".into()], false));
+        // A registry that honours them: the page it sent, and its Link says whether more follow.
+        let honoured = tags(&["3", "4"], Some("/v2/a/tags/list?last=4&n=2"));
+        assert_eq!(honoured.page_after(Some("2"), 2), (vec!["3".into(), "4".into()], true));
+        assert_eq!(tags(&["5"], None).page_after(Some("4"), 2), (vec!["5".into()], false));
     }
 
     /// A loopback registry is spoken to over plain HTTP, and so is its token service: the
