@@ -3,6 +3,7 @@
 //! Each runs the same core walk as the CLI, through [`Upstream`], and answers JSON or a problem.
 
 use fathom_core::compare::diff;
+use fathom_core::finding::Code;
 use fathom_core::inspect::cached::{self, WalkKind};
 use fathom_core::registry::session::Failure;
 use fathom_core::registry::tags::{Page, TagList};
@@ -239,7 +240,7 @@ async fn report_of(
     if let Some(finding) = report.failed_check() {
         // The Report rides along for whoever wants the detail. Bytes that do not hash to their
         // digest keep their own code, as clients match on it.
-        let code = if report.findings.iter().any(|f| f.code == "digest-mismatch") {
+        let code = if report.findings.iter().any(|f| f.code == Code::DigestMismatch) {
             "digest-mismatch"
         } else {
             "failed-check"

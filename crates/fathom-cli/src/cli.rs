@@ -86,14 +86,17 @@ pub struct PlatformArgs {
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// The file to lint, or `-` for stdin.
-    #[arg(required_unless_present = "layout", conflicts_with = "layout")]
+    #[arg(required_unless_present_any = ["layout", "codes"], conflicts_with_all = ["layout", "codes"])]
     pub file: Option<PathBuf>,
     /// The Content-Type the bytes were served with (it decides the type before the body does).
     #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
     /// Walk an OCI image layout directory and verify every blob it references.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "codes")]
     pub layout: Option<PathBuf>,
+    /// List every finding code: its name, usual severity and meaning.
+    #[arg(long)]
+    pub codes: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -259,3 +259,19 @@ fn unreachable_registries_name_the_host_and_the_cause() {
         assert!(stderr.contains(&says), "{reference}: {stderr}");
     }
 }
+
+/// `fathom lint --codes`: the catalogue every face matches on, with severities and meanings.
+#[test]
+fn lint_lists_the_finding_catalogue() {
+    let codes = json(&fathom(&["lint", "--codes", "--format", "json"]));
+    let codes = codes.as_array().unwrap();
+    assert!(codes.len() > 80, "{}", codes.len());
+    let mismatch = codes.iter().find(|c| c["code"] == "digest-mismatch").unwrap();
+    assert_eq!(mismatch["severity"], "error");
+    assert!(mismatch["meaning"].as_str().unwrap().contains("digest"));
+    let text = fathom(&["lint", "--codes"]);
+    assert!(String::from_utf8_lossy(&text.stdout)
+        .lines()
+        .any(|l| l.starts_with("size-mismatch ")));
+    assert_eq!(fathom(&["lint"]).status.code(), Some(2), "a file, a layout or --codes");
+}

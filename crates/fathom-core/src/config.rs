@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::finding::Code;
 use crate::finding::Finding;
 use crate::platform::Platform;
 
@@ -122,18 +123,18 @@ impl ImageConfig {
     /// Structural checks of a config.
     pub fn lint(&self, findings: &mut Vec<Finding>) {
         if self.os.is_empty() {
-            findings.push(Finding::error("config-os-missing", "/os", "image config has no os"));
+            findings.push(Finding::error(Code::ConfigOsMissing, "/os", "image config has no os"));
         }
         if self.architecture.is_empty() {
             findings.push(Finding::error(
-                "config-architecture-missing",
+                Code::ConfigArchitectureMissing,
                 "/architecture",
                 "image config has no architecture",
             ));
         }
         let Some(rootfs) = &self.rootfs else {
             findings.push(Finding::error(
-                "config-rootfs-missing",
+                Code::ConfigRootfsMissing,
                 "/rootfs",
                 "image config has no rootfs",
             ));
@@ -141,7 +142,7 @@ impl ImageConfig {
         };
         if rootfs.kind != "layers" {
             findings.push(Finding::error(
-                "config-rootfs-type",
+                Code::ConfigRootfsType,
                 "/rootfs/type",
                 format!("rootfs.type must be \"layers\", got {:?}", rootfs.kind),
             ));
@@ -150,7 +151,7 @@ impl ImageConfig {
             let layered = history.iter().filter(|h| !h.empty_layer).count();
             if layered != rootfs.diff_ids.len() {
                 findings.push(Finding::warning(
-                    "config-history-mismatch",
+                    Code::ConfigHistoryMismatch,
                     "/history",
                     format!(
                         "history has {layered} entries that made a layer, but rootfs has {} diff_ids",

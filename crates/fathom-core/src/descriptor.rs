@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 
 use crate::digest::{self, Digest, DigestError};
+use crate::finding::Code;
 use crate::finding::Finding;
 use crate::media_type::MediaType;
 use crate::platform::Platform;
@@ -74,12 +75,12 @@ impl Descriptor {
     pub fn lint(&self, path: &str, findings: &mut Vec<Finding>) {
         match self.media_type.as_ref() {
             None => findings.push(Finding::warning(
-                "descriptor-media-type-missing",
+                Code::DescriptorMediaTypeMissing,
                 format!("{path}/mediaType"),
                 "descriptor has no mediaType",
             )),
             Some(m) if m.as_str().is_empty() => findings.push(Finding::error(
-                "descriptor-media-type-missing",
+                Code::DescriptorMediaTypeMissing,
                 format!("{path}/mediaType"),
                 "descriptor mediaType is empty",
             )),
@@ -87,7 +88,7 @@ impl Descriptor {
         }
         if self.digest.is_empty() {
             findings.push(Finding::error(
-                "descriptor-digest-missing",
+                Code::DescriptorDigestMissing,
                 format!("{path}/digest"),
                 "descriptor has no digest",
             ));
@@ -106,12 +107,12 @@ impl Descriptor {
         }
         match self.size {
             None => findings.push(Finding::error(
-                "descriptor-size-missing",
+                Code::DescriptorSizeMissing,
                 format!("{path}/size"),
                 "descriptor has no size",
             )),
             Some(s) if s < 0 => findings.push(Finding::error(
-                "descriptor-size-negative",
+                Code::DescriptorSizeNegative,
                 format!("{path}/size"),
                 format!("descriptor size must not be negative, got {s}"),
             )),
@@ -128,13 +129,13 @@ impl Descriptor {
     fn lint_data(&self, data: &str, path: &str, findings: &mut Vec<Finding>) {
         let at = format!("{path}/data");
         let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data) else {
-            findings.push(Finding::error("data-invalid-base64", at, "data is not valid base64"));
+            findings.push(Finding::error(Code::DataInvalidBase64, at, "data is not valid base64"));
             return;
         };
         match self.verify(&bytes) {
             Ok(_) | Err(DescriptorMismatch::Unverifiable(_)) => {}
             Err(DescriptorMismatch::Bytes(m)) => findings.push(Finding::error(
-                "data-mismatch",
+                Code::DataMismatch,
                 at,
                 format!("embedded data does not match the descriptor: {m}"),
             )),
@@ -158,7 +159,7 @@ pub fn lint_annotations(annotations: &BTreeMap<String, String>, path: &str, find
     for key in annotations.keys() {
         if let Some(rest) = key.strip_prefix("oci.opencontainers.") {
             findings.push(Finding::warning(
-                "annotation-key-suspicious",
+                Code::AnnotationKeySuspicious,
                 format!("{path}/{}", crate::finding::pointer_token(key)),
                 format!("annotation key {key:?} looks like a typo of \"org.opencontainers.{rest}\""),
             ));
@@ -177,7 +178,7 @@ mod tests {
     fn codes(d: &Descriptor) -> Vec<String> {
         let mut f = Vec::new();
         d.lint("", &mut f);
-        f.into_iter().map(|f| f.code.into_owned()).collect()
+        f.into_iter().map(|f| f.code.to_string()).collect()
     }
 
     #[test]

@@ -11,6 +11,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::finding::Code;
 use sha2::{Digest as _, Sha256, Sha512};
 
 /// A hash algorithm that Fathom can compute.
@@ -92,12 +93,12 @@ pub enum DigestError {
 
 impl DigestError {
     /// A stable kebab-case code for this error, used in findings and JSON output.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            DigestError::InvalidFormat(_) => "digest-invalid-format",
-            DigestError::UnsupportedAlgorithm { .. } => "digest-unsupported-algorithm",
-            DigestError::InvalidLength { .. } => "digest-invalid-length",
-            DigestError::NotLowercaseHex { .. } => "digest-not-lowercase-hex",
+            DigestError::InvalidFormat(_) => Code::DigestInvalidFormat,
+            DigestError::UnsupportedAlgorithm { .. } => Code::DigestUnsupportedAlgorithm,
+            DigestError::InvalidLength { .. } => Code::DigestInvalidLength,
+            DigestError::NotLowercaseHex { .. } => Code::DigestNotLowercaseHex,
         }
     }
 }
@@ -370,10 +371,10 @@ pub enum Mismatch {
 
 impl Mismatch {
     /// The finding code: `digest-mismatch` or `size-mismatch`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Mismatch::Digest { .. } => "digest-mismatch",
-            Mismatch::Size { .. } | Mismatch::TooLong { .. } => "size-mismatch",
+            Mismatch::Digest { .. } => Code::DigestMismatch,
+            Mismatch::Size { .. } | Mismatch::TooLong { .. } => Code::SizeMismatch,
         }
     }
 }

@@ -32,6 +32,7 @@ use crate::registry::request::{self, Endpoint, MAX_CONFIG};
 use crate::registry::session::{Outcome, Session, Walk};
 use crate::registry::{HttpRequest, HttpResponse, Method, RegistryError, Remote, TransportError};
 
+use crate::finding::Code;
 pub use crate::registry::session::{ErrorKind, Failure as InspectError, RequestId, MAX_ATTEMPTS};
 use crate::report::{
     EntryKind, ImageInfo, LayerInfo, MatchInfo, PlatformEntry, ReferenceInfo, Referrer, ReferrerSource, Report,
@@ -274,19 +275,21 @@ impl Inspect {
                     "{digest}: size mismatch: the registry sent more than the {} bytes promised — the registry served bytes that are not what was promised",
                     size.unwrap_or_default()
                 );
-                self.report.findings.push(Finding::error("size-mismatch", at, message));
+                self.report
+                    .findings
+                    .push(Finding::error(Code::SizeMismatch, at, message));
                 return;
             }
         }
         match purpose {
             Purpose::Top => self.fail(failure),
             Purpose::Child { row, .. } => self.report.findings.push(Finding::error(
-                "child-unavailable",
+                Code::ChildUnavailable,
                 format!("/platforms/{row}"),
                 failure.message,
             )),
             Purpose::Config { row, .. } => self.report.findings.push(Finding::warning(
-                "config-unavailable",
+                Code::ConfigUnavailable,
                 format!("/platforms/{row}/image"),
                 failure.message,
             )),
@@ -298,11 +301,11 @@ impl Inspect {
                 self.fallback_read = Some(Err(failure.message));
                 self.use_fallback_if_wanted();
             }
-            Purpose::ReferrersApi => {
-                self.report
-                    .findings
-                    .push(Finding::warning("referrers-unavailable", "/referrers", failure.message))
-            }
+            Purpose::ReferrersApi => self.report.findings.push(Finding::warning(
+                Code::ReferrersUnavailable,
+                "/referrers",
+                failure.message,
+            )),
         }
     }
 
@@ -394,7 +397,7 @@ impl Inspect {
         let (request, response) = match self.fallback_read.take() {
             None => return,
             Some(Err(message)) => {
-                let finding = Finding::warning("referrers-unavailable", "/referrers", message);
+                let finding = Finding::warning(Code::ReferrersUnavailable, "/referrers", message);
                 return self.report.findings.push(finding);
             }
             Some(Ok(read)) => read,
@@ -403,7 +406,7 @@ impl Inspect {
             let message = format!("referrers fallback: {mismatch}");
             self.report
                 .findings
-                .push(Finding::error("digest-mismatch", "/referrers", message));
+                .push(Finding::error(Code::DigestMismatch, "/referrers", message));
         } else {
             self.on_referrers(response, ReferrerSource::TagFallback)
         }
@@ -417,7 +420,7 @@ impl Inspect {
                 let room = MAX_ROWS.saturating_sub(first);
                 if index.manifests.len() > room {
                     self.report.findings.push(Finding::warning(
-                        "index-too-large",
+                        Code::IndexTooLarge,
                         format!("{digest}#/manifests"),
                         format!(
                             "{} entries; only the first {room} are walked (at most {MAX_ROWS} rows)",
@@ -507,7 +510,7 @@ impl Inspect {
             let error = InspectError::from_response(&response, &descriptor.digest);
             self.report
                 .findings
-                .push(Finding::error("child-unavailable", at, error.message));
+                .push(Finding::error(Code::ChildUnavailable, at, error.message));
             return;
         }
         let expected = match descriptor.digest() {
@@ -558,7 +561,7 @@ impl Inspect {
         if let (Some(declared), Some(actual)) = (descriptor.media_type.as_ref(), doc.media_type()) {
             if declared.as_str() != actual {
                 self.report.findings.push(Finding::warning(
-                    "descriptor-type-mismatch",
+                    Code::DescriptorTypeMismatch,
                     format!("{at}/descriptor/mediaType"),
                     format!("the index says {declared} but {} is a {actual}", descriptor.digest),
                 ));
@@ -569,13 +572,13 @@ impl Inspect {
                 self.report.platforms[row].kind = EntryKind::Index;
                 if depth >= MAX_INDEX_DEPTH {
                     self.report.findings.push(Finding::warning(
-                        "index-too-deep",
+                        Code::IndexTooDeep,
                         at,
                         format!("nested indexes deeper than {MAX_INDEX_DEPTH} are not followed"),
                     ));
                 } else if !self.visited.insert(descriptor.digest.clone()) {
                     self.report.findings.push(Finding::warning(
-                        "index-already-walked",
+                        Code::IndexAlreadyWalked,
                         at,
                         format!(
                             "{} was already walked (listed twice, or a loop); not following it again",
@@ -658,7 +661,7 @@ impl Inspect {
             let error = InspectError::from_response(&response, &descriptor.digest);
             self.report
                 .findings
-                .push(Finding::error("config-unavailable", at, error.message));
+                .push(Finding::error(Code::ConfigUnavailable, at, error.message));
             return;
         }
         let image = self.report.platforms[row].image.get_or_insert_with(ImageInfo::default);
@@ -682,7 +685,7 @@ impl Inspect {
                         None => entry.platform = Some(declared),
                         Some(listed) if listed.normalize().to_string() != declared.normalize().to_string() => {
                             self.report.findings.push(Finding::warning(
-                                "platform-config-mismatch",
+                                Code::PlatformConfigMismatch,
                                 format!("/platforms/{row}/platform"),
                                 format!("the index says {listed} but the image's config says {declared}"),
                             ));
@@ -714,7 +717,7 @@ impl Inspect {
             } else if response.status != 404 {
                 let error = RegistryError::from_response(&response);
                 self.report.findings.push(Finding::warning(
-                    "referrers-unavailable",
+                    Code::ReferrersUnavailable,
                     "/referrers",
                     error.describe("referrers"),
                 ));
@@ -740,17 +743,18 @@ impl Inspect {
                         self.enqueue(Purpose::ReferrersApi, request);
                     } else {
                         self.report.findings.push(Finding::warning(
-                            "referrers-truncated",
+                            Code::ReferrersTruncated,
                             "/referrers",
                             format!("more than {MAX_REFERRER_PAGES} pages of referrers; the rest is not listed"),
                         ));
                     }
                 }
             }
-            Err(e) => self
-                .report
-                .findings
-                .push(Finding::warning("referrers-unreadable", "/referrers", e.to_string())),
+            Err(e) => {
+                self.report
+                    .findings
+                    .push(Finding::warning(Code::ReferrersUnreadable, "/referrers", e.to_string()))
+            }
         }
     }
 }

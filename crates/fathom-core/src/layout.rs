@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::descriptor::{Descriptor, DescriptorMismatch};
 use crate::digest::Digest;
+use crate::finding::Code;
 use crate::finding::{Finding, Severity};
 use crate::manifest::{Document, Manifest};
 use crate::media_type::{self as mt, Compression, Kind, MediaType};
@@ -79,10 +80,10 @@ impl Walk<'_> {
                 ("index.json", bytes)
             }
             (Ok(None), Ok(Some(bytes))) => ("manifest.json", bytes),
-            (Err(e), _) | (_, Err(e)) => return self.push(Finding::error("layout-unreadable", "index.json", e)),
+            (Err(e), _) | (_, Err(e)) => return self.push(Finding::error(Code::LayoutUnreadable, "index.json", e)),
             (Ok(None), Ok(None)) => {
                 return self.push(Finding::error(
-                    "layout-index-missing",
+                    Code::LayoutIndexMissing,
                     "index.json",
                     "neither index.json (OCI layout) nor manifest.json (dir transport) is present",
                 ))
@@ -111,18 +112,18 @@ impl Walk<'_> {
                     .and_then(|v| v.get("imageLayoutVersion")?.as_str().map(str::to_owned));
                 if version.is_none() {
                     self.push(Finding::error(
-                        "layout-version-invalid",
+                        Code::LayoutVersionInvalid,
                         "oci-layout",
                         "oci-layout must be JSON with an imageLayoutVersion",
                     ));
                 }
             }
             Ok(None) => self.push(Finding::warning(
-                "layout-version-missing",
+                Code::LayoutVersionMissing,
                 "oci-layout",
                 "the layout has no oci-layout file",
             )),
-            Err(e) => self.push(Finding::error("layout-unreadable", "oci-layout", e)),
+            Err(e) => self.push(Finding::error(Code::LayoutUnreadable, "oci-layout", e)),
         }
     }
 
@@ -151,7 +152,7 @@ impl Walk<'_> {
             };
             match names.get(name) {
                 Some((first, digest)) if *digest != entry.digest => self.push(Finding::warning(
-                    "layout-duplicate-ref-name",
+                    Code::LayoutDuplicateRefName,
                     format!("index.json#/manifests/{i}/annotations"),
                     format!("ref name {name:?} also names entry {first} ({digest}), a different manifest"),
                 )),
@@ -188,7 +189,7 @@ impl Walk<'_> {
         let Ok(digest) = subject.digest() else { return };
         if matches!(self.source.blob(&digest), Ok(None)) {
             self.push(Finding::info(
-                "subject-missing",
+                Code::SubjectMissing,
                 at,
                 format!("subject {digest} is not in this layout (it may live elsewhere)"),
             ));
@@ -208,7 +209,7 @@ impl Walk<'_> {
         let bytes = match self.source.blob(&digest) {
             Ok(Some(bytes)) => bytes,
             Ok(None) => return self.missing(descriptor, &digest, at),
-            Err(e) => return self.push(Finding::error("layout-unreadable", at, e)),
+            Err(e) => return self.push(Finding::error(Code::LayoutUnreadable, at, e)),
         };
         self.seen.insert(digest.as_str().to_owned(), bytes.len() as u64);
         self.report.blobs_checked += 1;
@@ -225,7 +226,7 @@ impl Walk<'_> {
             }
             _ if media_type.as_str() == mt::OCI_DESCRIPTOR => self.visit_manifest(&media_type, &bytes, &file, at),
             Kind::Config if bytes.trim_ascii() == b"{}" => self.push(Finding::warning(
-                "config-empty-json",
+                Code::ConfigEmptyJson,
                 at,
                 format!(
                     "the config is {{}} under {media_type} (an artifact pushed the OCI 1.0 way); nothing can run it"
@@ -247,7 +248,7 @@ impl Walk<'_> {
         let actual = doc.media_type();
         if actual.is_some_and(|actual| actual != declared.as_str()) {
             self.push(Finding::warning(
-                "descriptor-type-mismatch",
+                Code::DescriptorTypeMismatch,
                 format!("{at}/mediaType"),
                 format!(
                     "descriptor says {} but the blob is a {}",
@@ -263,13 +264,13 @@ impl Walk<'_> {
         let media_type = descriptor.media_type.clone().unwrap_or_else(|| MediaType::new(""));
         if media_type.is_foreign_layer() || descriptor.urls.is_some() {
             self.push(Finding::info(
-                "blob-missing-foreign",
+                Code::BlobMissingForeign,
                 at,
                 format!("{digest} is not in the layout; it is a non-distributable layer fetched from its urls"),
             ));
         } else {
             self.push(Finding::error(
-                "blob-missing",
+                Code::BlobMissing,
                 at,
                 format!("{digest} is referenced but not in the layout"),
             ));
@@ -292,7 +293,7 @@ impl Walk<'_> {
                 None => "neither a tar archive nor gzip/zstd data",
             };
             self.push(Finding::warning(
-                "layer-compression-mismatch",
+                Code::LayerCompressionMismatch,
                 format!("{at}/mediaType"),
                 format!("declared {media_type}, but the blob is {found}"),
             ));
@@ -304,7 +305,7 @@ impl Walk<'_> {
         for name in names {
             if !self.seen.contains_key(&name) {
                 self.push(Finding::info(
-                    "blob-unreferenced",
+                    Code::BlobUnreferenced,
                     format!("blobs/{}", name.replacen(':', "/", 1)),
                     "blob is not reachable from index.json",
                 ));

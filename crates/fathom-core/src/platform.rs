@@ -12,6 +12,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::finding::Code;
 use crate::finding::Finding;
 
 mod explain;
@@ -319,7 +320,7 @@ impl Platform {
     pub fn lint(&self, path: &str, findings: &mut Vec<Finding>) {
         if self.os.is_empty() || self.architecture.is_empty() {
             findings.push(Finding::error(
-                "platform-incomplete",
+                Code::PlatformIncomplete,
                 path,
                 "platform must have both os and architecture",
             ));
@@ -330,7 +331,7 @@ impl Platform {
         }
         if !self.features.is_empty() {
             findings.push(Finding::info(
-                "platform-legacy-features",
+                Code::PlatformLegacyFeatures,
                 format!("{path}/features"),
                 "the legacy \"features\" field is reserved and ignored by every client",
             ));
@@ -338,7 +339,7 @@ impl Platform {
         let normalized = self.normalize();
         if normalized.architecture != self.architecture || normalized.os != self.os {
             findings.push(Finding::warning(
-                "platform-non-canonical",
+                Code::PlatformNonCanonical,
                 path,
                 format!(
                     "{}/{} is spelled {} by OCI",
@@ -350,14 +351,14 @@ impl Platform {
         }
         if !KNOWN_OS.contains(&normalized.os.as_str()) {
             findings.push(Finding::warning(
-                "platform-unknown-os",
+                Code::PlatformUnknownOs,
                 format!("{path}/os"),
                 format!("unknown os {:?}", self.os),
             ));
         }
         if !KNOWN_ARCH.contains(&normalized.architecture.as_str()) {
             findings.push(Finding::warning(
-                "platform-unknown-architecture",
+                Code::PlatformUnknownArchitecture,
                 format!("{path}/architecture"),
                 format!("unknown architecture {:?}", self.architecture),
             ));
@@ -370,7 +371,7 @@ impl Platform {
         };
         if !variant_ok {
             findings.push(Finding::warning(
-                "platform-variant-unknown",
+                Code::PlatformVariantUnknown,
                 format!("{path}/variant"),
                 format!(
                     "variant {:?} is not a known {} variant; clients will not match it",
@@ -379,7 +380,7 @@ impl Platform {
             ));
         } else if self.architecture == "arm" && self.variant.is_empty() {
             findings.push(Finding::info(
-                "platform-arm-variant-missing",
+                Code::PlatformArmVariantMissing,
                 format!("{path}/variant"),
                 "arm entry without variant; containerd reads it as arm/v7",
             ));
@@ -389,7 +390,7 @@ impl Platform {
             && windows::parse_version(&self.os_version).is_none()
         {
             findings.push(Finding::warning(
-                "platform-os-version-invalid",
+                Code::PlatformOsVersionInvalid,
                 format!("{path}/os.version"),
                 format!("os.version {:?} is not major.minor.build[.revision]", self.os_version),
             ));

@@ -440,12 +440,12 @@ fn every_corpus_file_has_an_expectation_and_meets_it() {
         match (expect, result) {
             (Parses(format, codes), Ok(doc)) => {
                 assert_eq!(doc.format, *format, "{name}");
-                let present: Vec<&str> = doc.findings.iter().map(|f| f.code.as_ref()).collect();
+                let present: Vec<&str> = doc.findings.iter().map(|f| f.code.as_str()).collect();
                 for code in *codes {
                     assert!(present.contains(code), "{name}: missing {code}; got {present:?}");
                 }
                 for f in doc.findings.iter().filter(|f| f.severity == Severity::Error) {
-                    assert!(codes.contains(&f.code.as_ref()), "{name}: unexpected error {f}");
+                    assert!(codes.contains(&f.code.as_str()), "{name}: unexpected error {f}");
                 }
             }
             (Parses(..), Err(e)) => panic!("{name} should parse: {e}"),
@@ -643,7 +643,7 @@ fn layouts_verify_every_blob_and_report_their_oddities() {
     ];
     for (name, has_error, codes) in expectations {
         let report = layout::walk(&Dir(corpus().join("layouts").join(name)));
-        let present: Vec<&str> = report.findings.iter().map(|f| f.code.as_ref()).collect();
+        let present: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
         for code in *codes {
             assert!(present.contains(code), "{name}: missing {code}; got {present:?}");
         }

@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use fathom_core::finding::{has_error, Finding, Severity};
+use fathom_core::finding::{has_error, Code, Finding, Severity};
 use fathom_core::manifest::{DetectedBy, Format};
 use fathom_core::{layout, Document};
 use owo_colors::OwoColorize;
@@ -110,9 +110,50 @@ pub(crate) fn outcome(findings: &[Finding]) -> Outcome {
     }
 }
 
+/// One entry of the finding catalogue, as `fathom lint --codes` prints it.
+#[derive(serde::Serialize)]
+struct CodeOutput {
+    code: Code,
+    severity: Severity,
+    meaning: &'static str,
+}
+
+/// The whole catalogue.
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Catalogue(Vec<CodeOutput>);
+
+impl Render for Catalogue {
+    fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        let width = self.0.iter().map(|c| c.code.as_str().len()).max().unwrap_or(0);
+        for c in &self.0 {
+            writeln!(
+                out,
+                "{:<width$}  {:<7}  {}",
+                c.code.as_str(),
+                c.severity.to_string(),
+                c.meaning
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs `fathom lint`.
 pub fn run(args: LintArgs) -> Result<Outcome, CommandError> {
     let printer = Printer::new(args.output.format);
+    if args.codes {
+        let catalogue = Code::ALL
+            .iter()
+            .map(|&code| CodeOutput {
+                code,
+                severity: code.severity(),
+                meaning: code.meaning(),
+            })
+            .collect();
+        printer.emit(&Catalogue(catalogue))?;
+        return Ok(Outcome::Success);
+    }
     if let Some(dir) = args.layout {
         if !["index.json", "oci-layout", "manifest.json"]
             .iter()

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::digest::Digest;
+use crate::finding::Code;
 use crate::finding::Finding;
 use crate::media_type as mt;
 use crate::platform::Platform;
@@ -216,14 +217,14 @@ impl IndexDraft {
         let mut findings = Vec::new();
         if self.entries.is_empty() {
             findings.push(Finding::error(
-                "index-empty",
+                Code::IndexEmpty,
                 "/manifests",
                 "the index lists no manifest",
             ));
         }
         if self.format == IndexFormat::Docker && !self.annotations.is_empty() {
             findings.push(Finding::error(
-                "annotations-in-docker-list",
+                Code::AnnotationsInDockerList,
                 "/annotations",
                 "a Docker manifest list has no annotations; use --format oci to keep them",
             ));
@@ -232,12 +233,16 @@ impl IndexDraft {
         for (i, entry) in self.entries.iter().enumerate() {
             let at = format!("/manifests/{i}");
             if let Err(e) = entry.digest.parse::<Digest>() {
-                findings.push(Finding::error("digest-invalid", format!("{at}/digest"), e.to_string()));
+                findings.push(Finding::error(
+                    Code::DigestInvalid,
+                    format!("{at}/digest"),
+                    e.to_string(),
+                ));
             }
             let listed = &entry.platform;
             if listed.os.is_empty() || listed.architecture.is_empty() {
                 findings.push(Finding::error(
-                    "platform-incomplete",
+                    Code::PlatformIncomplete,
                     format!("{at}/platform"),
                     format!("{}: an entry needs an os and an architecture", entry.source),
                 ));
@@ -246,7 +251,7 @@ impl IndexDraft {
             let key = listed.normalize().format_all();
             if let Some(first) = seen.insert(key.clone(), i) {
                 findings.push(Finding::error(
-                    "duplicate-platform",
+                    Code::DuplicatePlatform,
                     format!("{at}/platform"),
                     format!(
                         "{key} is listed twice (entries {first} and {i}: {} and {}); a pull there \
@@ -258,7 +263,7 @@ impl IndexDraft {
             if let Some(declared) = &entry.declared {
                 if declared.normalize().format_all() != key {
                     findings.push(Finding::error(
-                        "platform-config-mismatch",
+                        Code::PlatformConfigMismatch,
                         format!("{at}/platform"),
                         format!(
                             "{} is listed as {key} but its config says {}: a pull on {key} would get an \
@@ -272,7 +277,7 @@ impl IndexDraft {
             }
             if listed.architecture == "arm" && listed.variant.is_empty() {
                 findings.push(Finding::error(
-                    "platform-arm-variant-missing",
+                    Code::PlatformArmVariantMissing,
                     format!("{at}/platform/variant"),
                     format!(
                         "{} is listed as {}/arm without a variant; containerd reads that as arm/v7, \
@@ -284,7 +289,7 @@ impl IndexDraft {
             let docker_child = entry.media_type == mt::DOCKER_MANIFEST;
             if self.format == IndexFormat::Docker && !docker_child {
                 findings.push(Finding::warning(
-                    "media-type-mixed",
+                    Code::MediaTypeMixed,
                     format!("{at}/mediaType"),
                     format!(
                         "{} is {}; Docker lists hold Docker manifests (current clients pull it, older \

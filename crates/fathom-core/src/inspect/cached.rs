@@ -163,7 +163,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::finding::Finding;
+    use crate::finding::{Code, Finding};
     use crate::testing::block_on;
 
     /// The page's kind of cache: memory.
@@ -247,7 +247,7 @@ mod tests {
         assert!(!may_keep(&report, &Digest::sha256(b"another")), "the tag moved");
         report
             .findings
-            .insert(0, Finding::error("size-mismatch", "/platforms/0", "wrong size"));
+            .insert(0, Finding::error(Code::SizeMismatch, "/platforms/0", "wrong size"));
         assert!(!may_keep(&report, &digest), "a failed check");
         let restamped = restamp(report, "localhost:5000/app:1", &reference, 1);
         assert_eq!(restamped.requests, 1);

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::wire::{Classification, DetectedBy, Format};
 use super::{Body, Document, Flavor, ImageManifest, Index, Manifest};
 use crate::descriptor::{lint_annotations, Descriptor};
+use crate::finding::Code;
 use crate::finding::Finding;
 use crate::media_type::{self as mt, Kind, MediaType};
 use crate::platform::Platform;
@@ -22,14 +23,14 @@ pub(super) fn unknown_field(path: &str) -> Finding {
         ),
         _ => format!("unknown field {path:?} is ignored"),
     };
-    Finding::info("unknown-field", path, message)
+    Finding::info(Code::UnknownField, path, message)
 }
 
 pub(super) fn lint(doc: &mut Document, classification: &Classification) {
     let mut findings = std::mem::take(&mut doc.findings);
     if let Some(essence) = &classification.content_type_disagrees {
         findings.push(Finding::warning(
-            "media-type-mismatch",
+            Code::MediaTypeMismatch,
             "/mediaType",
             format!(
                 "served as {essence} but the body is a {}",
@@ -39,7 +40,7 @@ pub(super) fn lint(doc: &mut Document, classification: &Classification) {
     }
     if let Some(essence) = &classification.content_type_unknown {
         findings.push(Finding::warning(
-            "content-type-unknown",
+            Code::ContentTypeUnknown,
             "",
             format!("Content-Type {essence:?} is not a manifest type; the body decided"),
         ));
@@ -67,7 +68,7 @@ fn lint_manifest(manifest: &Manifest, classification: &Classification, findings:
         }
         Manifest::Artifact(artifact) => {
             findings.push(Finding::warning(
-                "media-type-withdrawn",
+                Code::MediaTypeWithdrawn,
                 "/mediaType",
                 "application/vnd.oci.artifact.manifest.v1+json was withdrawn before image-spec 1.1; use an image manifest with artifactType",
             ));
@@ -78,7 +79,7 @@ fn lint_manifest(manifest: &Manifest, classification: &Classification, findings:
         }
         Manifest::Schema1(_) => {}
         Manifest::Unknown { schema_version, .. } => findings.push(Finding::error(
-            "schema-version-unsupported",
+            Code::SchemaVersionUnsupported,
             "/schemaVersion",
             format!(
                 "schemaVersion {} is not 1 or 2; the manifest cannot be interpreted",
@@ -92,7 +93,7 @@ fn lint_manifest(manifest: &Manifest, classification: &Classification, findings:
     if let (Some(subject), children) = (manifest.subject(), manifest.manifests()) {
         if let Some(i) = children.iter().position(|c| c.digest == subject.digest) {
             findings.push(Finding::warning(
-                "subject-is-child",
+                Code::SubjectIsChild,
                 "/subject",
                 format!(
                     "the subject {} is also entry {i} of this index; a walker must not loop or count it twice",
@@ -116,13 +117,13 @@ fn lint_media_type_field(
         DetectedBy::ContentType => "the Content-Type",
         _ => "its shape",
     };
-    let (finding, family): (fn(&'static str, String, String) -> Finding, _) = match flavor {
+    let (finding, family): (fn(Code, String, String) -> Finding, _) = match flavor {
         // Docker's schema2 requires mediaType; OCI only recommends it.
         Flavor::Docker => (Finding::error, "Docker"),
         Flavor::Oci => (Finding::warning, "OCI"),
     };
     findings.push(finding(
-        "media-type-missing",
+        Code::MediaTypeMissing,
         "/mediaType".into(),
         format!("no top-level mediaType; read as {family} by {how}, but clients that rely on mediaType may reject it"),
     ));
@@ -132,12 +133,12 @@ fn lint_schema_version(schema_version: Option<i64>, findings: &mut Vec<Finding>)
     match schema_version {
         Some(2) => {}
         None => findings.push(Finding::error(
-            "schema-version-missing",
+            Code::SchemaVersionMissing,
             "/schemaVersion",
             "schemaVersion is missing (must be 2)",
         )),
         Some(v) => findings.push(Finding::error(
-            "schema-version-unsupported",
+            Code::SchemaVersionUnsupported,
             "/schemaVersion",
             format!("schemaVersion must be 2, got {v}"),
         )),
@@ -163,23 +164,23 @@ fn lint_index(index: &Index, findings: &mut Vec<Finding>) {
         let media_type = entry.media_type.clone().unwrap_or_else(|| MediaType::new(""));
         match media_type.kind() {
             Kind::Index => findings.push(Finding::info(
-                "nested-index",
+                Code::NestedIndex,
                 format!("{at}/mediaType"),
                 "entry is itself an index; clients must recurse (docker manifest inspect does not)",
             )),
             Kind::Manifest | Kind::Schema1 => {}
             Kind::ArtifactManifest => findings.push(Finding::warning(
-                "media-type-withdrawn",
+                Code::MediaTypeWithdrawn,
                 format!("{at}/mediaType"),
                 "entry uses the withdrawn OCI artifact manifest type",
             )),
             _ if media_type.as_str() == mt::OCI_DESCRIPTOR => findings.push(Finding::warning(
-                "index-entry-descriptor-type",
+                Code::IndexEntryDescriptorType,
                 format!("{at}/mediaType"),
                 "application/vnd.oci.descriptor.v1+json describes a descriptor, not a manifest",
             )),
             _ if !media_type.as_str().is_empty() => findings.push(Finding::warning(
-                "index-entry-unknown-media-type",
+                Code::IndexEntryUnknownMediaType,
                 format!("{at}/mediaType"),
                 format!(
                     "entry media type {:?} is not a manifest or index type",
@@ -190,7 +191,7 @@ fn lint_index(index: &Index, findings: &mut Vec<Finding>) {
         }
         if index.flavor == Flavor::Docker && matches!(media_type.as_str(), mt::OCI_MANIFEST | mt::OCI_INDEX) {
             findings.push(Finding::warning(
-                "mixed-docker-oci",
+                Code::MixedDockerOci,
                 format!("{at}/mediaType"),
                 "a Docker manifest list entry with an OCI media type",
             ));
@@ -199,7 +200,7 @@ fn lint_index(index: &Index, findings: &mut Vec<Finding>) {
         if let Some(described) = entry.annotation(REFERENCE_DIGEST_ANNOTATION) {
             if !digests.contains(described) {
                 findings.push(Finding::warning(
-                    "attestation-subject-missing",
+                    Code::AttestationSubjectMissing,
                     format!("{at}/annotations"),
                     format!(
                         "{} describes {described}, which is not an entry of this index",
@@ -212,7 +213,7 @@ fn lint_index(index: &Index, findings: &mut Vec<Finding>) {
             let is_image = matches!(media_type.kind(), Kind::Manifest | Kind::Schema1);
             if is_image && entry.artifact_type.is_none() && reference_type.is_none() {
                 findings.push(Finding::warning(
-                    "platform-missing",
+                    Code::PlatformMissing,
                     format!("{at}/platform"),
                     "image entry has no platform; platform-aware clients skip it",
                 ));
@@ -227,13 +228,13 @@ fn lint_index(index: &Index, findings: &mut Vec<Finding>) {
         let key = (platform_label(&normalized), normalized.os_features_sorted());
         if let Some(first) = seen_digest.insert((entry.digest.as_str(), key.0.clone()), i) {
             findings.push(Finding::warning(
-                "duplicate-entry",
+                Code::DuplicateEntry,
                 at.clone(),
                 format!("same digest and platform {} as entry {first}", key.0),
             ));
         } else if let Some(first) = seen.insert(key.clone(), i) {
             findings.push(Finding::warning(
-                "duplicate-platform",
+                Code::DuplicatePlatform,
                 format!("{at}/platform"),
                 format!(
                     "platform {} already appears at entry {first} with another manifest; a client picks the first",
@@ -257,7 +258,7 @@ fn lint_image(image: &ImageManifest, findings: &mut Vec<Finding>) {
         None => {
             if image.flavor == Flavor::Docker || image.artifact_type.is_none() {
                 findings.push(Finding::error(
-                    "config-missing",
+                    Code::ConfigMissing,
                     "/config",
                     "image manifest has no config descriptor",
                 ));
@@ -278,7 +279,11 @@ fn lint_image(image: &ImageManifest, findings: &mut Vec<Finding>) {
             .as_ref()
             .is_some_and(|c| c.media_type_str() == mt::DOCKER_CONFIG)
     {
-        findings.push(Finding::info("layers-empty", "/layers", "image manifest has no layers"));
+        findings.push(Finding::info(
+            Code::LayersEmpty,
+            "/layers",
+            "image manifest has no layers",
+        ));
     }
     for (i, layer) in image.layers.iter().enumerate() {
         lint_layer(layer, &format!("/layers/{i}"), image.flavor, findings);
@@ -292,7 +297,7 @@ fn lint_image(image: &ImageManifest, findings: &mut Vec<Finding>) {
         for (present, field) in oci_fields {
             if present {
                 findings.push(Finding::warning(
-                    "mixed-docker-oci",
+                    Code::MixedDockerOci,
                     format!("/{field}"),
                     format!("{field} is an OCI field; a Docker schema2 manifest does not define it"),
                 ));
@@ -309,7 +314,7 @@ fn lint_config_descriptor(image: &ImageManifest, config: &Descriptor, findings: 
     };
     match media_type {
         mt::OCI_CONFIG | mt::DOCKER_CONFIG if media_type != expected => findings.push(Finding::warning(
-            "mixed-docker-oci",
+            Code::MixedDockerOci,
             "/config/mediaType",
             format!(
                 "config type {media_type} in a {} manifest (expected {expected})",
@@ -319,7 +324,7 @@ fn lint_config_descriptor(image: &ImageManifest, config: &Descriptor, findings: 
         mt::OCI_CONFIG | mt::DOCKER_CONFIG => {}
         mt::OCI_EMPTY if config.digest != EMPTY_JSON_DIGEST || config.size != Some(2) => {
             findings.push(Finding::warning(
-                "empty-config-not-canonical",
+                Code::EmptyConfigNotCanonical,
                 "/config",
                 format!(
                     "an {} config should be the 2-byte {{}} ({EMPTY_JSON_DIGEST})",
@@ -329,19 +334,19 @@ fn lint_config_descriptor(image: &ImageManifest, config: &Descriptor, findings: 
         }
         mt::OCI_EMPTY if image.artifact_type.is_none() && image.flavor == Flavor::Oci => {
             findings.push(Finding::warning(
-                "artifact-type-missing",
+                Code::ArtifactTypeMissing,
                 "/artifactType",
                 "the config is the empty descriptor, so artifactType must be set (image-spec 1.1)",
             ))
         }
         mt::OCI_EMPTY => {}
         "application/octet-stream" => findings.push(Finding::warning(
-            "config-media-type-generic",
+            Code::ConfigMediaTypeGeneric,
             "/config/mediaType",
             format!("config media type is application/octet-stream (early docker push); expected {expected}"),
         )),
         other if image.artifact_type.is_none() => findings.push(Finding::info(
-            "artifact-type-in-config",
+            Code::ArtifactTypeInConfig,
             "/config/mediaType",
             format!("no artifactType; the artifact type is carried by the config media type {other:?} (OCI 1.0 style)"),
         )),
@@ -364,7 +369,7 @@ fn lint_layer(layer: &Descriptor, at: &str, flavor: Flavor, findings: &mut Vec<F
     let text = media_type.as_str();
     if text == "application/vnd.docker.image.rootfs.diff.tar.zstd" {
         findings.push(Finding::error(
-            "layer-media-type-nonexistent",
+            Code::LayerMediaTypeNonexistent,
             format!("{at}/mediaType"),
             "application/vnd.docker.image.rootfs.diff.tar.zstd does not exist; zstd layers use application/vnd.oci.image.layer.v1.tar+zstd",
         ));
@@ -372,7 +377,7 @@ fn lint_layer(layer: &Descriptor, at: &str, flavor: Flavor, findings: &mut Vec<F
     }
     if media_type.is_encrypted() {
         findings.push(Finding::info(
-            "layer-encrypted",
+            Code::LayerEncrypted,
             format!("{at}/mediaType"),
             "layer is encrypted (ocicrypt); pulling needs the decryption key",
         ));
@@ -385,9 +390,9 @@ fn lint_layer(layer: &Descriptor, at: &str, flavor: Flavor, findings: &mut Vec<F
             "foreign layer: registries may not store it; clients download it from its urls"
         };
         findings.push(if deprecated {
-            Finding::warning("layer-non-distributable", format!("{at}/mediaType"), message)
+            Finding::warning(Code::LayerNonDistributable, format!("{at}/mediaType"), message)
         } else {
-            Finding::info("layer-non-distributable", format!("{at}/mediaType"), message)
+            Finding::info(Code::LayerNonDistributable, format!("{at}/mediaType"), message)
         });
         return;
     }
@@ -396,7 +401,7 @@ fn lint_layer(layer: &Descriptor, at: &str, flavor: Flavor, findings: &mut Vec<F
             let oci = text.starts_with("application/vnd.oci.");
             if oci != (flavor == Flavor::Oci) {
                 findings.push(Finding::info(
-                    "mixed-docker-oci",
+                    Code::MixedDockerOci,
                     format!("{at}/mediaType"),
                     format!(
                         "{} layer type in a {} manifest",
@@ -408,7 +413,7 @@ fn lint_layer(layer: &Descriptor, at: &str, flavor: Flavor, findings: &mut Vec<F
         }
         Kind::Attestation => {}
         _ if text.starts_with("application/vnd.oci.image.layer.") => findings.push(Finding::warning(
-            "layer-media-type-unknown",
+            Code::LayerMediaTypeUnknown,
             format!("{at}/mediaType"),
             format!("unknown OCI layer type {text:?}: clients cannot unpack it"),
         )),

@@ -23,6 +23,7 @@ use serde_json::Value;
 use crate::config::ImageConfig;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
+use crate::finding::Code;
 use crate::finding::{pointer_token, Finding};
 use crate::media_type::MediaType;
 
@@ -254,12 +255,12 @@ pub enum ParseError {
 
 impl ParseError {
     /// A stable kebab-case code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ParseError::Json { .. } => "invalid-json",
-            ParseError::Field { .. } => "invalid-field",
-            ParseError::NotAnObject(_) => "not-an-object",
-            ParseError::Unrecognised => "unrecognised-document",
+            ParseError::Json { .. } => Code::InvalidJson,
+            ParseError::Field { .. } => Code::InvalidField,
+            ParseError::NotAnObject(_) => Code::NotAnObject,
+            ParseError::Unrecognised => Code::UnrecognisedDocument,
         }
     }
 }
@@ -272,7 +273,7 @@ impl Document {
         if first == Some(b'[') {
             let entries: Vec<SaveEntry> = typed(bytes, "docker save manifest.json")?;
             let findings = vec![Finding::info(
-                "not-a-registry-manifest",
+                Code::NotARegistryManifest,
                 "",
                 "a `docker save` manifest.json (a JSON array), not a registry manifest",
             )];
@@ -354,7 +355,7 @@ fn build(format: Format, wire: wire::Wire, bytes: &[u8], findings: &mut Vec<Find
         Format::OciIndex | Format::DockerManifestList => {
             if wire.manifests == Some(None) {
                 findings.push(Finding::warning(
-                    "manifests-null",
+                    Code::ManifestsNull,
                     "/manifests",
                     "\"manifests\" is null; an index with no entries should have an empty array",
                 ));
@@ -376,7 +377,7 @@ fn build(format: Format, wire: wire::Wire, bytes: &[u8], findings: &mut Vec<Find
         Format::OciManifest | Format::DockerManifest => {
             if wire.layers == Some(None) {
                 findings.push(Finding::warning(
-                    "layers-null",
+                    Code::LayersNull,
                     "/layers",
                     "\"layers\" is null; a manifest with no layers should have an empty array",
                 ));

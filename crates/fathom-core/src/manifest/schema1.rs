@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::wire::Wire;
 use crate::digest::Digest;
+use crate::finding::Code;
 use crate::finding::Finding;
 
 /// What checking a schema1's signatures found.
@@ -57,13 +58,17 @@ impl Schema1Manifest {
 
     pub(super) fn from_wire(wire: Wire, bytes: &[u8], findings: &mut Vec<Finding>) -> Schema1Manifest {
         findings.push(Finding::warning(
-            "schema1-deprecated",
+            Code::Schema1Deprecated,
             "",
             "Docker schema1 manifests are deprecated and refused by current Docker and containerd",
         ));
         let (signature, payload) = match wire.signatures.clone() {
             None => {
-                findings.push(Finding::info("schema1-unsigned", "", "schema1 manifest is not signed"));
+                findings.push(Finding::info(
+                    Code::Schema1Unsigned,
+                    "",
+                    "schema1 manifest is not signed",
+                ));
                 (SignatureState::Unsigned, Some(bytes.to_vec()))
             }
             Some(signatures) => check_signatures(signatures, bytes, findings),
@@ -80,7 +85,7 @@ impl Schema1Manifest {
         let history = strings_of(wire.history.as_ref(), "v1Compatibility", "/history", findings);
         if fs_layers.len() != history.len() {
             findings.push(Finding::error(
-                "schema1-history-mismatch",
+                Code::Schema1HistoryMismatch,
                 "/history",
                 format!("{} fsLayers but {} history entries", fs_layers.len(), history.len()),
             ));
@@ -115,7 +120,7 @@ fn strings_of(value: Option<&Value>, key: &str, path: &str, findings: &mut Vec<F
     let Some(value) = value else { return Vec::new() };
     let Some(items) = value.as_array() else {
         findings.push(Finding::error(
-            "schema1-malformed",
+            Code::Schema1Malformed,
             path,
             format!("{path} must be an array"),
         ));
@@ -126,7 +131,7 @@ fn strings_of(value: Option<&Value>, key: &str, path: &str, findings: &mut Vec<F
         match item.get(key).and_then(Value::as_str) {
             Some(s) => out.push(s.to_owned()),
             None => findings.push(Finding::error(
-                "schema1-malformed",
+                Code::Schema1Malformed,
                 format!("{path}/{i}"),
                 format!("expected an object with a string {key:?}"),
             )),
@@ -170,7 +175,7 @@ struct Protected {
 
 fn check_signatures(signatures: Value, bytes: &[u8], findings: &mut Vec<Finding>) -> (SignatureState, Option<Vec<u8>>) {
     let malformed = |findings: &mut Vec<Finding>, path: String, message: String| {
-        findings.push(Finding::error("schema1-signatures-malformed", path, message));
+        findings.push(Finding::error(Code::Schema1SignaturesMalformed, path, message));
         (SignatureState::Invalid, None)
     };
     let signatures: Vec<JwsSignature> = match serde_json::from_value(signatures) {
@@ -195,7 +200,7 @@ fn check_signatures(signatures: Value, bytes: &[u8], findings: &mut Vec<Finding>
             Ok(p) => p,
             Err(message) => {
                 findings.push(Finding::error(
-                    "schema1-payload-unrecoverable",
+                    Code::Schema1PayloadUnrecoverable,
                     format!("{at}/protected"),
                     message,
                 ));
@@ -205,7 +210,7 @@ fn check_signatures(signatures: Value, bytes: &[u8], findings: &mut Vec<Finding>
         match &payload {
             Some(first) if *first != rebuilt => {
                 findings.push(Finding::error(
-                    "schema1-payload-unrecoverable",
+                    Code::Schema1PayloadUnrecoverable,
                     format!("{at}/protected"),
                     "signatures disagree on the signed payload",
                 ));
@@ -216,7 +221,7 @@ fn check_signatures(signatures: Value, bytes: &[u8], findings: &mut Vec<Finding>
         let signed = payload.as_deref().unwrap_or_default();
         if serde_json::from_slice::<serde::de::IgnoredAny>(signed).is_err() {
             findings.push(Finding::error(
-                "schema1-payload-not-json",
+                Code::Schema1PayloadNotJson,
                 format!("{at}/protected"),
                 "the payload rebuilt from formatLength/formatTail is not valid JSON: the document was reformatted after signing",
             ));
@@ -227,7 +232,7 @@ fn check_signatures(signatures: Value, bytes: &[u8], findings: &mut Vec<Finding>
             Ok(true) => {}
             Ok(false) => {
                 findings.push(Finding::error(
-                    "schema1-signature-invalid",
+                    Code::Schema1SignatureInvalid,
                     format!("{at}/signature"),
                     "the signature does not verify against its embedded key: the content was changed after signing",
                 ));
@@ -235,7 +240,7 @@ fn check_signatures(signatures: Value, bytes: &[u8], findings: &mut Vec<Finding>
             }
             Err(reason) => {
                 findings.push(Finding::warning(
-                    "schema1-signature-unverifiable",
+                    Code::Schema1SignatureUnverifiable,
                     format!("{at}/header"),
                     reason,
                 ));

@@ -290,7 +290,7 @@ fn lint_flags_odd_platforms() {
     let codes = |p: Platform| {
         let mut f = Vec::new();
         p.lint("", &mut f);
-        f.into_iter().map(|f| f.code.into_owned()).collect::<Vec<_>>()
+        f.into_iter().map(|f| f.code.to_string()).collect::<Vec<_>>()
     };
     assert_eq!(
         codes(Platform::new("linux", "arm", "armv7")),
