@@ -214,6 +214,30 @@ fn tags_and_unknown_names() {
     );
 }
 
+/// `fathom tags` takes what `fathom inspect` takes: on the loopback Bearer registry the token
+/// service is plain HTTP too, and the demo user's credentials go to it (they once did not: the
+/// plain-HTTP decision was made for inspect only).
+#[test]
+fn tags_with_credentials_on_the_bearer_registry() {
+    let demo = demo();
+    let repository = format!("{}/demo/busybox", demo.token);
+    let args = [
+        "tags",
+        &repository,
+        "--username",
+        "fathom",
+        "--password-stdin",
+        "--format",
+        "json",
+    ];
+    let out = fathom_with_stdin(&args, "fathom-demo\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tags: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(tags["tags"].as_array().unwrap().iter().any(|t| t == "oci"), "{tags}");
+    let inspect = inspect_as_fathom(&format!("{repository}:oci"), "fathom-demo");
+    assert!(inspect.status.success(), "{}", String::from_utf8_lossy(&inspect.stderr));
+}
+
 /// `fathom inspect --format json` as the demo user, the password given on stdin.
 fn inspect_as_fathom(reference: &str, password: &str) -> Output {
     let args = [

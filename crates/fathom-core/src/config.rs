@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::finding::Code;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::platform::Platform;
 
 /// An image config: what a container built from the image runs, and how its layers were made.

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 
-use crate::digest::{self, Digest, DigestError};
-use crate::finding::Code;
-use crate::finding::Finding;
+use crate::digest::{self, Digest, DigestError, Mismatch};
+use crate::finding::{Code, Finding};
+use crate::manifest::Document;
 use crate::media_type::MediaType;
 use crate::platform::Platform;
 
@@ -69,6 +69,30 @@ impl Descriptor {
         let expected = self.digest().map_err(DescriptorMismatch::Unverifiable)?;
         digest::verify(&expected, self.size(), bytes).map_err(DescriptorMismatch::Bytes)?;
         Ok(expected)
+    }
+
+    /// Checks that a manifest fetched by this descriptor (`bytes`, and `doc` when they parse) is
+    /// what it promises — the one rule for a manifest: its digest, computed as registries do
+    /// (over the signed payload of a signed schema 1 manifest, the exact bytes otherwise), and
+    /// its size.
+    pub fn verify_manifest(&self, expected: &Digest, bytes: &[u8], doc: Option<&Document>) -> Result<(), Mismatch> {
+        let actual = match doc {
+            Some(doc) => doc.content_digest(expected.algorithm()),
+            None => Digest::of(expected.algorithm(), bytes),
+        };
+        if &actual != expected {
+            return Err(Mismatch::Digest {
+                expected: expected.clone(),
+                actual,
+            });
+        }
+        match self.size() {
+            Some(size) if size != bytes.len() as u64 => Err(Mismatch::Size {
+                expected: size,
+                actual: bytes.len() as u64,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Checks the descriptor's own fields. `path` is its JSON pointer.

@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 
 use crate::descriptor::{Descriptor, DescriptorMismatch};
 use crate::digest::{Digest, Mismatch};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::manifest::{Body, Document, Manifest, REFERENCE_DIGEST_ANNOTATION, REFERENCE_TYPE_ANNOTATION};
 use crate::media_type::{self as mt, Kind, MediaType};
 use crate::platform::{explain, MatchMode, Platform};
@@ -32,7 +32,6 @@ use crate::registry::request::{self, Endpoint, MAX_CONFIG};
 use crate::registry::session::{Outcome, Session, Walk};
 use crate::registry::{HttpRequest, HttpResponse, Method, RegistryError, Remote, TransportError};
 
-use crate::finding::Code;
 pub use crate::registry::session::{ErrorKind, Failure as InspectError, RequestId, MAX_ATTEMPTS};
 use crate::report::{
     EntryKind, ImageInfo, LayerInfo, MatchInfo, PlatformEntry, ReferenceInfo, Referrer, ReferrerSource, Report,
@@ -325,12 +324,11 @@ impl Inspect {
             }
         };
         let requested = self.reference.digest().or(self.options.resolved.as_ref()).cloned();
-        let check = request::check_manifest_body(requested.as_ref(), &response, |algorithm| {
-            content_digest(&doc, algorithm)
-        });
+        let check =
+            request::check_manifest_body(requested.as_ref(), &response, |algorithm| doc.content_digest(algorithm));
         let (digest, mismatch) = match check {
             Ok(check) => (check.digest, None),
-            Err(mismatch) => (content_digest(&doc, mismatch_algorithm(&mismatch)), Some(mismatch)),
+            Err(mismatch) => (doc.content_digest(mismatch_algorithm(&mismatch)), Some(mismatch)),
         };
         self.report.digest = Some(digest.to_string());
         self.report.media_type = doc.media_type().map(str::to_owned).or(content_type);
@@ -525,22 +523,7 @@ impl Inspect {
         };
         let content_type = response.header("content-type").map(str::to_owned);
         let doc = Document::parse(&response.body, content_type.as_deref());
-        let actual = match &doc {
-            Ok(doc) => content_digest(doc, expected.algorithm()),
-            Err(_) => Digest::of(expected.algorithm(), &response.body),
-        };
-        let mismatch = if actual != expected {
-            Some(Mismatch::Digest { expected, actual })
-        } else {
-            descriptor
-                .size()
-                .filter(|&size| size != response.body.len() as u64)
-                .map(|size| Mismatch::Size {
-                    expected: size,
-                    actual: response.body.len() as u64,
-                })
-        };
-        if let Some(mismatch) = mismatch {
+        if let Err(mismatch) = descriptor.verify_manifest(&expected, &response.body, doc.as_ref().ok()) {
             self.report.platforms[row].verified = Some(false);
             self.report
                 .findings
@@ -800,18 +783,6 @@ fn finish(mut report: Report, options: &Options, session: &Session<Purpose>) -> 
 
 /// The digest a registry identifies this document by, in `algorithm`: over the payload for a
 /// signed schema1, over the exact bytes otherwise.
-fn content_digest(doc: &Document, algorithm: crate::digest::Algorithm) -> Digest {
-    let bytes = match doc.manifest() {
-        Some(Manifest::Schema1(s)) => s.payload.as_deref().unwrap_or(&doc.bytes),
-        _ => &doc.bytes,
-    };
-    if algorithm == doc.digest.algorithm() && bytes == doc.bytes.as_slice() {
-        doc.digest.clone()
-    } else {
-        Digest::of(algorithm, bytes)
-    }
-}
-
 fn mismatch_algorithm(mismatch: &Mismatch) -> crate::digest::Algorithm {
     match mismatch {
         Mismatch::Digest { actual, .. } => actual.algorithm(),

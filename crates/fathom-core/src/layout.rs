@@ -9,8 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::descriptor::{Descriptor, DescriptorMismatch};
 use crate::digest::Digest;
-use crate::finding::Code;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Code, Finding, Severity};
 use crate::manifest::{Document, Manifest};
 use crate::media_type::{self as mt, Compression, Kind, MediaType};
 

@@ -12,8 +12,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::finding::Code;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 
 mod explain;
 mod windows;

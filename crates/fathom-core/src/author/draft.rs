@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::digest::Digest;
-use crate::finding::Code;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::media_type as mt;
 use crate::platform::Platform;
 use crate::reference::Reference;

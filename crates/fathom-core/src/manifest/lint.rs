@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use super::wire::{Classification, DetectedBy, Format};
 use super::{Body, Document, Flavor, ImageManifest, Index, Manifest};
 use crate::descriptor::{lint_annotations, Descriptor};
-use crate::finding::Code;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::media_type::{self as mt, Kind, MediaType};
 use crate::platform::Platform;
 

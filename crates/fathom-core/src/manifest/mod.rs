@@ -23,8 +23,7 @@ use serde_json::Value;
 use crate::config::ImageConfig;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
-use crate::finding::Code;
-use crate::finding::{pointer_token, Finding};
+use crate::finding::{pointer_token, Code, Finding};
 use crate::media_type::MediaType;
 
 pub use schema1::Schema1Manifest;
@@ -333,6 +332,20 @@ impl Document {
         };
         lint::lint(&mut doc, &classification);
         Ok(doc)
+    }
+
+    /// The digest a registry gives this document under `algorithm`: over the signed payload for
+    /// a signed schema 1 manifest (what registries compute), over the exact bytes otherwise.
+    pub fn content_digest(&self, algorithm: crate::digest::Algorithm) -> Digest {
+        let bytes = match self.manifest() {
+            Some(Manifest::Schema1(s)) => s.payload.as_deref().unwrap_or(&self.bytes),
+            _ => &self.bytes,
+        };
+        if algorithm == self.digest.algorithm() && bytes == self.bytes.as_slice() {
+            self.digest.clone()
+        } else {
+            Digest::of(algorithm, bytes)
+        }
     }
 
     /// The manifest, when the document is one.

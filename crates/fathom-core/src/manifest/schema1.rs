@@ -14,8 +14,7 @@ use serde_json::Value;
 
 use super::wire::Wire;
 use crate::digest::Digest;
-use crate::finding::Code;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 
 /// What checking a schema1's signatures found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
