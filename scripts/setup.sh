@@ -12,9 +12,12 @@
 #                     curl, python3-venv (test: also wrk, chromium)
 #           npm       wrangler + workerd, Node 22 for wrangler, binaryen's wasm-opt
 #                     (package-lock.json, into node_modules/)
-#           python    one venv in $FATHOM_TOOLS_DIR/venv from scripts/requirements.txt
-#                     (cryptography for the demo token issuer; pytest, schemathesis, Playwright)
-#           tools     wasm-bindgen-cli and trunk from crates.io into $FATHOM_TOOLS_DIR/bin
+#           python    one venv in $FATHOM_TOOLS_DIR/venv: scripts/requirements.txt (cryptography
+#                     for the demo token issuer; test: also scripts/requirements-test.txt —
+#                     pytest, schemathesis, jsonschema, Playwright)
+#           tools     wasm-bindgen and trunk (below), at once
+#           wasm-bindgen  wasm-bindgen-cli from crates.io into $FATHOM_TOOLS_DIR/bin
+#           trunk     trunk from crates.io into $FATHOM_TOOLS_DIR/bin
 #           fuzz      a nightly toolchain and cargo-fuzz (only when asked: scripts/fuzz.sh)
 #
 # The network-bound parts (debian, npm, python) run beside the compile-bound one (tools), and
@@ -96,16 +99,18 @@ part_npm() {
 
 part_python() {
   local requirements="$FATHOM_ROOT/scripts/requirements.txt"
-  if [[ -f $FATHOM_VENV/.fathom-requirements ]] && cmp -s "$FATHOM_VENV/.fathom-requirements" "$requirements" &&
-    "$FATHOM_PYTHON" -c '' 2>/dev/null; then
+  [[ $PROFILE == test ]] && requirements="$FATHOM_ROOT/scripts/requirements-test.txt"
+  local stamp="$FATHOM_VENV/.fathom-$(basename "$requirements")"
+  local wanted
+  wanted=$(cat "$FATHOM_ROOT/scripts/requirements.txt" "$requirements")
+  if [[ -f $stamp && $(cat "$stamp") == "$wanted" ]] && "$FATHOM_PYTHON" -c '' 2>/dev/null; then
     DONE="already there"
     return
   fi
-  rm -rf "$FATHOM_VENV"
-  python3 -m venv "$FATHOM_VENV"
+  "$FATHOM_PYTHON" -c '' 2>/dev/null || { rm -rf "$FATHOM_VENV" && python3 -m venv "$FATHOM_VENV"; }
   "$FATHOM_VENV/bin/pip" install -q --disable-pip-version-check -r "$requirements" >&2
-  cp "$requirements" "$FATHOM_VENV/.fathom-requirements"
-  DONE="venv from scripts/requirements.txt"
+  printf '%s' "$wanted" >"$stamp"
+  DONE="venv from scripts/$(basename "$requirements")"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -125,28 +130,25 @@ cheap_install() { # crate version [cargo install args…]
     --quiet "$@" >&2
 }
 
-has_version() { # command version
-  "$1" --version 2>/dev/null | grep -q " $2\$"
+part_wasm-bindgen() {
+  if has_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
+    DONE="already there"
+    return
+  fi
+  # Not --locked: the CLI's own lockfile pins a yanked crate.
+  cheap_install wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
+  has_version wasm-bindgen "$WASM_BINDGEN_VERSION" || die "wasm-bindgen-cli $WASM_BINDGEN_VERSION did not install"
+  DONE="installed wasm-bindgen-cli $WASM_BINDGEN_VERSION"
 }
 
-part_tools() {
-  local pids=() installed=()
-  if ! has_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
-    # Not --locked: the CLI's own lockfile pins a yanked crate.
-    cheap_install wasm-bindgen-cli "$WASM_BINDGEN_VERSION" &
-    pids+=($!)
-    installed+=("wasm-bindgen-cli $WASM_BINDGEN_VERSION")
+part_trunk() {
+  if has_version trunk "$TRUNK_VERSION"; then
+    DONE="already there"
+    return
   fi
-  if ! has_version trunk "$TRUNK_VERSION"; then
-    cheap_install trunk "$TRUNK_VERSION" --locked &
-    pids+=($!)
-    installed+=("trunk $TRUNK_VERSION")
-  fi
-  local pid
-  for pid in "${pids[@]}"; do wait "$pid"; done
-  has_version wasm-bindgen "$WASM_BINDGEN_VERSION" || die "wasm-bindgen-cli $WASM_BINDGEN_VERSION did not install"
+  cheap_install trunk "$TRUNK_VERSION" --locked
   has_version trunk "$TRUNK_VERSION" || die "trunk $TRUNK_VERSION did not install"
-  DONE="${installed[*]:-already there}"
+  DONE="installed trunk $TRUNK_VERSION"
 }
 
 part_fuzz() {
@@ -184,7 +186,8 @@ main() {
   for part in "$@"; do
     case $part in
       start | test) PROFILE=$part ;;
-      rust | debian | npm | python | tools | fuzz) parts+=("$part") ;;
+      tools) parts+=(wasm-bindgen trunk) ;;
+      rust | debian | npm | python | wasm-bindgen | trunk | fuzz) parts+=("$part") ;;
       -h | --help)
         sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
         exit 0
@@ -192,7 +195,7 @@ main() {
       *) die "unknown part '$part' (scripts/setup.sh --help)" ;;
     esac
   done
-  ((${#parts[@]})) || parts=(rust debian npm python tools)
+  ((${#parts[@]})) || parts=(rust debian npm python wasm-bindgen trunk)
   LOGS="$FATHOM_ROOT/target/logs"
   mkdir -p "$LOGS" "$FATHOM_TOOLS_DIR"
   require cargo "Rust (rustup)"

@@ -45,14 +45,32 @@ scripts/setup.sh start rust
     say "CLI ready: $FATHOM" || say "the CLI did not build (log: $LOGS/cli-build.log)"
 ) &
 cli_pid=$!
-lane "packages (Debian, npm, PyPI) + demo registry" \
-  bash -c 'scripts/setup.sh start debian npm python && scripts/demo-registry.sh start >/dev/null'
-lane "wasm-bindgen-cli + trunk (crates.io)" scripts/setup.sh start tools
-lane "worker (cargo, wasm32)" scripts/build-worker.sh --cargo-only
-lane "web app (cargo, wasm32)" scripts/build-web.sh --cargo-only
-wait_lanes
-lane "worker (wasm-bindgen, wasm-opt)" scripts/build-worker.sh
-lane "web app (trunk)" scripts/build-web.sh
+# Each artefact's lane compiles beside the install of the tool that finishes it, and finishes as
+# soon as both are there (the worker does not wait for Trunk, the longest install).
+packages() {
+  scripts/setup.sh start debian npm python
+  scripts/demo-registry.sh start >/dev/null
+}
+worker() {
+  scripts/setup.sh start wasm-bindgen &
+  local tool=$!
+  scripts/build-worker.sh --cargo-only
+  wait "$tool"
+  await "npm's wasm-opt" test -x node_modules/.bin/wasm-opt
+  scripts/build-worker.sh
+}
+web_app() {
+  scripts/setup.sh start trunk &
+  local tool=$!
+  scripts/build-web.sh --cargo-only
+  wait "$tool"
+  await "wasm-bindgen-cli $WASM_BINDGEN_VERSION" has_version wasm-bindgen "$WASM_BINDGEN_VERSION"
+  await "npm's wasm-opt" test -x node_modules/.bin/wasm-opt
+  scripts/build-web.sh
+}
+lane "packages (Debian, npm, PyPI) + demo registry" packages
+lane "worker: cargo beside wasm-bindgen-cli, then bindings and wasm-opt" worker
+lane "web app: cargo beside trunk, then Trunk" web_app
 wait_lanes
 
 base="http://127.0.0.1:$port"

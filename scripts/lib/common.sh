@@ -42,6 +42,23 @@ require() { # command what
   command -v "$1" >/dev/null 2>&1 || die "$2 is not installed: run scripts/setup.sh (it installs everything the two README commands need)"
 }
 
+# Whether `command --version` ends with `version`.
+has_version() { # command version
+  "$1" --version 2>/dev/null | grep -q " $2\$"
+}
+
+# Waits (up to 15 min) until a command succeeds — for a step that needs what another lane
+# installs. `await WHAT COMMAND…`.
+await() {
+  local what=$1 _
+  shift
+  for _ in $(seq 900); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  die "gave up waiting for $what"
+}
+
 # A fingerprint of the files under the given paths (relative to the repository) and of extra
 # words (tool versions): when it is unchanged, a build's output is still current.
 fingerprint() { # words -- paths…
