@@ -246,7 +246,7 @@ fn edge_problem(response: &HttpResponse) -> Option<TransportError> {
             let cause = serde_json::from_value(problem["cause"].clone()).unwrap_or(ConnectCause::Unknown);
             Some(TransportError::connect(cause, format!("the edge: {said}")))
         }
-        "upstream-timeout" => Some(TransportError::Timeout(0)),
+        "upstream-timeout" => Some(TransportError::Timeout(None)),
         _ if response.status == 403 || response.status == 400 => {
             Some(TransportError::Refused { code, message: detail })
         }

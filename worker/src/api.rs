@@ -7,7 +7,7 @@ use fathom_core::finding::Code;
 use fathom_core::inspect::cached::{self, WalkKind};
 use fathom_core::registry::session::Failure;
 use fathom_core::registry::tags::{Page, TagList};
-use fathom_core::registry::{Remote, TransportError};
+use fathom_core::registry::Remote;
 use fathom_core::report::{MatchResult, Report};
 use fathom_core::{Platform, Reference};
 use serde::Serialize;
@@ -225,15 +225,9 @@ async fn report_of(
     let upstream = &upstream;
     let reports = EdgeReports::new(settings.report_ttl_seconds);
     let remote = remote(&reference);
-    let cached = cached::inspect(
-        input,
-        reference,
-        &remote,
-        walk,
-        platform,
-        &reports,
-        |request| async move { upstream.send(request).await.map_err(TransportError::from) },
-    )
+    let cached = cached::inspect(input, reference, &remote, walk, platform, &reports, |request| {
+        upstream.send(request)
+    })
     .await
     .map_err(|f: Failure| Problem::from_failure(&f))?;
     let report = *cached.report;

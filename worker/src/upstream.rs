@@ -55,14 +55,15 @@ impl<'a> Upstream<'a> {
 
     /// Runs `walk` to its end with every request it hands out in flight at once.
     pub async fn run<W: Walk>(&self, walk: W) -> Result<W::Output, Failure> {
-        drive::run(walk, |request| async move {
-            self.send(request).await.map_err(TransportError::from)
-        })
-        .await
+        drive::run(walk, |request| self.send(request)).await
     }
 
-    /// Sends one request the core planned.
-    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, UpstreamError> {
+    /// Sends one request the core planned: the `send` of a walk's driver loop.
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.send_checked(request).await.map_err(TransportError::from)
+    }
+
+    async fn send_checked(&self, request: HttpRequest) -> Result<HttpResponse, UpstreamError> {
         if request.delay_ms > 0 {
             Delay::from(Duration::from_millis(request.delay_ms)).await;
         }
@@ -163,9 +164,9 @@ impl<'a> Upstream<'a> {
         };
         outcome.unwrap_or_else(|| {
             controller.abort();
-            Err(UpstreamError::Transport(TransportError::Timeout(
+            Err(UpstreamError::Transport(TransportError::Timeout(Some(
                 self.timeout.as_secs(),
-            )))
+            ))))
         })
     }
 }

@@ -19,7 +19,7 @@ impl Transport {
     pub fn new(timeout: Duration) -> Result<Transport, String> {
         let client = reqwest::Client::builder()
             .user_agent(concat!("fathom/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .connect_timeout(connect_timeout(timeout))
             .redirect(reqwest::redirect::Policy::custom(|attempt| {
                 // reqwest drops Authorization when the host changes, but not on https → http
                 // on the same host: refuse downgrades (and long chains) outright.
@@ -51,7 +51,7 @@ impl Transport {
         let limit = self.timeout.as_secs();
         tokio::time::timeout(self.timeout, self.exchange(request))
             .await
-            .unwrap_or(Err(TransportError::Timeout(limit)))
+            .unwrap_or(Err(TransportError::Timeout(Some(limit))))
     }
 
     async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -64,7 +64,8 @@ impl Transport {
         if !request.body.is_empty() {
             builder = builder.body(request.body.clone());
         }
-        let mut response = builder.send().await.map_err(classify)?;
+        let failed = |e| classify(e, connect_timeout(self.timeout));
+        let mut response = builder.send().await.map_err(failed)?;
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
@@ -79,7 +80,7 @@ impl Transport {
         // A HEAD's Content-Length describes the body a GET would bring, not this one.
         let declared: &[(String, String)] = if request.method == Method::Head { &[] } else { &headers };
         let mut body = BodyReader::new(request.max_body, declared)?;
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
             body.push(&chunk)?;
         }
         Ok(HttpResponse {
@@ -93,9 +94,10 @@ impl Transport {
 /// A reqwest failure as the core's transport error: the cause as precisely as the chain of
 /// sources tells (reqwest → hyper-util → the connector's own error), and the whole chain in
 /// reqwest's words beside it.
-fn classify(error: reqwest::Error) -> TransportError {
+fn classify(error: reqwest::Error, connect_limit: Duration) -> TransportError {
     if error.is_timeout() {
-        return TransportError::Timeout(0);
+        // The only time limit reqwest keeps is the connect timeout; the whole exchange's is ours.
+        return TransportError::Timeout(Some(connect_limit.as_secs()));
     }
     let detail = error_chain(&error);
     match connect_cause(&error) {
@@ -106,6 +108,11 @@ fn classify(error: reqwest::Error) -> TransportError {
         }
         None => TransportError::Other(detail),
     }
+}
+
+/// How long a connection may take to open: the request's limit, at most 10 s.
+fn connect_timeout(timeout: Duration) -> Duration {
+    timeout.min(Duration::from_secs(10))
 }
 
 /// Walks the sources of a reqwest error for what really failed.

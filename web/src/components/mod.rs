@@ -20,6 +20,17 @@ pub(crate) use platform_table::*;
 pub(crate) use summary::*;
 pub(crate) use tags::*;
 
+/// The heading every view starts with: the name (a link home) and what the view answers.
+#[component]
+pub(crate) fn PageHeader(tagline: &'static str) -> impl IntoView {
+    view! {
+        <header>
+            <h1><a href="/">"Fathom"</a></h1>
+            <p class="tagline">{tagline}</p>
+        </header>
+    }
+}
+
 #[component]
 pub(crate) fn ErrorBox(failure: Failure) -> impl IntoView {
     let title = match failure.kind {

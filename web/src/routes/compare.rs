@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::browser;
-use crate::components::{short, ErrorBox};
+use crate::components::{short, ErrorBox, PageHeader};
 use crate::urls::compare_url;
 use crate::walk::{failure, walk, Progress};
 use fathom_core::registry::session::{ErrorKind, Failure};
@@ -105,10 +105,7 @@ pub fn Comparer() -> impl IntoView {
     };
 
     view! {
-        <header>
-            <h1><a href="/">"Fathom"</a></h1>
-            <p class="tagline">"Two references compared: platforms, digests, and the layers they share — verified in this page."</p>
-        </header>
+        <PageHeader tagline="Two references compared: platforms, digests, and the layers they share — verified in this page." />
         <form class="ask compare-form" on:submit=submit role="search">
             <label for="ref-a">"First reference"</label>
             <input id="ref-a" type="text" autocomplete="off" spellcheck="false" prop:value=move || input_a.get()

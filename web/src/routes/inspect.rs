@@ -164,10 +164,7 @@ pub(crate) fn Inspector() -> impl IntoView {
     };
 
     view! {
-        <header>
-            <h1><a href="/">"Fathom"</a></h1>
-            <p class="tagline">"Every platform behind an image reference, with every digest verified in this page."</p>
-        </header>
+        <PageHeader tagline="Every platform behind an image reference, with every digest verified in this page." />
         <form class="ask" on:submit=submit role="search">
             <label for="ref">"Image reference"</label>
             <input id="ref" name="ref" type="text" autocomplete="off" spellcheck="false"

@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 
 use fathom_core::compare::{diff, Diff};
-use fathom_core::finding::has_error;
 use fathom_core::inspect::{Inspect, Options};
 use owo_colors::OwoColorize;
 
@@ -123,7 +122,7 @@ pub fn run_diff(args: DiffArgs) -> Result<Outcome, CommandError> {
     // finding), or the asked platform is on neither side.
     let mut failed = false;
     for report in [&a, &b] {
-        if has_error(&report.findings) {
+        if report.failed_check().is_some() {
             failed = true;
             eprintln!(
                 "fathom: {}: error findings (run `fathom inspect` on it for details)",

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use fathom_core::finding::{has_error, Severity};
+use fathom_core::finding::Severity;
 use fathom_core::inspect::Options;
 use fathom_core::report::{EntryKind, PlatformEntry, Report, ResolvedBy};
 use owo_colors::OwoColorize;
@@ -189,7 +189,7 @@ pub fn run_inspect(args: InspectArgs) -> Result<Outcome, CommandError> {
     // A failed check: an error finding, or an asked platform that nothing matches (a pull there
     // would fail with "no matching manifest").
     let unmatched = report.platform_match.as_ref().is_some_and(|m| m.chosen.is_none());
-    let failed = has_error(&report.findings) || unmatched;
+    let failed = report.failed_check().is_some() || unmatched;
     Printer::new(args.output.format).emit(&ReportView(report))?;
     Ok(if failed { Outcome::Failure } else { Outcome::Success })
 }

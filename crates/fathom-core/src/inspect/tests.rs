@@ -217,7 +217,7 @@ fn rate_limits_and_failures_retry_within_a_budget() {
     let mut attempts = 0;
     let err = drive(walk("localhost:5000/multi:latest", Options::default()), 8, |_| {
         attempts += 1;
-        Err(TransportError::Timeout(10))
+        Err(TransportError::Timeout(Some(10)))
     })
     .unwrap_err();
     assert_eq!(attempts, MAX_ATTEMPTS);

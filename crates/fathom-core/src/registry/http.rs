@@ -213,9 +213,10 @@ pub enum TransportError {
         /// The runtime's own words.
         detail: String,
     },
-    /// No complete response within the driver's time limit.
-    #[error("timed out after {0} s")]
-    Timeout(u64),
+    /// No complete response within the driver's time limit, in seconds when the driver knows it
+    /// (the page, told by the edge that time ran out, does not).
+    #[error("timed out")]
+    Timeout(Option<u64>),
     /// The body was longer than the request's `max_body`.
     #[error("response body larger than {limit} bytes")]
     TooLarge {
@@ -259,10 +260,10 @@ impl TransportError {
         match self {
             TransportError::Connect { cause, detail } if detail.is_empty() => cause.describe(host),
             TransportError::Connect { cause, detail } => format!("{} ({detail})", cause.describe(host)),
-            TransportError::Timeout(0) => {
+            TransportError::Timeout(None) => {
                 format!("{host} did not answer in time — the registry or the network is slow or down; try again")
             }
-            TransportError::Timeout(seconds) => format!(
+            TransportError::Timeout(Some(seconds)) => format!(
                 "{host} did not answer within {seconds} s — the registry or the network is slow or down; try again"
             ),
             TransportError::TooLarge { limit } => {
