@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the web app offline into web/dist/ with Trunk (release: opt-level z, LTO, wasm-opt -Oz),
+# Builds the web app offline into web/dist/ with Trunk (release: opt-level z, LTO, wasm-opt -Oz;
+# the JS glue minified by terser after Trunk),
 # using the pinned wasm-bindgen and npm's wasm-opt 132. Skipped when nothing it is built from
 # changed (a fingerprint in web/dist/.fingerprint). Prints what a first load transfers.
 #   scripts/build-web.sh [--cargo-only]
@@ -19,13 +20,15 @@ done
 dist=web/dist
 stamp=$(fingerprint "trunk $TRUNK_VERSION" "wasm-bindgen $WASM_BINDGEN_VERSION" \
   -- Cargo.toml Cargo.lock Trunk.toml crates/fathom-core/Cargo.toml crates/fathom-core/src web/Cargo.toml web/src \
-  web/index.html web/style.css package-lock.json scripts/build-web.sh)
+  web/index.html web/style.css package-lock.json scripts/build-web.sh scripts/lib/minify-glue.mjs)
 if [[ -f $dist/index.html && $(cat "$dist/.fingerprint" 2>/dev/null) == "$stamp" ]]; then
   ((cargo_only)) || say "web app: up to date ($dist)"
   exit 0
 fi
 
 # The very cargo command Trunk runs (web/index.html names the profile).
+RUSTFLAGS=$(wasm_rustflags)
+export RUSTFLAGS # Trunk runs the same cargo build again, and must find it done
 cargo build --target=wasm32-unknown-unknown --manifest-path web/Cargo.toml --profile web-release --locked --quiet
 ((cargo_only == 0)) || exit 0
 require trunk "trunk $TRUNK_VERSION"
@@ -35,6 +38,7 @@ export PATH="$FATHOM_ROOT/node_modules/.bin:$PATH" TRUNK_OFFLINE=true NO_COLOR=t
 log="$FATHOM_ROOT/target/logs/trunk.log"
 mkdir -p "$(dirname "$log")"
 trunk build --release --locked --config Trunk.toml >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "trunk build failed (log: $log)"; }
+node scripts/lib/minify-glue.mjs "$dist" >>"$log" || die "minifying the JS glue failed (log: $log)"
 echo "$stamp" >"$dist/.fingerprint"
 total=0
 for file in "$dist"/*; do

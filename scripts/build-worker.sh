@@ -27,7 +27,7 @@ if [[ -f $out/index_bg.wasm && $(cat "$out/.fingerprint" 2>/dev/null) == "$stamp
   exit 0
 fi
 
-cargo build -p fathom-worker --target wasm32-unknown-unknown --profile wasm-release --locked --quiet
+RUSTFLAGS=$(wasm_rustflags) cargo build -p fathom-worker --target wasm32-unknown-unknown --profile wasm-release --locked --quiet
 ((cargo_only == 0)) || exit 0
 require wasm-bindgen "wasm-bindgen-cli $WASM_BINDGEN_VERSION"
 [[ -x node_modules/.bin/wasm-opt ]] || die "binaryen's wasm-opt is not installed: run scripts/setup.sh"

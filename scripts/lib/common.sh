@@ -18,6 +18,14 @@ WRANGLER="$FATHOM_ROOT/node_modules/.bin/wrangler"
 export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false
 export WRANGLER_LOG_PATH="${TMPDIR:-/tmp}/fathom-wrangler-logs"
 
+# The wasm the page and the edge ship names source files in its panic messages: by crate and
+# file, never by where this machine keeps them (`--target` builds only; host tools unaffected).
+wasm_rustflags() {
+  local registry="${CARGO_HOME:-$HOME/.cargo}/registry/src" rustc_commit
+  rustc_commit=$(rustc -vV | sed -n 's/^commit-hash: //p')
+  printf '%s' "--remap-path-prefix=$registry/=crates/ --remap-path-prefix=$FATHOM_ROOT/= --remap-path-prefix=/rustc/$rustc_commit/=rust/"
+}
+
 # The moment the outermost command started (inherited by the scripts it runs), for elapsed times.
 export FATHOM_T0="${FATHOM_T0:-$(date +%s.%N)}"
 

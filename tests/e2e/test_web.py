@@ -249,6 +249,28 @@ def test_content_verified_once_is_not_fetched_again_in_the_tab(page):
     assert any(u.endswith("/manifests/oci") for u in sent), sent
 
 
+def test_a_view_opened_again_in_the_tab_costs_one_head(page):
+    """The tab keeps the Reports it verified (the core's ReportCache, in memory): going back to a
+    view sends the tag's HEAD and nothing else; the first visit of a repository sends no HEAD."""
+    sent = []
+    page.on("request", lambda r: sent.append((r.method, r.url)))
+    open_view(page, "127.0.0.1:5555/demo/busybox:docker")
+    first = rows(page)
+    tag = "http://127.0.0.1:5555/v2/demo/busybox/manifests/docker"
+    assert ("GET", tag) in sent and ("HEAD", tag) not in sent, "a first visit goes straight to the GET"
+    page.click("#load-tags")
+    page.click("#tags li a:text-is('oci')")
+    page.wait_for_function(
+        f"document.querySelector('#top-digest')?.innerText === '{EXPECTED['demo/busybox:oci']['digest']}'")
+    sent.clear()
+    page.go_back()
+    page.wait_for_function(
+        f"document.querySelector('#top-digest')?.innerText === '{EXPECTED['demo/busybox:docker']['digest']}'")
+    assert rows(page) == first
+    registry = [(method, url) for method, url in sent if "/v2/" in url and "/tags/list" not in url]
+    assert registry == [("HEAD", tag)], registry
+
+
 def test_a_tampered_blob_is_red(page, tamper_registry, tampered):
     open_view(page, f"{tamper_registry.address}/demo/busybox:oci")
     bad = [r for r in rows(page) if r[0] == tampered]

@@ -1,14 +1,15 @@
-//! Walking a reference in the page: the registry as the page speaks to it, the core's inspect
-//! walk driven by the browser's fetch (directly, or through the worker's proxy), and the progress
-//! the page shows meanwhile.
+//! Walking a reference in the page: the registry as the page speaks to it, the core's cached
+//! inspect driven by the browser's fetch (directly, or through the worker's proxy) over the
+//! Reports this tab keeps in memory, and the progress the page shows meanwhile.
 
 use crate::fetch;
-use fathom_core::inspect::{Inspect, Options};
+use fathom_core::inspect::cached::{self, MemoryReports, WalkKind};
 use fathom_core::registry::session::{ErrorKind, Failure};
-use fathom_core::registry::{drive, Remote};
+use fathom_core::registry::Remote;
 use fathom_core::report::Report;
 use fathom_core::{Platform, Reference};
 use leptos::prelude::*;
+use std::rc::Rc;
 
 /// A failure of this page's own making (bad input).
 pub(crate) fn failure(kind: ErrorKind, message: String) -> Failure {
@@ -28,7 +29,6 @@ pub(crate) fn remote(reference: &Reference) -> Remote {
         .at((js_sys::Date::now() / 1000.0) as u64)
 }
 
-/// Walks `input` in this page; `answered` counts responses as they come.
 /// How far a walk has come: manifests asked for and verified, and every response.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Progress {
@@ -47,18 +47,22 @@ impl Progress {
     }
 }
 
+thread_local! {
+    /// The Reports this tab has verified: a view opened again costs at most the tag's `HEAD`.
+    static REPORTS: Rc<MemoryReports> = Rc::default();
+}
+
+/// Walks `input` in this page (or answers from the tab's Reports); `progress` counts requests
+/// and responses as they come.
 pub(crate) async fn walk(
     input: &str,
     reference: Reference,
     platform: Option<Platform>,
     progress: RwSignal<Progress>,
 ) -> Result<Box<Report>, Failure> {
-    let options = Options {
-        platform,
-        ..Options::default()
-    };
     let remote = remote(&reference);
-    drive::run(Inspect::new(input, reference, &remote, options), |request| async move {
+    let reports = REPORTS.with(Rc::clone);
+    let send = |request: fathom_core::registry::HttpRequest| async move {
         let manifest = request.url.contains("/manifests/");
         if manifest {
             progress.update(|p| p.manifests_asked += 1);
@@ -69,6 +73,8 @@ pub(crate) async fn walk(
             p.manifests_done += usize::from(manifest);
         });
         response
-    })
-    .await
+    };
+    cached::inspect(input, reference, &remote, WalkKind::Inspect, platform, &*reports, send)
+        .await
+        .map(|cached| cached.report)
 }

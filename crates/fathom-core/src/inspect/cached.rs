@@ -4,6 +4,8 @@
 //! may be: a Report that fails a check, or whose tag moved during the walk, never is.
 //! The core still does no I/O: the face's `send` and cache do.
 
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 
 use super::{Inspect, InspectError, Options};
@@ -15,7 +17,7 @@ use crate::registry::{drive, HttpRequest, HttpResponse, Remote, TransportError};
 use crate::report::{ReferenceInfo, Report, ResolvedBy};
 
 /// Which walk a Report came from: the whole index, or only what a platform match needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum WalkKind {
     /// Every platform.
     Inspect,
@@ -25,7 +27,7 @@ pub enum WalkKind {
 
 /// What a kept Report is about: the walk, the repository, the digest the reference resolved to
 /// and the platform asked for — never the tag, which may move.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ReportKey {
     /// The walk.
     pub walk: WalkKind,
@@ -61,6 +63,58 @@ pub trait ReportCache {
     async fn get(&self, key: &ReportKey) -> Option<Report>;
     /// Keeps `report` under `key`.
     async fn put(&self, key: &ReportKey, report: &Report);
+    /// Whether this cache may hold a Report of `repository` at all. A cache that knows it holds
+    /// none (the page's memory on a first visit) spares a tag the resolving `HEAD`: the walk goes
+    /// straight to the manifest, and its Report is kept under the digest it proved.
+    fn may_hold(&self, _repository: &str) -> bool {
+        true
+    }
+}
+
+/// Reports kept in memory, the newest [`MemoryReports::CAPACITY`] of them (the page keeps them
+/// for its tab: going back to a view, or from a compare to one side, costs at most a `HEAD`).
+#[derive(Debug, Default)]
+pub struct MemoryReports {
+    reports: RefCell<BTreeMap<ReportKey, Report>>,
+    order: RefCell<VecDeque<ReportKey>>,
+}
+
+impl MemoryReports {
+    /// How many Reports are kept before the oldest is dropped.
+    pub const CAPACITY: usize = 64;
+
+    /// How many Reports are kept.
+    pub fn len(&self) -> usize {
+        self.reports.borrow().len()
+    }
+
+    /// Whether no Report is kept.
+    pub fn is_empty(&self) -> bool {
+        self.reports.borrow().is_empty()
+    }
+}
+
+impl ReportCache for MemoryReports {
+    async fn get(&self, key: &ReportKey) -> Option<Report> {
+        self.reports.borrow().get(key).cloned()
+    }
+
+    async fn put(&self, key: &ReportKey, report: &Report) {
+        let mut order = self.order.borrow_mut();
+        let mut reports = self.reports.borrow_mut();
+        if reports.insert(key.clone(), report.clone()).is_none() {
+            order.push_back(key.clone());
+        }
+        while order.len() > Self::CAPACITY {
+            if let Some(oldest) = order.pop_front() {
+                reports.remove(&oldest);
+            }
+        }
+    }
+
+    fn may_hold(&self, repository: &str) -> bool {
+        self.order.borrow().iter().any(|kept| kept.repository == repository)
+    }
 }
 
 /// A Report, and whether it came from the cache.
@@ -74,9 +128,10 @@ pub struct Cached {
     pub hit: bool,
 }
 
-/// Inspects `reference` (typed as `input`) on `remote`: resolve a tag with one `HEAD`, answer
-/// from `cache` when it holds that digest's Report, else walk (the manifest fetched by the
-/// resolved digest and checked against it) and keep the Report when it may be kept.
+/// Inspects `reference` (typed as `input`) on `remote`: resolve a tag with one `HEAD` (unless
+/// `cache` holds nothing of the repository), answer from `cache` when it holds that digest's
+/// Report, else walk (the manifest fetched by the resolved digest and checked against it) and
+/// keep the Report when it may be kept.
 pub async fn inspect<C, S, F>(
     input: &str,
     reference: Reference,
@@ -93,19 +148,20 @@ where
 {
     let (resolved, head_requests) = match reference.digest() {
         Some(digest) => (Some(digest.clone()), 0),
+        None if !cache.may_hold(&reference.name()) => (None, 0),
         None => {
             let resolved = drive::run(Resolve::new(&reference, remote), &send).await?;
             (resolved.digest, resolved.requests)
         }
     };
-    let key = resolved.clone().map(|digest| ReportKey {
+    let key_of = |digest: Digest| ReportKey {
         walk,
         repository: reference.name(),
         digest,
         platform: platform.as_ref().map(Platform::to_string),
-    });
-    if let Some(key) = &key {
-        if let Some(kept) = cache.get(key).await {
+    };
+    if let Some(key) = resolved.clone().map(key_of) {
+        if let Some(kept) = cache.get(&key).await {
             let report = restamp(kept, input, &reference, head_requests);
             return Ok(Cached {
                 reference,
@@ -116,7 +172,7 @@ where
     }
     let options = Options {
         resolved: resolved.clone().filter(|_| reference.digest().is_none()),
-        ..match (walk, platform) {
+        ..match (walk, platform.clone()) {
             (WalkKind::Match, Some(platform)) => Options::for_match(platform),
             (_, platform) => Options {
                 platform,
@@ -126,9 +182,11 @@ where
     };
     let mut report = drive::run(Inspect::new(input, reference.clone(), remote, options), &send).await?;
     report.requests += head_requests;
-    if let Some(key) = &key {
+    // Kept under the digest the HEAD named, or (no HEAD sent) the one the walk proved.
+    let proved = report.digest.as_deref().and_then(|d| d.parse().ok());
+    if let Some(key) = resolved.or(proved).map(key_of) {
         if may_keep(&report, &key.digest) {
-            cache.put(key, &report).await;
+            cache.put(&key, &report).await;
         }
     }
     Ok(Cached {
@@ -166,7 +224,7 @@ mod tests {
     use crate::finding::{Code, Finding};
     use crate::testing::block_on;
 
-    /// The page's kind of cache: memory.
+    /// A cache that may hold anything (as the edge's): every tag is resolved first.
     #[derive(Default)]
     struct Memory(RefCell<BTreeMap<String, Report>>);
 
@@ -200,7 +258,7 @@ mod tests {
         }
     }
 
-    fn run(input: &str, cache: &Memory, asked: &RefCell<Vec<String>>) -> Cached {
+    fn run(input: &str, cache: &impl ReportCache, asked: &RefCell<Vec<String>>) -> Cached {
         let reference: Reference = input.parse().unwrap();
         let remote = Remote::of(&reference);
         block_on(inspect(
@@ -251,5 +309,48 @@ mod tests {
         assert!(!may_keep(&report, &digest), "a failed check");
         let restamped = restamp(report, "localhost:5000/app:1", &reference, 1);
         assert_eq!(restamped.requests, 1);
+    }
+
+    #[test]
+    fn the_pages_memory_spares_the_head_until_it_holds_the_repository() {
+        let (cache, asked) = (MemoryReports::default(), RefCell::new(Vec::new()));
+        let first = run("localhost:5000/app:1", &cache, &asked);
+        assert!(!first.hit);
+        assert!(
+            asked.borrow()[0].starts_with("GET "),
+            "no HEAD first: {:?}",
+            asked.borrow()
+        );
+        assert_eq!(cache.len(), 1, "kept under the digest the walk proved");
+        asked.borrow_mut().clear();
+        let second = run("localhost:5000/app:1", &cache, &asked);
+        assert!(second.hit);
+        assert_eq!(
+            *asked.borrow(),
+            vec![format!("HEAD http://localhost:5000/v2/app/manifests/1")]
+        );
+        // Another repository of the same registry: nothing held, no HEAD.
+        asked.borrow_mut().clear();
+        assert!(!run("localhost:5000/other:1", &cache, &asked).hit);
+        assert!(asked.borrow()[0].starts_with("GET "));
+    }
+
+    #[test]
+    fn the_pages_memory_keeps_only_the_newest_reports() {
+        let cache = MemoryReports::default();
+        let report = *run("localhost:5000/app:1", &cache, &RefCell::new(Vec::new())).report;
+        for n in 0..MemoryReports::CAPACITY + 3 {
+            let key = ReportKey {
+                walk: WalkKind::Inspect,
+                repository: format!("localhost:5000/app{n}"),
+                digest: Digest::sha256(n.to_string().as_bytes()),
+                platform: None,
+            };
+            block_on(cache.put(&key, &report));
+        }
+        assert_eq!(cache.len(), MemoryReports::CAPACITY);
+        assert!(!cache.may_hold("localhost:5000/app0"), "the oldest went first");
+        assert!(!cache.may_hold("localhost:5000/app"));
+        assert!(cache.may_hold(&format!("localhost:5000/app{}", MemoryReports::CAPACITY + 2)));
     }
 }
