@@ -234,6 +234,15 @@ fn redirects_are_checked_hop_by_hop() {
     );
     let dev = Url::parse("http://127.0.0.1:5555/v2/demo/a/manifests/1").unwrap();
     assert!(list().check_redirect(&dev, "/v2/demo/a/manifests/2").is_ok());
+    // Artifact Registry's own download path, on its own host only.
+    let ar = Url::parse(&format!("https://us-docker.pkg.dev/v2/p/r/i/blobs/{DIGEST}")).unwrap();
+    let download = "/artifacts-downloads/namespaces/p/repositories/r/downloads/AI3WYFYe";
+    assert_eq!(list().check_redirect(&ar, download).unwrap().kind, TargetKind::Redirect);
+    let elsewhere = format!("https://ghcr.io{download}");
+    assert_eq!(
+        list().check_redirect(&ar, &elsewhere).unwrap_err().code(),
+        "not-registry-path"
+    );
 }
 
 #[test]

@@ -176,7 +176,11 @@ impl RegistryError {
             format!(" (registry said: {said})")
         };
         let base = match self.status {
-            401 => format!("{what}: authentication required — log in, or check the credentials"),
+            // Docker Hub, GHCR and Quay answer a missing repository as they answer a private one
+            // (containers/image docker/errors_test.go; quay/quay endpoints/v2/__init__.py).
+            401 => format!(
+                "{what}: authentication required — the repository is private or does not exist: log in, or check its name and the credentials"
+            ),
             403 => format!("{what}: access denied — the credentials do not allow this"),
             404 if self.has_code(&ErrorCode::NameUnknown) => format!("{what}: repository not found"),
             404 => format!("{what}: not found"),

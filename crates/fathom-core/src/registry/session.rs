@@ -373,7 +373,7 @@ impl<P: Clone> Session<P> {
     }
 
     fn on_token(&mut self, scope: &str, realm: &str, response: &HttpResponse) -> Vec<Outcome<P>> {
-        match token::read_token(realm, response, self.remote.now()) {
+        match token::read_token(realm, response, self.remote.now(), self.remote.credentials().is_some()) {
             Ok(token) => {
                 self.token_pending.remove(scope);
                 // The registry may name a broader scope than ours; requests look tokens up by ours.

@@ -49,7 +49,7 @@ pub enum AuthError {
     #[error("the registry asked for authentication Fathom does not support ({0})")]
     UnsupportedScheme(String),
     /// A Basic challenge and no credentials.
-    #[error("the registry requires a user name and password (Basic authentication)")]
+    #[error("the registry requires a user name and password (Basic authentication): log in to it first")]
     CredentialsRequired,
     /// The token endpoint refused.
     #[error("the token service {realm} refused: HTTP {status}{hint}")]
@@ -186,13 +186,19 @@ struct TokenBody {
     expires_in: Option<u64>,
 }
 
-/// Reads a token response received at `now` (Unix seconds).
-pub fn read_token(realm: &str, response: &HttpResponse, now: u64) -> Result<Token, AuthError> {
+/// Reads a token response received at `now` (Unix seconds) to a request that carried
+/// credentials or not (`with_credentials`): a refusal means a wrong password only when one was sent.
+pub fn read_token(realm: &str, response: &HttpResponse, now: u64, with_credentials: bool) -> Result<Token, AuthError> {
     if !response.is_success() {
-        let hint = match response.status {
-            401 => ": wrong user name or password",
-            403 => ": these credentials may not access this repository",
-            429 => ": rate limited",
+        let hint = match (response.status, with_credentials) {
+            (401, true) => ": wrong user name or password",
+            (403, true) => ": these credentials may not access this repository",
+            // GHCR refuses an anonymous token for a private or missing package with 401 (and has
+            // with 403): openai/tunnel-client#75, quay/quay#4235.
+            (401 | 403, false) => {
+                ": no anonymous access — the repository is private or does not exist; log in, or check its name"
+            }
+            (429, _) => ": rate limited",
             _ => "",
         };
         return Err(AuthError::TokenRefused {
@@ -332,22 +338,34 @@ mod tests {
     #[test]
     fn token_fields_and_expiry() {
         let ok = HttpResponse::new(200, r#"{"access_token":"abc","expires_in":300}"#);
-        let t = read_token("r", &ok, 1000).unwrap();
+        let t = read_token("r", &ok, 1000, false).unwrap();
         assert_eq!(t.value, "abc");
         assert_eq!(t.expires_at, 1295);
         let huge = HttpResponse::new(200, r#"{"token":"t","expires_in":18446744073709551615}"#);
-        assert_eq!(read_token("r", &huge, u64::MAX - 10).unwrap().expires_at, u64::MAX - 5);
-        let default = read_token("r", &HttpResponse::new(200, r#"{"token":"t"}"#), 0).unwrap();
+        assert_eq!(
+            read_token("r", &huge, u64::MAX - 10, false).unwrap().expires_at,
+            u64::MAX - 5
+        );
+        let default = read_token("r", &HttpResponse::new(200, r#"{"token":"t"}"#), 0, false).unwrap();
         assert_eq!(default.expires_at, DEFAULT_TOKEN_LIFETIME - 5);
         let mut cache = TokenCache::default();
         cache.insert("reg", "scope", t);
         assert!(cache.get("reg", "scope", 1200).is_some());
         assert!(cache.get("reg", "scope", 1295).is_none(), "expired");
         assert!(cache.get("reg", "other", 1200).is_none());
-        let refused = read_token("r", &HttpResponse::new(401, ""), 0).unwrap_err();
+        let refused = read_token("r", &HttpResponse::new(401, ""), 0, true).unwrap_err();
         assert!(refused.to_string().contains("wrong user name or password"));
+        let anonymous = read_token("r", &HttpResponse::new(401, ""), 0, false).unwrap_err();
+        assert!(
+            anonymous.to_string().contains("private or does not exist"),
+            "{anonymous}"
+        );
+        assert!(
+            !anonymous.to_string().contains("password"),
+            "no password was sent: {anonymous}"
+        );
         assert!(matches!(
-            read_token("r", &HttpResponse::new(200, "{}"), 0),
+            read_token("r", &HttpResponse::new(200, "{}"), 0, false),
             Err(AuthError::BadTokenResponse { .. })
         ));
         assert!(!format!("{:?}", creds()).contains("p:w"), "Debug hides the password");
