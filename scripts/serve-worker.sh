@@ -5,18 +5,20 @@
 # wrangler's). Used by scripts/start.sh, the end-to-end tests and the benchmarks.
 #
 #   scripts/serve-worker.sh [--port PORT] [--state DIR] [--var NAME:VALUE]… [--log-level LEVEL]
-#                           [--dir DIR]
+#                           [--production] [--dir DIR]
 #
 #   --port   default 8787
 #   --state  where workerd keeps the Cache API's state (default worker/.wrangler/state)
 #   --var    overrides a [vars] entry of worker/wrangler.toml's dev environment
+#   --production  the production settings of worker/wrangler.toml as they are (its allowlist:
+#            the public registries only), not `--env dev`
 #   --dir    another Worker's directory (the benchmarks' hello-world Worker): run as it is, no
 #            builds, no `--env dev`
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$FATHOM_ROOT"
 
-port=8787 state= dir=worker args=()
+port=8787 state= dir=worker env=dev args=()
 while (($#)); do
   case $1 in
     --port) port=$2; shift 2 ;;
@@ -24,6 +26,7 @@ while (($#)); do
     --var) args+=(--var "$2"); shift 2 ;;
     --log-level) args+=(--log-level "$2"); shift 2 ;;
     --dir) dir=$2; shift 2 ;;
+    --production) env=; shift ;;
     *) die "unknown argument $1 (see the head of $0)" ;;
   esac
 done
@@ -33,7 +36,7 @@ done
 if [[ $dir == worker ]]; then
   scripts/build-worker.sh
   scripts/build-web.sh
-  args+=(--env dev)
+  if [[ -n $env ]]; then args+=(--env "$env"); fi
 fi
 cd "$dir"
 exec "$WRANGLER" dev --ip 127.0.0.1 --port "$port" --show-interactive-dev-session=false "${args[@]}"

@@ -57,7 +57,8 @@ debian_installed() { [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/nul
 
 part_debian() {
   local packages=(docker-registry buildah skopeo apache2-utils jq curl python3-venv util-linux)
-  [[ $PROFILE == test ]] && packages+=(wrk chromium)
+  # The registry zoo (tests only) makes namespaces with util-linux and brings up loopback with iproute2.
+  [[ $PROFILE == test ]] && packages+=(wrk chromium iproute2)
   local pkg missing=()
   for pkg in "${packages[@]}"; do
     debian_installed "$pkg" || missing+=("$pkg")

@@ -34,6 +34,10 @@ wait_lanes
 
 say "→ end-to-end tests (workerd, demo registry, Chromium, schemathesis, wrk)"
 "$FATHOM_PYTHON" -m pytest tests/e2e -q -p no:cacheprovider 2>&1 | tee -a "$output"
+say "→ the registry zoo (every big public registry by its real name, in a private namespace)"
+scripts/zoo.sh start
+trap 'scripts/zoo.sh stop' EXIT
+scripts/zoo.sh run -- "$FATHOM_PYTHON" -m pytest tests/zoo -q -p no:cacheprovider 2>&1 | tee -a "$output"
 passed=$(grep -oE '[0-9]+ passed' "$output" | awk '{s+=$1} END {print s+0}')
 failed=$(grep -oE '[0-9]+ failed' "$output" | awk '{s+=$1} END {print s+0}')
 say "$passed passed, $failed failed"

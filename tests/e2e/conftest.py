@@ -3,11 +3,10 @@ and the worker itself running on real workerd (`wrangler dev`), each started onc
 and stopped by the PID this suite started."""
 
 import json
-import os
 import shutil
-import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -15,6 +14,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from processes import start_worker, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_PORT = 8788
@@ -36,20 +38,6 @@ def wait_for_port(port, seconds=30):
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
-
-
-def stop(process):
-    """Stops a process this suite started (and the children in its own process group)."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -151,28 +139,10 @@ def worker(demo, tamper_registry, counted_registry, fault_proxy):
     starter, scripts/serve-worker.sh, which first brings the worker and the web app up to date
     with their sources (so a Rust edit is never tested as stale wasm)."""
     state = tempfile.mkdtemp(prefix="fathom-edge-state-")
-    command = [str(ROOT / "scripts/serve-worker.sh"), "--port", str(WORKER_PORT), "--state", state,
-               "--log-level", "warn"]
-    for name, value in worker_vars().items():
-        command += ["--var", f"{name}:{value}"]
-    log = open(Path(state) / "wrangler.out", "w")
-    process = subprocess.Popen(command, stdout=log, stderr=log, env=dict(os.environ, CI="1"),
-                               start_new_session=True)
-    base = f"http://127.0.0.1:{WORKER_PORT}"
-    # Generous: a first run may build the worker and the web app.
-    deadline = time.monotonic() + 900
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/v1/openapi.json", timeout=2).read()
-            break
-        except (urllib.error.URLError, ConnectionError, OSError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError("the worker did not start:\n" + (Path(state) / "wrangler.out").read_text())
-            time.sleep(0.2)
+    args = [arg for name, value in worker_vars().items() for arg in ("--var", f"{name}:{value}")]
+    process, base = start_worker(WORKER_PORT, state, args)
     yield base
     stop(process)
-    log.close()
     shutil.rmtree(state, ignore_errors=True)
 
 

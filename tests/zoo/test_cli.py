@@ -1,0 +1,152 @@
+"""`fathom` against every registry of the zoo, by the names users paste: inspect, match, tags
+and diff, anonymously and with credentials (config.json `auths` and a credential helper), and
+each failure a message that names the registry and what to do."""
+
+import json
+import os
+import stat
+
+import pytest
+
+from conftest import ROOT, docker_config, fathom
+import registries
+
+EXPECTED = {t["ref"]: t for t in json.loads((ROOT / "scripts/demo-registry/expected.json").read_text())["tags"]}
+FRONTS = {kind.key: kind for kind in registries.FRONTS}
+
+
+def repository_of(reference: str):
+    """The zoo repository a reference names (registry.k8s.io's live in Artifact Registry, where
+    it redirects)."""
+    name = reference.rsplit(":", 1)[0] if "@" not in reference else reference.split("@")[0]
+    path = name.split("/", 1)[1] if "." in name.split("/")[0] else name
+    for kind in registries.FRONTS:
+        for repository in kind.repositories:
+            if repository.name == path or repository.name.endswith("/" + path) or repository.name == f"library/{path}":
+                return repository
+    raise KeyError(reference)
+
+
+def source_of(reference: str) -> dict:
+    """The demo image a zoo reference is a copy of (its expected digests)."""
+    return EXPECTED[repository_of(reference).tags[reference.rsplit(":", 1)[1]]]
+
+
+def platform_text(platform: dict) -> str:
+    return "/".join(v for v in (platform.get("os"), platform.get("architecture"), platform.get("variant")) if v)
+
+
+def report(result) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(params=sorted(FRONTS))
+def kind(request):
+    return FRONTS[request.param]
+
+
+def test_inspect_by_the_name_users_paste(kind, anonymous, credentials, zoo):
+    zoo.clear()
+    config = anonymous if kind.anonymous_pull else credentials
+    got = report(fathom("inspect", kind.example, "--format", "json", config=config))
+    expected = source_of(kind.example)
+    assert got["digest"] == expected["digest"]
+    platforms = {(p["platform"], p["digest"]) for p in expected["manifests"]}
+    shown = {(platform_text(row["platform"]), row["descriptor"]["digest"]) for row in got["platforms"]}
+    assert len(platforms) > 1 and platforms <= shown, (platforms, shown)
+    assert all(row["verified"] for row in got["platforms"]), got["platforms"]
+    assert not [f for f in got["findings"] if f["severity"] == "error"], got["findings"]
+    # Every request went to the registry's own hosts and the hosts it redirects to; credentials
+    # never followed a redirect to another host.
+    log = zoo.log()
+    stores = {h for store in registries.STORES for h in store.hosts}
+    assert [e for e in log if e["host"] in stores and e["authorization"]] == [], "credentials sent to a blob store"
+
+
+def test_match_picks_the_arm64_image(kind, anonymous, credentials):
+    config = anonymous if kind.anonymous_pull else credentials
+    got = report(fathom("match", kind.example, "--platform", "linux/arm64", "--format", "json", config=config))
+    expected = {p["platform"]: p["digest"] for p in source_of(kind.example)["manifests"]}
+    assert got["digest"] == expected["linux/arm64/v8"], got
+
+
+def test_tags_are_listed_in_full(kind, anonymous, credentials):
+    config = anonymous if kind.anonymous_pull else credentials
+    name = kind.example.rsplit(":", 1)[0]
+    result = fathom("tags", name, "--format", "json", config=config)
+    assert result.returncode == 0, result.stderr
+    tags = json.loads(result.stdout)["tags"]
+    assert set(repository_of(kind.example).tags) <= set(tags), tags
+
+
+def test_a_private_repository_needs_credentials(kind, anonymous, credentials):
+    if not kind.private_example:
+        pytest.skip(f"{kind.title} has no private repositories")
+    refused = fathom("inspect", kind.private_example, config=anonymous)
+    assert refused.returncode == 1
+    message = refused.stderr
+    assert kind.private_example.split(":")[0].split("/")[-1] in message
+    assert "log in" in message, message
+    assert "password" not in message or "wrong" not in message, "no password was sent: " + message
+    got = report(fathom("inspect", kind.private_example, "--format", "json", config=credentials))
+    assert all(row["verified"] for row in got["platforms"])
+
+
+def test_a_credential_helper_is_asked(kind, tmp_path, zoo):
+    """config.json's `credHelpers` names a helper; fathom runs `docker-credential-<name> get` with
+    the registry host on stdin, as docker does (https://github.com/docker/docker-credential-helpers)."""
+    if not kind.private_example:
+        pytest.skip(f"{kind.title} has no private repositories")
+    user, password = next(iter(kind.users.items()))
+    host = kind.config_key or kind.hosts[0] + ("" if kind.port == 443 else f":{kind.port}")
+    asked = tmp_path / "asked"
+    helper = tmp_path / "bin/docker-credential-zoo"
+    helper.parent.mkdir()
+    helper.write_text(
+        "#!/bin/sh\n"
+        f'read host; echo "$1 $host" >>{asked}\n'
+        f'printf \'{{"ServerURL":"%s","Username":"{user}","Secret":"{password}"}}\' "$host"\n')
+    helper.chmod(helper.stat().st_mode | stat.S_IXUSR)
+    config = docker_config(tmp_path / "config", helpers={host: "zoo"})
+    path = f"{helper.parent}:{os.environ['PATH']}"
+    got = report(fathom("inspect", kind.private_example, "--format", "json", config=config, extra_env={"PATH": path}))
+    assert got["digest"]
+    assert asked.read_text().split()[0:2] == ["get", host], asked.read_text()
+
+
+def test_diff_of_two_tags(kind, anonymous, credentials):
+    config = anonymous if kind.anonymous_pull else credentials
+    name = kind.example.rsplit(":", 1)[0]
+    repository = repository_of(kind.example)
+    tags = sorted(repository.tags, key=lambda t: repository.tags[t])
+    a, b = f"{name}:{tags[0]}", f"{name}:{tags[-1]}"
+    result = fathom("diff", a, b, "--format", "json", config=config)
+    assert result.returncode in (0, 1), result.stderr
+    diff = json.loads(result.stdout)
+    assert diff["a"]["reference"].endswith(tags[0]) and diff["b"]["reference"].endswith(tags[-1])
+
+
+def test_a_missing_tag_and_a_missing_repository_say_so(kind, anonymous, credentials):
+    config = anonymous if kind.anonymous_pull else credentials
+    name = kind.example.rsplit(":", 1)[0]
+    missing_tag = fathom("inspect", f"{name}:no-such-tag", config=config)
+    assert missing_tag.returncode == 1 and "no-such-tag" in missing_tag.stderr, missing_tag.stderr
+    assert "not found" in missing_tag.stderr, missing_tag.stderr
+    registry = name.split("/")[0] if "." in name.split("/")[0] else "docker.io"
+    missing_repository = fathom("inspect", f"{registry}/fathom-zoo/no-such-repository:1", config=config)
+    assert missing_repository.returncode == 1
+    assert "no-such-repository" in missing_repository.stderr, missing_repository.stderr
+
+
+def test_a_rate_limit_is_named_with_what_to_do(kind, anonymous, credentials, zoo):
+    if not kind.rate_limits:
+        pytest.skip(f"{kind.title} sends no rate limit the zoo emulates")
+    config = anonymous if kind.anonymous_pull else credentials
+    zoo.exhaust(kind.key)
+    try:
+        result = fathom("inspect", kind.example, config=config)
+    finally:
+        zoo.restore(kind.key)
+    assert result.returncode == 1
+    assert "rate limit" in result.stderr, result.stderr
