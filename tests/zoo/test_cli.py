@@ -57,11 +57,20 @@ def test_inspect_by_the_name_users_paste(kind, anonymous, credentials, zoo):
     assert len(platforms) > 1 and platforms <= shown, (platforms, shown)
     assert all(row["verified"] for row in got["platforms"]), got["platforms"]
     assert not [f for f in got["findings"] if f["severity"] == "error"], got["findings"]
+    # The rate limit is in the Report exactly where the registry sends one (Docker Hub).
+    assert (got.get("rateLimit") is not None) == (kind.key == "dockerhub"), got.get("rateLimit")
     # Every request went to the registry's own hosts and the hosts it redirects to; credentials
     # never followed a redirect to another host.
     log = zoo.log()
     stores = {h for store in registries.STORES for h in store.hosts}
     assert [e for e in log if e["host"] in stores and e["authorization"]] == [], "credentials sent to a blob store"
+
+
+def test_docker_hubs_rate_limit_is_shown(anonymous):
+    got = report(fathom("inspect", "mysql:8", "--format", "json", config=anonymous))
+    assert got["rateLimit"] == {"limit": 100, "remaining": 76, "windowSeconds": 21600, "source": "127.0.0.1"}
+    shown = fathom("inspect", "mysql:8", config=anonymous, check=True).stdout
+    assert "rate limit: 76 of 100 requests left" in shown, shown
 
 
 def test_match_picks_the_arm64_image(kind, anonymous, credentials):
