@@ -349,6 +349,11 @@ class Front:
         return answer
 
     def forward(self, method, name, tail, query, headers, body, host) -> Answer:
+        # A cross-repository mount names its source by the registry's name; the backend's differs.
+        params = parse_qs(query, keep_blank_values=True)
+        if "from" in params:
+            params["from"] = [self.backend_name(params["from"][0])]
+            query = urlencode(params, doseq=True)
         backend_path = f"/v2/{self.backend_name(name)}/{tail}" + (f"?{query}" if query else "")
         passed = {k: v for k, v in headers.items()
                   if k.lower() in ("accept", "content-type", "content-length", "range", "content-range")}

@@ -128,7 +128,7 @@ class DockerHub(Front):
                                       "latest": BUSYBOX_DOCKER, "9": BUSYBOX_OCI}),
         Repository("library/nginx", {"latest": BUSYBOX_OCI, "stable": BUSYBOX_DOCKER}),
         Repository("fathomzoo/private", {"latest": BUSYBOX_OCI}, private=True),
-        Repository("fathomzoo/pushed", {"seed": BUSYBOX_OCI}, private=True),
+        Repository("fathomzoo/pushed", {"seed": "demo/layers:base"}, private=True),
     )
     # Source: docker/hub-feedback#1960 and meziantou/Meziantou.Framework#2190: every tag at once
     # without `n`; with `n`, pages and a `Link` (gadievron/raptor#495).
@@ -223,7 +223,7 @@ class Ghcr(Front):
     repositories = (
         Repository("fathom-demo/app", {"1.2": BUSYBOX_OCI, "1.1": BUSYBOX_DOCKER, "1.2-attested": ATTESTED}),
         Repository("fathom-demo/private", {"1": BUSYBOX_OCI}, private=True),
-        Repository("fathom-demo/pushed", {"seed": BUSYBOX_OCI}, private=True),
+        Repository("fathom-demo/pushed", {"seed": "demo/layers:base"}, private=True),
     )
     # Source: smg-project/smg#2348: 100 tags without `n`, `n` honoured above it, `Link` relative.
     tag_page = 100
