@@ -1,0 +1,54 @@
+"""The web app in real headless Chromium, served by the worker (production settings) inside the
+zoo: each public registry's name pasted, the table filled and every row verified in the page.
+None of these registries lets a browser read it directly (no `Access-Control-Allow-Origin`), so
+the page goes through the worker's proxy, as it would on the internet."""
+
+import urllib.parse
+
+import pytest
+
+import registries
+
+FRONTS = {kind.key: kind for kind in registries.FRONTS if kind.anonymous_pull}
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("key", sorted(FRONTS))
+def test_each_registry_in_the_page(browser, worker, key):
+    kind = FRONTS[key]
+    context = browser.new_context(base_url=worker)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto("/?" + urllib.parse.urlencode({"ref": kind.example}))
+        page.wait_for_selector("#platforms tbody tr", timeout=60_000)
+        verified = page.eval_on_selector_all("#platforms tbody tr:not([hidden])", "rs => rs.map(r => r.cells[9].innerText)")
+        assert len(verified) >= 2 and all(v.startswith("✔") for v in verified), verified
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("key", sorted(k for k, kind in FRONTS.items() if kind.private_example))
+def test_a_private_repository_says_so_in_the_page(browser, worker, key):
+    context = browser.new_context(base_url=worker)
+    page = context.new_page()
+    try:
+        page.goto("/?" + urllib.parse.urlencode({"ref": FRONTS[key].private_example}))
+        page.wait_for_selector(".error", timeout=60_000)
+        message = page.inner_text(".error")
+    finally:
+        context.close()
+    assert "private or does not exist" in message and "log in" in message, message
