@@ -9,24 +9,16 @@ import urllib.request
 import pytest
 
 from conftest import CLOSED_PORT, ROOT, fetch_manifest, push_blob, push_manifest
+from processes import chromium
 
 ARTIFACTS = ROOT / "target/web-artifacts"
 EXPECTED = {t["ref"]: t for t in json.loads((ROOT / "scripts/demo-registry/expected.json").read_text())["tags"]}
 INDEX = "application/vnd.oci.image.index.v1+json"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+    yield from chromium()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """What the end-to-end suites share: starting the worker on workerd through the one starter
-(scripts/serve-worker.sh) and stopping exactly the processes a suite started."""
+(scripts/serve-worker.sh), Chromium, and stopping exactly the processes a suite started."""
 
 import os
 import signal
@@ -48,3 +48,20 @@ def start_worker(port: int, state: str, args: list[str]) -> tuple[subprocess.Pop
                 stop(process)
                 raise RuntimeError("the worker did not start:\n" + log_path.read_text())
             time.sleep(0.2)
+
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium():
+    """Debian's Chromium driven by Playwright (which downloads no browser), for a session: a
+    generator a pytest fixture yields from."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

@@ -15,6 +15,8 @@ from front import Answer, Front, ObjectStore, Repository, errors_body, sign
 # Test-only credentials of every registry (the tests' docker config).
 USER, PASSWORD = "fathom-zoo", "zoo-secret"
 BUSYBOX_OCI, BUSYBOX_DOCKER, ATTESTED = "demo/busybox:oci", "demo/busybox:docker", "demo/attested:latest"
+# More tags than one page of the registries that page by 100 (GHCR, Quay): nightly builds.
+NIGHTLIES = {f"nightly-{n:03d}": BUSYBOX_OCI for n in range(120)}
 JSON = {"Content-Type": "application/json"}
 
 S3_ONE_AUTH = (  # S3's answer to a presigned URL that also carries Authorization: renovatebot/renovate#3877
@@ -221,7 +223,7 @@ class Ghcr(Front):
     token_paths = ("/token",)
     users = {USER: PASSWORD}
     repositories = (
-        Repository("fathom-demo/app", {"1.2": BUSYBOX_OCI, "1.1": BUSYBOX_DOCKER, "1.2-attested": ATTESTED}),
+        Repository("fathom-demo/app", {"1.2": BUSYBOX_OCI, "1.1": BUSYBOX_DOCKER, "1.2-attested": ATTESTED, **NIGHTLIES}),
         Repository("fathom-demo/private", {"1": BUSYBOX_OCI}, private=True),
         Repository("fathom-demo/pushed", {"seed": "demo/layers:base"}, private=True),
     )
@@ -331,7 +333,7 @@ class Quay(Front):
     users = {USER: PASSWORD}
     repositories = (
         Repository("prometheus/node-exporter", {"latest": BUSYBOX_DOCKER, "v1.8.2": BUSYBOX_DOCKER,
-                                                "v1.9.0": BUSYBOX_OCI}),
+                                                "v1.9.0": BUSYBOX_OCI, **NIGHTLIES}),
         Repository("fathomzoo/private", {"latest": BUSYBOX_OCI}, private=True),
     )
     # Source: quay/quay endpoints/v2/__init__.py:244-266 (public repositories need no token).

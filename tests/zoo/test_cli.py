@@ -89,6 +89,19 @@ def test_tags_are_listed_in_full(kind, anonymous, credentials):
     assert set(repository_of(kind.example).tags) <= set(tags), tags
 
 
+@pytest.mark.parametrize("key", ["ghcr", "quay"])
+def test_tags_follow_the_registrys_own_pages(key, anonymous, zoo):
+    """GHCR and Quay answer 100 tags at most with a `Link` to the next page: all 123 are listed,
+    in two pages."""
+    kind = FRONTS[key]
+    name = kind.example.rsplit(":", 1)[0]
+    zoo.clear()
+    got = json.loads(fathom("tags", name, "--format", "json", config=anonymous, check=True).stdout)
+    assert set(repository_of(kind.example).tags) <= set(got["tags"]) and len(got["tags"]) > 100, got
+    pages = [e for e in zoo.log() if e["path"].endswith("/tags/list")]
+    assert len(pages) == 2, pages
+
+
 def test_a_private_repository_needs_credentials(kind, anonymous, credentials):
     if not kind.private_example:
         pytest.skip(f"{kind.title} has no private repositories")
