@@ -55,6 +55,9 @@ class Control:
     def restore(self, key: str) -> None:
         self.call("POST", f"/restore?registry={key}")
 
+    def signed_url(self, store: str, digest: str, name: str) -> str:
+        return self.call("GET", f"/url?store={store}&digest={digest}&name={name}")["url"]
+
 
 @pytest.fixture(scope="session")
 def zoo():

@@ -434,12 +434,13 @@ class Front:
 class ObjectStore:
     """A host blobs are redirected to: serves a blob from the backend's storage when its URL's
     signature and lifetime check out, and -- as S3, R2, Azure Blob and the CDNs in front of them
-    do -- refuses a request that also carries an `Authorization` header. Subclasses give the URL
-    shape (`path`, `query`, `expiry_of`) and the refusal; an unsigned store (public objects) has
-    `signature_param = None`."""
+    do -- refuses a request that also carries an `Authorization` header. Subclasses give the
+    object's `path`, the signing `scheme` of its URLs (None: unsigned public objects) and the
+    `refusal` (status, XML body) its store answers to a forwarded `Authorization`."""
 
     hosts: tuple = ()
-    signature_param: str | None = "sig"
+    scheme = None
+    refusal: tuple = (400, b"")
     lifetime = 1200
 
     def __init__(self, zoo: Zoo):
@@ -453,45 +454,36 @@ class ObjectStore:
         """The blob digest a path names."""
         raise NotImplementedError
 
-    def query(self, expires: int, signature: str, name: str) -> str:
-        """The signed URL's query, in the real one's shape."""
-        raise NotImplementedError
-
-    def expiry_of(self, query: dict) -> int | None:
-        """When a signed URL expires (unix time)."""
-        raise NotImplementedError
+    def extra_query(self, name: str) -> dict:
+        """Query parameters of the real URL besides the signature's own."""
+        return {}
 
     def url(self, digest: str, name: str = "") -> str:
         base = f"https://{self.hosts[0]}{self.path(digest, name)}"
-        if self.signature_param is None:
+        if self.scheme is None:
             return base
         expires = int(time.time()) + self.lifetime
-        return f"{base}?{self.query(expires, sign(f'{digest}|{expires}'), name)}"
+        return f"{base}?{self.scheme.query(expires, sign(f'{digest}|{expires}'), self.extra_query(name))}"
 
     def check(self, path: str, query: dict) -> str | None:
         """The digest the URL names, or None when its signature or lifetime is wrong."""
         digest = self.digest_of(path)
-        if digest is None or self.signature_param is None:
+        if digest is None or self.scheme is None:
             return digest
-        expires = self.expiry_of(query)
-        signature = query.get(self.signature_param, [""])[0]
+        expires = self.scheme.expiry_of(query)
+        signature = query.get(self.scheme.param, [""])[0]
         if expires is None or expires < time.time() or signature != sign(f"{digest}|{expires}"):
             return None
         return digest
 
-    def refuse_authorization(self) -> Answer:
-        raise NotImplementedError
-
-    def bad_signature(self) -> Answer:
-        return Answer(403, b"Forbidden", {"Content-Type": "text/plain"})
-
     def serve(self, method: str, path: str, query: str, headers) -> Answer:
         if "Authorization" in headers:
-            return self.refuse_authorization()
+            status, body = self.refusal
+            return Answer(status, body, {"Content-Type": "application/xml"})
         digest = self.check(path, parse_qs(query))
         blob = self.zoo.blob_path(digest) if digest else None
         if blob is None:
-            return self.bad_signature()
+            return Answer(403, b"Forbidden", {"Content-Type": "text/plain"})
         data = blob.read_bytes()
         return Answer(200, data if method == "GET" else b"",
                       {"Content-Type": "application/octet-stream", "Content-Length-Override": str(len(data))})

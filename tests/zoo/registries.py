@@ -26,10 +26,6 @@ S3_ONE_AUTH = (  # S3's answer to a presigned URL that also carries Authorizatio
     b"</Error>")
 
 
-def xml(status: int, body: bytes) -> Answer:
-    return Answer(status, body, {"Content-Type": "application/xml"})
-
-
 def iso(seconds: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
@@ -54,30 +50,65 @@ def digest_of_storage_path(path: str) -> str | None:
     return None
 
 
-def sigv4_query(expires: int, signature: str, extra: dict | None = None) -> str:
+class SigV4:
     """An S3 SigV4 presigned query (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html);
     the zoo's HMAC stands in for the signature."""
-    start = expires - 1200
-    date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(start))
-    query = {"X-Amz-Algorithm": "AWS4-HMAC-SHA256",
-             "X-Amz-Credential": f"AKIAZOOEXAMPLE/{date[:8]}/us-east-1/s3/aws4_request",
-             "X-Amz-Date": date, "X-Amz-Expires": "1200", "X-Amz-SignedHeaders": "host",
-             "X-Amz-Signature": signature}
-    return urlencode({**query, **(extra or {})})
+
+    param = "X-Amz-Signature"
+
+    @staticmethod
+    def query(expires: int, signature: str, extra: dict) -> str:
+        date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(expires - 1200))
+        return urlencode({"X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+                          "X-Amz-Credential": f"AKIAZOOEXAMPLE/{date[:8]}/us-east-1/s3/aws4_request",
+                          "X-Amz-Date": date, "X-Amz-Expires": "1200", "X-Amz-SignedHeaders": "host",
+                          "X-Amz-Signature": signature, **extra})
+
+    @staticmethod
+    def expiry_of(query: dict) -> int | None:
+        try:
+            start = calendar.timegm(time.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ"))
+            return start + int(query["X-Amz-Expires"][0])
+        except (KeyError, ValueError):
+            return None
 
 
-def sigv4_expiry(query: dict) -> int | None:
-    try:
-        start = calendar.timegm(time.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ"))
-        return start + int(query["X-Amz-Expires"][0])
-    except (KeyError, ValueError):
-        return None
+class AzureSas:
+    """An Azure Blob SAS query (se, sig, sp, spr, sr, sv) of a service version."""
+
+    param = "sig"
+
+    def __init__(self, version: str):
+        self.version = version
+
+    def query(self, expires: int, signature: str, extra: dict) -> str:
+        return urlencode({"se": iso(expires), "sig": signature, "sp": "r", "spr": "https", "sr": "b",
+                          "sv": self.version, **extra})
+
+    @staticmethod
+    def expiry_of(query: dict) -> int | None:
+        return from_iso(query.get("se", [""])[0])
 
 
-def azure_sas(expires: int, signature: str, version: str, extra: dict | None = None) -> str:
-    """An Azure Blob SAS query (se, sig, sp, spr, sr, sv)."""
-    return urlencode({"se": iso(expires), "sig": signature, "sp": "r", "spr": "https", "sr": "b", "sv": version,
-                      **(extra or {})})
+class CloudFrontCanned:
+    """A CloudFront canned-policy signed URL (Expires, Signature, Key-Pair-Id)."""
+
+    param = "Signature"
+
+    @staticmethod
+    def query(expires: int, signature: str, extra: dict) -> str:
+        return urlencode({"Expires": expires, "Signature": signature, "Key-Pair-Id": "KZOOEXAMPLE", **extra})
+
+    @staticmethod
+    def expiry_of(query: dict) -> int | None:
+        value = query.get("Expires", [""])[0]
+        return int(value) if value.isdigit() else None
+
+
+def digest_at_end(path: str) -> str | None:
+    """`…/sha256:<hex>` (or `sha256%3A<hex>`, as clients encode it) → `sha256:<hex>`."""
+    tail = path.rsplit("/", 1)[-1].replace("%3A", ":").replace("%3a", ":")
+    return tail if tail.startswith("sha256:") else None
 
 
 # ---- Docker Hub ----------------------------------------------------------------------------------
@@ -89,7 +120,11 @@ class DockerHubR2(ObjectStore):
     an S3 SigV4 presigned URL is assumed (R2 speaks the S3 API)."""
 
     hosts = ("docker-images-prod.6aa30f8b08e16409b46e0173d6de2f56.r2.cloudflarestorage.com",)
-    signature_param = "X-Amz-Signature"
+    scheme = SigV4
+    # Source: ciiiii/cloudflare-docker-proxy#100, tetratelabs/car#35 (R2 with a forwarded
+    # Authorization header: 400, this XML).
+    refusal = (400, b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidRequest</Code>'
+               b"<Message>Missing x-amz-content-sha256</Message></Error>")
 
     def path(self, digest, name):
         # Source: the CDN path in opencontainers/distribution-spec#299 (`/registry-v2/docker/registry/v2/blobs/…`).
@@ -97,18 +132,6 @@ class DockerHubR2(ObjectStore):
 
     def digest_of(self, path):
         return digest_of_storage_path(path)
-
-    def query(self, expires, signature, name):
-        return sigv4_query(expires, signature)
-
-    def expiry_of(self, query):
-        return sigv4_expiry(query)
-
-    def refuse_authorization(self):
-        # Source: ciiiii/cloudflare-docker-proxy#100, tetratelabs/car#35 (R2 with a forwarded
-        # Authorization header: 400, this XML).
-        return xml(400, b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidRequest</Code>'
-                        b"<Message>Missing x-amz-content-sha256</Message></Error>")
 
 
 class DockerHub(Front):
@@ -190,25 +213,17 @@ class GhcrBlobs(ObjectStore):
     (`/ghcr1/blobs/sha256:<hex>?se=…&sig=…&sp=r&spr=https&sr=b&sv=2019-12-12`)."""
 
     hosts = ("pkg-containers.githubusercontent.com",)
+    scheme = AzureSas("2019-12-12")
+    # Source: getsentry/cli src/lib/ghcr.ts ("forward the Authorization header to Azure, which
+    # returns 404"); no body transcript: Azure's error shape.
+    refusal = (404, b'<?xml version="1.0" encoding="utf-8"?><Error><Code>ResourceNotFound</Code>'
+               b"<Message>The specified resource does not exist.</Message></Error>")
 
     def path(self, digest, name):
         return f"/ghcr1/blobs/{digest}"
 
     def digest_of(self, path):
-        tail = path.rsplit("/", 1)[-1]
-        return tail if tail.startswith("sha256:") else None
-
-    def query(self, expires, signature, name):
-        return azure_sas(expires, signature, "2019-12-12")
-
-    def expiry_of(self, query):
-        return from_iso(query.get("se", [""])[0])
-
-    def refuse_authorization(self):
-        # Source: getsentry/cli src/lib/ghcr.ts ("forward the Authorization header to Azure, which
-        # returns 404"); no body transcript: Azure's error shape.
-        return xml(404, b'<?xml version="1.0" encoding="utf-8"?><Error><Code>ResourceNotFound</Code>'
-                        b"<Message>The specified resource does not exist.</Message></Error>")
+        return digest_at_end(path)
 
 
 class Ghcr(Front):
@@ -295,7 +310,10 @@ class QuayCdn(ObjectStore):
     (`/quayio-production-s3/sha256/<2>/<hex>?X-Amz-…&akamai_signature=exp=…~hmac=…`)."""
 
     hosts = ("cdn01.quay.io",)
-    signature_param = "X-Amz-Signature"
+    scheme = SigV4
+    # Source: rkt/rkt#2465 (Quay's redirect to S3 with Authorization: this 400); nothing shows
+    # cdn01 itself, so S3's answer is emulated.
+    refusal = (400, S3_ONE_AUTH)
 
     def path(self, digest, name):
         hex_ = digest.split(":")[1]
@@ -305,18 +323,11 @@ class QuayCdn(ObjectStore):
         parts = path.split("/")
         return "sha256:" + parts[-1] if len(parts) >= 4 and parts[-3] == "sha256" else None
 
-    def query(self, expires, signature, name):
+    def extra_query(self, name):
         namespace, _, repository = name.partition("/")
-        return sigv4_query(expires, signature, {"region": "us-east-1", "namespace": namespace, "repo_name": repository,
-                                                "akamai_signature": f"exp={expires}~hmac={signature[:16]}"})
-
-    def expiry_of(self, query):
-        return sigv4_expiry(query)
-
-    def refuse_authorization(self):
-        # Source: rkt/rkt#2465 (Quay's redirect to S3 with Authorization: this 400); nothing shows
-        # cdn01 itself, so S3's answer is emulated.
-        return xml(400, S3_ONE_AUTH)
+        expires = int(time.time()) + self.lifetime
+        return {"region": "us-east-1", "namespace": namespace, "repo_name": repository,
+                "akamai_signature": f"exp={expires}~hmac={sign(name)[:16]}"}
 
 
 class Quay(Front):
@@ -417,25 +428,15 @@ class EcrPublicCdn(ObjectStore):
     path `/v2/…`). No source shows the query: a CloudFront canned-policy URL is assumed."""
 
     hosts = ("d2glxqk2uabbnd.cloudfront.net",)
-    signature_param = "Signature"
+    scheme = CloudFrontCanned
+    # No source for CloudFront here; the S3 answer behind private ECR (open-policy-agent/opa#6580).
+    refusal = (400, S3_ONE_AUTH)
 
     def path(self, digest, name):
         return f"/v2/{name}/blobs/{digest}"
 
     def digest_of(self, path):
-        tail = path.rsplit("/", 1)[-1]
-        return tail if tail.startswith("sha256:") else None
-
-    def query(self, expires, signature, name):
-        return urlencode({"Expires": expires, "Signature": signature, "Key-Pair-Id": "KZOOEXAMPLE"})
-
-    def expiry_of(self, query):
-        value = query.get("Expires", [""])[0]
-        return int(value) if value.isdigit() else None
-
-    def refuse_authorization(self):
-        # No source for CloudFront here; the S3 answer behind private ECR (open-policy-agent/opa#6580).
-        return xml(400, S3_ONE_AUTH)
+        return digest_at_end(path)
 
 
 class EcrPublic(Front):
@@ -533,6 +534,11 @@ class McrData(ObjectStore):
 
     hosts = ("westus2.data.mcr.microsoft.com",)
     REGID = "01031d61e1024861afee5d512651eb9f"
+    scheme = AzureSas("2016-05-31")
+    # Source: Azure/acr docs/FAQ.md, Azure/acr#217 (Azure Blob behind ACR, which MCR is built on).
+    refusal = (400, b'<?xml version="1.0" encoding="utf-8"?><Error><Code>InvalidAuthenticationInfo</Code>'
+               b"<Message>Authentication information is not given in the correct format. Check the "
+               b"value of Authorization header.</Message></Error>")
 
     def path(self, digest, name):
         return f"/{self.REGID}-h36fskt2ei/" + storage_path(digest)
@@ -540,17 +546,8 @@ class McrData(ObjectStore):
     def digest_of(self, path):
         return digest_of_storage_path(path)
 
-    def query(self, expires, signature, name):
-        return azure_sas(expires, signature, "2016-05-31", {"regid": self.REGID})
-
-    def expiry_of(self, query):
-        return from_iso(query.get("se", [""])[0])
-
-    def refuse_authorization(self):
-        # Source: Azure/acr docs/FAQ.md, Azure/acr#217 (Azure Blob behind ACR, which MCR is built on).
-        return xml(400, b'<?xml version="1.0" encoding="utf-8"?><Error><Code>InvalidAuthenticationInfo</Code>'
-                        b"<Message>Authentication information is not given in the correct format. Check the "
-                        b"value of Authorization header.</Message></Error>")
+    def extra_query(self, name):
+        return {"regid": self.REGID}
 
 
 class Mcr(Front):
@@ -771,19 +768,15 @@ class K8sBlobs(ObjectStore):
     (`https://d1be1w964nk82h.cloudfront.net`, `/containers/images/sha256:<hex>`)."""
 
     hosts = ("d1be1w964nk82h.cloudfront.net",)
-    signature_param = None
+    # Source: Einstore/Einstore#152 (an unsigned S3 object asked with a Bearer token).
+    refusal = (400, b"<Error><Code>InvalidArgument</Code><Message>Unsupported Authorization Type</Message>"
+               b"<ArgumentName>Authorization</ArgumentName></Error>")
 
     def path(self, digest, name):
         return f"/containers/images/{digest}"
 
     def digest_of(self, path):
-        tail = path.rsplit("/", 1)[-1].replace("%3A", ":").replace("%3a", ":")
-        return tail if tail.startswith("sha256:") else None
-
-    def refuse_authorization(self):
-        # Source: Einstore/Einstore#152 (an unsigned S3 object asked with a Bearer token).
-        return xml(400, b"<Error><Code>InvalidArgument</Code><Message>Unsupported Authorization Type</Message>"
-                        b"<ArgumentName>Authorization</ArgumentName></Error>")
+        return digest_at_end(path)
 
 
 class K8s(Front):

@@ -10,7 +10,8 @@ private network namespace (scripts/zoo.sh makes it and runs this there).
 The control port (http://127.0.0.1:5999, inside the namespace only) is how tests see and steer
 the zoo: `GET /log` (every request: host, method, path, the Authorization scheme sent),
 `POST /log/clear`, `POST /exhaust?registry=KEY` and `POST /restore?registry=KEY` (a registry's
-pull limit run dry, and back).
+pull limit run dry, and back), `GET /url?store=HOST&digest=D&name=REPO` (a store's signed URL,
+as its registry redirects to it).
 """
 
 import json
@@ -53,8 +54,15 @@ def control(zoo: front.Zoo) -> ThreadingHTTPServer:
             self.wfile.write(body)
 
         def do_GET(self):
+            parts = urlsplit(self.path)
+            if parts.path == "/url":
+                # A signed URL of a store, as its registry would redirect to it.
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                store = next(kind for kind in registries.STORES if query["store"] in kind.hosts)
+                self.answer({"url": store(zoo).url(query["digest"], query.get("name", ""))})
+                return
             with zoo.lock:
-                self.answer(list(zoo.log) if self.path == "/log" else {"ok": True})
+                self.answer(list(zoo.log) if parts.path == "/log" else {"ok": True})
 
         def do_POST(self):
             parts = urlsplit(self.path)
