@@ -133,6 +133,7 @@ class Front:
 
     key = ""                     # the backend prefix
     title = ""                   # the registry's name, as its users call it
+    named_as = ""                # how fathom's messages name it, when not by its title
     example = ""                 # a public multi-platform image, as users paste it
     private_example = ""         # a private one (readable with the test credentials only), if
                                  # the real registry has private repositories at all

@@ -833,6 +833,7 @@ class SelfHosted(Front):
 
     key = "selfhosted"
     title = "a self-hosted registry"
+    named_as = "registry.example.com:5443"  # a registry fathom does not know is named by its host
     example = "registry.example.com:5443/team/app:1"
     private_example = "registry.example.com:5443/team/app:1"
     hosts = ("registry.example.com",)
@@ -864,6 +865,11 @@ class SelfHosted(Front):
     def missing_repository(self, host, name, action):
         # Source: DC registry/handlers/manifests.go (a tag in a missing repository: MANIFEST_UNKNOWN).
         return Answer(404, errors_body("MANIFEST_UNKNOWN", "manifest unknown", {"Tag": "latest"}), JSON)
+
+
+def name_of(kind) -> str:
+    """How fathom's messages name a registry of the zoo."""
+    return kind.named_as or kind.title
 
 
 FRONTS = [DockerHub, Ghcr, Quay, EcrPublic, Mcr, Gcr, ArtifactRegistry, K8s, SelfHosted]

@@ -8,6 +8,7 @@ import urllib.parse
 import pytest
 
 import registries
+from registries import name_of
 from processes import chromium
 
 FRONTS = {kind.key: kind for kind in registries.FRONTS if kind.anonymous_pull}
@@ -49,4 +50,4 @@ def test_a_private_repository_says_so_in_the_page(browser, worker, key):
         message = page.inner_text(".error")
     finally:
         context.close()
-    assert "private or does not exist" in message and "log in" in message, message
+    assert "private or does not exist" in message and f"{name_of(FRONTS[key])}: to log in, run `" in message, message

@@ -270,7 +270,8 @@ fn unknown_tags_and_digests_name_the_reference() {
     assert_eq!(err.kind, ErrorKind::NotFound);
     assert_eq!(
         err.message,
-        "localhost:5000/multi:nope: not found (registry said: manifest unknown)"
+        "localhost:5000/multi:nope: not found (registry said: manifest unknown). \
+         localhost:5000: check the repository name and tag; list its tags to see what it has"
     );
 }
 

@@ -194,8 +194,9 @@ impl<P: Clone> Session<P> {
         Some((id, request))
     }
 
-    /// A walk's `poll`: a failure once, else the next request, else — when nothing is left —
-    /// the walk's result from `finish`. `finished` makes every later call return `None`.
+    /// A walk's `poll`: a failure once (with what to do at this registry, see
+    /// [`Failure::advised`]), else the next request, else — when nothing is left — the walk's
+    /// result from `finish`. `finished` makes every later call return `None`.
     pub fn poll_walk<T>(
         &mut self,
         finished: &mut bool,
@@ -207,7 +208,10 @@ impl<P: Clone> Session<P> {
         }
         if let Some(failure) = failed.take() {
             *finished = true;
-            return Some(Step::Done(Err(failure)));
+            let with_credentials = self.remote.credentials().is_some();
+            return Some(Step::Done(Err(
+                failure.advised(self.remote.registry(), with_credentials)
+            )));
         }
         if let Some((id, request)) = self.poll_send() {
             return Some(Step::Send(id, request));
