@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the web app offline into web/dist/ with Trunk (release: opt-level z, LTO, wasm-opt -Oz;
-# the JS glue minified by terser after Trunk),
+# the JS glue minified by terser after Trunk; the security headers written to web/dist/_headers),
 # using the pinned wasm-bindgen and npm's wasm-opt 132. Skipped when nothing it is built from
 # changed (a fingerprint in web/dist/.fingerprint). Prints what a first load transfers.
 #   scripts/build-web.sh [--cargo-only]
@@ -20,7 +20,7 @@ done
 dist=web/dist
 stamp=$(fingerprint "trunk $TRUNK_VERSION" "wasm-bindgen $WASM_BINDGEN_VERSION" \
   -- Cargo.toml Cargo.lock Trunk.toml crates/fathom-core/Cargo.toml crates/fathom-core/src web/Cargo.toml web/src \
-  web/index.html web/style.css package-lock.json scripts/build-web.sh scripts/lib/minify-glue.mjs)
+  web/index.html web/style.css package-lock.json scripts/build-web.sh scripts/lib/minify-glue.mjs scripts/lib/security-headers.mjs)
 if [[ -f $dist/index.html && $(cat "$dist/.fingerprint" 2>/dev/null) == "$stamp" ]]; then
   ((cargo_only)) || say "web app: up to date ($dist)"
   exit 0
@@ -39,9 +39,10 @@ log="$FATHOM_ROOT/target/logs/trunk.log"
 mkdir -p "$(dirname "$log")"
 trunk build --release --locked --config Trunk.toml >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "trunk build failed (log: $log)"; }
 node scripts/lib/minify-glue.mjs "$dist" >>"$log" || die "minifying the JS glue failed (log: $log)"
+node scripts/lib/security-headers.mjs "$dist" >>"$log" || die "writing the security headers failed (log: $log)"
 echo "$stamp" >"$dist/.fingerprint"
 total=0
-for file in "$dist"/*; do
+for file in "$dist"/*.{html,js,wasm,css}; do # `_headers` is read by the host, never sent
   total=$((total + $(gzip -9c "$file" | wc -c)))
 done
 say "web app: built, first load $total bytes gzip ($(ls "$dist" | wc -l) files)"

@@ -2,6 +2,7 @@
 problem+json errors with stable codes, and the edge cache by digest."""
 
 import json
+import re
 import subprocess
 import urllib.error
 import urllib.parse
@@ -44,11 +45,19 @@ def cli_json(fathom, *args):
     return out.returncode, out.stdout
 
 
+def strip(text: bytes) -> bytes:
+    """A Report's text without the lines `without_requests` leaves out."""
+    text = re.sub(rb'\n  "tagResolution": \{\n(    .*\n)*  \},', b"", text)
+    return b"\n".join(l for l in text.split(b"\n") if b'"requests"' not in l)
+
+
 def without_requests(text):
     """The Report's `requests` counts what this face sent (the edge adds a HEAD, or answers from
-    its cache): everything else must be byte for byte the same."""
+    its cache), and only the edge keeps tag resolutions (`tagResolution`, how old it is): everything
+    else must be byte for byte the same."""
     report = json.loads(text)
     report.pop("requests")
+    report.pop("tagResolution", None)
     return report
 
 
@@ -62,7 +71,6 @@ def test_the_api_report_is_the_cli_report(worker, fathom, report_schema, tag):
     jsonschema.validate(json.loads(api), report_schema)
     assert without_requests(api) == without_requests(cli)
     # Same serialisation as the CLI: key order and layout (pretty, final newline).
-    strip = lambda text: b"\n".join(l for l in text.split(b"\n") if b'"requests"' not in l)
     assert strip(api) == strip(cli)
     assert headers["ETag"] == f'"{json.loads(api)["digest"]}"'
     assert headers["Cache-Control"] == "public, max-age=60", "a tag may move"
@@ -228,17 +236,34 @@ def test_any_failed_check_is_an_error_never_a_cached_200(worker, counted_registr
         assert any(f["code"] == "size-mismatch" for f in doc["report"]["findings"])
 
 
-def test_a_repeated_inspect_costs_the_registry_one_head(worker, counted_registry):
+def test_a_repeated_inspect_costs_the_registry_nothing_until_asked_fresh(worker, counted_registry):
     reference = f"{counted_registry.address}/demo/app:8-arm64"
-    status, headers, first = get(worker, "/api/v1/inspect", ref=reference)
+    status, headers, first = get(worker, "/api/v1/inspect", ref=reference, fresh="1")
     assert status == 200 and headers["X-Fathom-Cache"] == "miss", first
     before = len(counted_registry.requests())
     assert before >= 3, "HEAD, the manifest and its config"
+    # Within the tag's time to live: answered from the edge, the registry not asked at all.
     status, headers, second = get(worker, "/api/v1/inspect", ref=reference)
     assert status == 200 and headers["X-Fathom-Cache"] == "hit"
+    assert counted_registry.requests()[before:] == []
+    assert json.loads(second)["requests"] == 0
+    assert without_tag_age(second) == without_tag_age(first)
+    age = json.loads(second)["tagResolution"]["ageSeconds"]
+    assert headers["Age"] == str(age) and headers["Cache-Control"] == f"public, max-age={60 - age}"
+    # `fresh=1` asks which digest the tag names now: one HEAD, and the Report from the cache.
+    status, headers, third = get(worker, "/api/v1/inspect", ref=reference, fresh="1")
+    assert status == 200 and headers["X-Fathom-Cache"] == "hit"
     assert counted_registry.requests()[before:] == ["HEAD /v2/demo/app/manifests/8-arm64"]
-    assert without_requests(second) == without_requests(first)
-    assert json.loads(second)["requests"] == 1
+    assert json.loads(third)["requests"] == 1 and json.loads(third)["tagResolution"]["ageSeconds"] == 0
+
+
+def without_tag_age(body: bytes) -> dict:
+    """A Report without what differs between two answers of the same Report: requests made and
+    how old the tag's resolution is."""
+    report = json.loads(body)
+    report.pop("requests")
+    report["tagResolution"].pop("ageSeconds")
+    return report
 
 
 def test_the_openapi_document_stands_alone(worker):

@@ -3,7 +3,7 @@
 //! Reports this tab keeps in memory, and the progress the page shows meanwhile.
 
 use crate::fetch;
-use fathom_core::inspect::cached::{self, MemoryReports, WalkKind};
+use fathom_core::inspect::cached::{self, Lookup, MemoryReports};
 use fathom_core::registry::session::{ErrorKind, Failure};
 use fathom_core::registry::Remote;
 use fathom_core::report::Report;
@@ -74,7 +74,11 @@ pub(crate) async fn walk(
         });
         response
     };
-    cached::inspect(input, reference, &remote, WalkKind::Inspect, platform, &*reports, send)
+    let lookup = Lookup {
+        platform,
+        ..Lookup::default()
+    };
+    cached::inspect(input, reference, &remote, lookup, &*reports, send)
         .await
         .map(|cached| cached.report)
 }

@@ -4,14 +4,14 @@
 
 use fathom_core::compare::diff;
 use fathom_core::finding::Code;
-use fathom_core::inspect::cached::{self, WalkKind};
+use fathom_core::inspect::cached::{self, Lookup, TagPolicy, WalkKind};
 use fathom_core::registry::session::Failure;
 use fathom_core::registry::tags::{Page, TagList};
 use fathom_core::registry::Remote;
 use fathom_core::report::{MatchResult, Report};
 use fathom_core::{Platform, Reference};
 use serde::Serialize;
-use worker::{Date, Headers, Response, Result, Url};
+use worker::{Context, Date, Headers, Response, Result, Url};
 
 use crate::edge_cache::{EdgeCache, EdgeReports, IMMUTABLE};
 use crate::problem::Problem;
@@ -49,17 +49,21 @@ const MAX_PAGE: u32 = 1000;
 pub fn cors() -> Result<Headers> {
     let headers = Headers::new();
     headers.set("Access-Control-Allow-Origin", "*")?;
-    headers.set("Access-Control-Expose-Headers", "ETag, X-Fathom-Cache, Retry-After")?;
+    headers.set(
+        "Access-Control-Expose-Headers",
+        "ETag, X-Fathom-Cache, Retry-After, Age",
+    )?;
     Ok(headers)
 }
 
-/// Answers an API request (`GET` or `HEAD` of a path under `/api/v1/`).
-pub async fn handle(url: &Url, if_none_match: Option<String>, settings: &Settings) -> Result<Response> {
+/// Answers an API request (`GET` or `HEAD` of a path under `/api/v1/`); a tag whose kept
+/// resolution is ageing is refreshed after the answer, through `ctx`.
+pub async fn handle(url: &Url, if_none_match: Option<String>, settings: &Settings, ctx: &Context) -> Result<Response> {
     let answer = match url.path() {
-        "/api/v1/inspect" => inspect(url, settings, WalkKind::Inspect).await,
-        "/api/v1/match" => inspect(url, settings, WalkKind::Match).await,
+        "/api/v1/inspect" => inspect(url, settings, WalkKind::Inspect, ctx).await,
+        "/api/v1/match" => inspect(url, settings, WalkKind::Match, ctx).await,
         "/api/v1/tags" => tags(url, settings).await,
-        "/api/v1/compare" => compare(url, settings).await,
+        "/api/v1/compare" => compare(url, settings, ctx).await,
         "/api/v1/openapi.json" => openapi_document().map(|doc| Answer::json(doc, "public, max-age=300")),
         path => Err(Problem::new(
             404,
@@ -82,6 +86,10 @@ struct Answer {
     cache_control: String,
     etag: Option<String>,
     cache: Option<&'static str>,
+    /// How old the tag resolutions it rests on are (`Age`), and how long until the registry
+    /// may be asked again (`Retry-After`) when it is stale.
+    age: Option<u64>,
+    retry_after: Option<u64>,
 }
 
 impl Answer {
@@ -91,6 +99,20 @@ impl Answer {
             cache_control: cache_control.to_owned(),
             etag: None,
             cache: None,
+            age: None,
+            retry_after: None,
+        }
+    }
+
+    /// An answer built on these Reports (see [`Freshness`]).
+    fn of_reports(body: Vec<u8>, etag: Option<String>, freshness: Freshness) -> Answer {
+        Answer {
+            body,
+            cache_control: freshness.cache_control,
+            etag,
+            cache: Some(freshness.cache),
+            age: freshness.age,
+            retry_after: freshness.retry_after,
         }
     }
 
@@ -102,6 +124,12 @@ impl Answer {
         }
         if let Some(cache) = self.cache {
             headers.set("X-Fathom-Cache", cache)?;
+        }
+        if let Some(age) = self.age {
+            headers.set("Age", &age.to_string())?;
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.set("Retry-After", &seconds.to_string())?;
         }
         let unchanged =
             matches!((&self.etag, &if_none_match), (Some(e), Some(m)) if m.split(',').any(|m| m.trim() == e));
@@ -156,61 +184,139 @@ fn platform_param(url: &Url, required_here: bool) -> std::result::Result<Option<
     }
 }
 
-/// `inspect` and `match`: the Report (see [`report_of`]) as the CLI prints it.
-async fn inspect(url: &Url, settings: &Settings, walk: WalkKind) -> std::result::Result<Answer, Problem> {
-    let input = required(url, "ref")?;
-    let platform = platform_param(url, walk == WalkKind::Match)?;
-    let (reference, report, hit) = report_of(&input, platform, walk, settings).await?;
-    let body = match walk {
-        WalkKind::Inspect => pretty(&report)?,
-        WalkKind::Match => pretty(&MatchResult::from_report(&report))?,
-    };
-    Ok(Answer {
-        body,
-        cache_control: cache_control(&[&reference], settings),
-        etag: report.digest.as_ref().map(|d| format!("\"{d}\"")),
-        cache: Some(if hit { "hit" } else { "miss" }),
-    })
+/// `fresh=1` (or `true`): resolve the tag with the registry now, whatever the edge keeps.
+fn fresh_param(url: &Url) -> bool {
+    matches!(param(url, "fresh").as_deref(), Some("1" | "true"))
 }
 
-/// Immutable when every reference names a digest; a tag may move.
-fn cache_control(references: &[&Reference], settings: &Settings) -> String {
-    if references.iter().all(|r| r.digest().is_some()) {
-        IMMUTABLE.to_owned()
-    } else {
-        format!("public, max-age={}", settings.tag_ttl_seconds)
+/// `inspect` and `match`: the Report (see [`report_of`]) as the CLI prints it.
+async fn inspect(
+    url: &Url,
+    settings: &Settings,
+    walk: WalkKind,
+    ctx: &Context,
+) -> std::result::Result<Answer, Problem> {
+    let input = required(url, "ref")?;
+    let platform = platform_param(url, walk == WalkKind::Match)?;
+    let lookup = Lookup {
+        walk,
+        platform,
+        tags: tag_policy(url, settings),
+    };
+    let found = report_of(&input, lookup.clone(), settings).await?;
+    refresh_later(&found, &input, lookup, settings, ctx);
+    let body = match walk {
+        WalkKind::Inspect => pretty(&found.report)?,
+        WalkKind::Match => pretty(&MatchResult::from_report(&found.report))?,
+    };
+    let etag = found.report.digest.as_ref().map(|d| format!("\"{d}\""));
+    Ok(Answer::of_reports(body, etag, Freshness::of(&[&found], settings)))
+}
+
+fn tag_policy(url: &Url, settings: &Settings) -> TagPolicy {
+    TagPolicy {
+        ttl_seconds: settings.tag_ttl_seconds,
+        fresh: fresh_param(url),
+    }
+}
+
+/// A tag whose kept resolution is past half its time to live is asked again once the answer is
+/// out, so that the next request finds it young and a hot tag never waits for the registry.
+fn refresh_later(found: &Found, input: &str, lookup: Lookup, settings: &Settings, ctx: &Context) {
+    if !found.refresh {
+        return;
+    }
+    let (input, settings) = (input.to_owned(), settings.clone());
+    let lookup = Lookup {
+        tags: TagPolicy {
+            fresh: true,
+            ..lookup.tags
+        },
+        ..lookup
+    };
+    ctx.wait_until(async move {
+        // Nobody waits for this answer: a failure leaves the kept resolution as it was.
+        let _ = report_of(&input, lookup, &settings).await;
+    });
+}
+
+/// How cacheable an answer built on some Reports is, and what its headers say of their age.
+#[derive(Debug, PartialEq, Eq)]
+struct Freshness {
+    cache_control: String,
+    cache: &'static str,
+    age: Option<u64>,
+    retry_after: Option<u64>,
+}
+
+impl Freshness {
+    /// Immutable when every reference names a digest. A tag may move: clients may keep the
+    /// answer for what is left of its resolution's time to live (`Age` says how old it is), so
+    /// that edge and client together never rest on a resolution older than `TAG_TTL_SECONDS`;
+    /// a stale answer (the registry could not be asked) is not kept at all.
+    fn of(found: &[&Found], settings: &Settings) -> Freshness {
+        let resolutions: Vec<_> = found.iter().filter_map(|f| f.report.tag_resolution.as_ref()).collect();
+        let stale = resolutions.iter().filter_map(|r| r.stale.as_ref()).collect::<Vec<_>>();
+        let cache = match (stale.is_empty(), found.iter().all(|f| f.hit)) {
+            (false, _) => "stale",
+            (true, true) => "hit",
+            (true, false) => "miss",
+        };
+        let age = resolutions.iter().map(|r| r.age_seconds).max();
+        let cache_control = if found.iter().all(|f| f.reference.digest().is_some()) {
+            IMMUTABLE.to_owned()
+        } else if !stale.is_empty() {
+            "no-cache".to_owned()
+        } else {
+            let left = settings.tag_ttl_seconds.saturating_sub(age.unwrap_or(0));
+            format!("public, max-age={left}")
+        };
+        Freshness {
+            cache_control,
+            cache,
+            age,
+            retry_after: stale.iter().filter_map(|s| s.retry_after).max(),
+        }
     }
 }
 
 /// `compare`: both Reports at once, then the core's diff — the same as `fathom diff`.
-async fn compare(url: &Url, settings: &Settings) -> std::result::Result<Answer, Problem> {
+async fn compare(url: &Url, settings: &Settings, ctx: &Context) -> std::result::Result<Answer, Problem> {
     let (input_a, input_b) = (required(url, "a")?, required(url, "b")?);
     let platform = platform_param(url, false)?;
+    let lookup = Lookup {
+        tags: tag_policy(url, settings),
+        ..Lookup::default()
+    };
     let (a, b) = futures_util::future::join(
-        report_of(&input_a, None, WalkKind::Inspect, settings),
-        report_of(&input_b, None, WalkKind::Inspect, settings),
+        report_of(&input_a, lookup.clone(), settings),
+        report_of(&input_b, lookup.clone(), settings),
     )
     .await;
-    let ((reference_a, a, hit_a), (reference_b, b, hit_b)) = (a?, b?);
+    let (a, b) = (a?, b?);
+    refresh_later(&a, &input_a, lookup.clone(), settings, ctx);
+    refresh_later(&b, &input_b, lookup, settings, ctx);
     let digests = |r: &Report| r.digest.clone().unwrap_or_default();
-    Ok(Answer {
-        body: pretty(&diff(&a, &b, platform.as_ref()))?,
-        cache_control: cache_control(&[&reference_a, &reference_b], settings),
-        etag: Some(format!("\"{}..{}\"", digests(&a), digests(&b))),
-        cache: Some(if hit_a && hit_b { "hit" } else { "miss" }),
-    })
+    let body = pretty(&diff(&a.report, &b.report, platform.as_ref()))?;
+    let etag = Some(format!("\"{}..{}\"", digests(&a.report), digests(&b.report)));
+    Ok(Answer::of_reports(body, etag, Freshness::of(&[&a, &b], settings)))
 }
 
-/// A reference's Report, from the core's cached inspect (a tag resolved with one HEAD, the
-/// Report of that digest from the edge's Report cache, else walked with by-digest content from
-/// the edge cache and kept if it may be). A Report that fails a check is a 502 — never a 200
-/// that hides it, and never kept.
-async fn report_of(
-    input: &str,
-    platform: Option<Platform>,
-    walk: WalkKind,
-    settings: &Settings,
-) -> std::result::Result<(Reference, Report, bool), Problem> {
+/// A Report as the edge found it.
+struct Found {
+    reference: Reference,
+    report: Report,
+    /// From the edge's cache.
+    hit: bool,
+    /// Its tag's resolution should be refreshed after the answer.
+    refresh: bool,
+}
+
+/// A reference's Report, from the core's cached inspect (a tag resolved from the edge's tag
+/// cache or with one HEAD, the Report of that digest from the edge's Report cache, else walked
+/// with by-digest content from the edge cache and kept if it may be). A Report that fails a
+/// check is a 502 — never a 200 that hides it, and never kept.
+async fn report_of(input: &str, lookup: Lookup, settings: &Settings) -> std::result::Result<Found, Problem> {
     let reference =
         Reference::parse(input).map_err(|e| Problem::new(400, "bad-reference", format!("{input:?}: {e}")))?;
     settings
@@ -225,7 +331,7 @@ async fn report_of(
     let upstream = &upstream;
     let reports = EdgeReports::new(settings.report_ttl_seconds);
     let remote = remote(&reference);
-    let cached = cached::inspect(input, reference, &remote, walk, platform, &reports, |request| {
+    let cached = cached::inspect(input, reference, &remote, lookup, &reports, |request| {
         upstream.send(request)
     })
     .await
@@ -247,7 +353,12 @@ async fn report_of(
         problem.report = serde_json::to_value(&report).ok().map(Box::new);
         return Err(problem);
     }
-    Ok((cached.reference, report, cached.hit))
+    Ok(Found {
+        reference: cached.reference,
+        report,
+        hit: cached.hit,
+        refresh: cached.refresh,
+    })
 }
 
 /// The answer of `/api/v1/tags`: one page, and where the next one starts.
@@ -304,12 +415,10 @@ async fn tags(url: &Url, settings: &Settings) -> std::result::Result<Answer, Pro
         tags,
         next,
     })?;
-    Ok(Answer {
+    Ok(Answer::json(
         body,
-        cache_control: format!("public, max-age={}", settings.tag_ttl_seconds),
-        etag: None,
-        cache: None,
-    })
+        &format!("public, max-age={}", settings.tag_ttl_seconds),
+    ))
 }
 
 #[cfg(test)]
@@ -317,6 +426,7 @@ mod tests {
     //! The API's pure parts, natively: parameters, platforms, caching headers, the served
     //! OpenAPI document.
     use fathom_core::egress::Allowlist;
+    use fathom_core::report::{Stale, StaleReason, TagResolution};
 
     use super::*;
 
@@ -356,12 +466,67 @@ mod tests {
         assert!(problem.detail.contains("`ref`"));
     }
 
+    fn found(input: &str, resolution: Option<TagResolution>, hit: bool) -> Found {
+        let reference: Reference = input.parse().unwrap();
+        let report = Report {
+            tag_resolution: resolution,
+            ..Report::new(input, &reference)
+        };
+        Found {
+            reference,
+            report,
+            hit,
+            refresh: false,
+        }
+    }
+
     #[test]
-    fn only_references_by_digest_are_immutable() {
-        let tag: Reference = "ghcr.io/o/a:1".parse().unwrap();
-        let digest: Reference = format!("ghcr.io/o/a@sha256:{}", "a".repeat(64)).parse().unwrap();
-        assert_eq!(cache_control(&[&digest], &settings()), IMMUTABLE);
-        assert_eq!(cache_control(&[&digest, &tag], &settings()), "public, max-age=60");
+    fn answers_say_how_old_their_tags_are() {
+        let resolved = |age_seconds, stale| TagResolution {
+            resolved_at: 1000,
+            age_seconds,
+            stale,
+        };
+        let digest = found(&format!("ghcr.io/o/a@sha256:{}", "a".repeat(64)), None, true);
+        let young = found("ghcr.io/o/a:1", Some(resolved(20, None)), true);
+        let older = found("ghcr.io/o/b:1", Some(resolved(45, None)), false);
+        let pinned = Freshness::of(&[&digest], &settings());
+        assert_eq!(
+            (pinned.cache_control.as_str(), pinned.cache, pinned.age),
+            (IMMUTABLE, "hit", None)
+        );
+        // What is left of the time to live, for the oldest resolution of the answer.
+        let tagged = Freshness::of(&[&digest, &young, &older], &settings());
+        assert_eq!(tagged.cache_control, "public, max-age=15");
+        assert_eq!((tagged.cache, tagged.age, tagged.retry_after), ("miss", Some(45), None));
+        let stale = found(
+            "ghcr.io/o/a:1",
+            Some(resolved(
+                900,
+                Some(Stale {
+                    reason: StaleReason::RateLimited,
+                    message: "rate limited".into(),
+                    retry_after: Some(30),
+                }),
+            )),
+            true,
+        );
+        let limited = Freshness::of(&[&stale], &settings());
+        assert_eq!(
+            limited,
+            Freshness {
+                cache_control: "no-cache".into(),
+                cache: "stale",
+                age: Some(900),
+                retry_after: Some(30),
+            }
+        );
+    }
+
+    #[test]
+    fn fresh_is_asked_for_by_name() {
+        assert!(fresh_param(&url("ref=a&fresh=1")) && fresh_param(&url("fresh=true")));
+        assert!(!fresh_param(&url("ref=a")) && !fresh_param(&url("fresh=0")));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! digest for a while ([`EdgeReports`], the core's [`ReportCache`]). Content goes in only after its bytes hash to the digest in its URL, and
 //! is checked again on the way out.
 
-use fathom_core::inspect::cached::{ReportCache, ReportKey};
+use fathom_core::inspect::cached::{ReportCache, ReportKey, TagEntry};
 use fathom_core::registry::{request, HttpResponse};
 use fathom_core::report::Report;
 use worker::{Cache, Response};
@@ -61,8 +61,13 @@ impl EdgeCache {
     }
 }
 
-/// Reports kept for a while under their [`ReportKey`] (a URL, as the Cache API wants): the
-/// edge's side of the core's cached inspect.
+/// How long a tag's last resolution is kept: the core judges its age (fresh within
+/// `TAG_TTL_SECONDS`), so keeping it longer only lets a rate-limited or failing registry be
+/// answered with the tag's last good Report (while that Report is kept, `REPORT_TTL_SECONDS`).
+const TAG_KEEP_SECONDS: u64 = 86_400;
+
+/// Reports kept for a while under their [`ReportKey`] (a URL, as the Cache API wants), and what
+/// each tag named when last asked: the edge's side of the core's cached inspect.
 pub struct EdgeReports {
     cache: Cache,
     ttl_seconds: u64,
@@ -79,6 +84,8 @@ impl EdgeReports {
 }
 
 impl ReportCache for EdgeReports {
+    const KEEPS_TAGS: bool = true;
+
     async fn get(&self, key: &ReportKey) -> Option<Report> {
         let mut cached = self.cache.get(key.url(), true).await.ok()??;
         cached.json().await.ok()
@@ -96,4 +103,27 @@ impl ReportCache for EdgeReports {
             .set("Cache-Control", &format!("public, max-age={}", self.ttl_seconds));
         let _ = self.cache.put(key.url(), cached).await;
     }
+
+    async fn tag(&self, tag: &str) -> Option<TagEntry> {
+        let mut cached = self.cache.get(tag_url(tag), true).await.ok()??;
+        cached.json().await.ok()
+    }
+
+    async fn put_tag(&self, tag: &str, entry: &TagEntry) {
+        let Ok(cached) = Response::from_json(entry) else {
+            return;
+        };
+        let _ = cached
+            .headers()
+            .set("Cache-Control", &format!("public, max-age={TAG_KEEP_SECONDS}"));
+        let _ = self.cache.put(tag_url(tag), cached).await;
+    }
+}
+
+/// Where a tag's resolution is kept (the Cache API keys by URL).
+fn tag_url(tag: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("ref", tag)
+        .finish();
+    format!("https://report.fathom.internal/v1/tag?{query}")
 }

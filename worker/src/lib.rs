@@ -39,7 +39,7 @@ pub async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     }
     if path.starts_with("/api/") {
         return match method.as_str() {
-            "GET" | "HEAD" => api::handle(&url, req.headers().get("If-None-Match")?, &settings).await,
+            "GET" | "HEAD" => api::handle(&url, req.headers().get("If-None-Match")?, &settings, &ctx).await,
             "OPTIONS" => {
                 let headers = api::cors()?;
                 headers.set("Access-Control-Allow-Methods", "GET, HEAD")?;

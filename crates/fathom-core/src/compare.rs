@@ -247,7 +247,7 @@ fn layer_sharing(a: &ImageInfo, b: &ImageInfo) -> LayerSharing {
 mod tests {
     use super::*;
     use crate::descriptor::Descriptor;
-    use crate::report::{LayerInfo, ReferenceInfo, ResolvedBy};
+    use crate::report::LayerInfo;
 
     fn layer(digest: &str, size: i64) -> LayerInfo {
         LayerInfo {
@@ -279,18 +279,8 @@ mod tests {
 
     fn report(name: &str, rows: Vec<PlatformEntry>) -> Report {
         Report {
-            schema_version: 1,
-            reference: ReferenceInfo::new(name, &name.parse().unwrap()),
-            digest: None,
-            media_type: None,
-            size: None,
-            resolved_by: ResolvedBy::Tag,
             platforms: rows,
-            platform_match: None,
-            referrers: Vec::new(),
-            rate_limit: None,
-            requests: 0,
-            findings: Vec::new(),
+            ..Report::new(name, &name.parse().unwrap())
         }
     }
 

@@ -206,6 +206,13 @@ impl serde::Serialize for Digest {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Digest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// `algorithm ::= component (separator component)*`, component `[a-z0-9]+`, separator `[+._-]`
 /// (OCI image-spec, descriptor.md).
 fn is_algorithm_grammar(algorithm: &str) -> bool {

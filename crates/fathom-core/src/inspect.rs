@@ -33,10 +33,7 @@ use crate::registry::session::{Outcome, Session, Walk};
 use crate::registry::{HttpRequest, HttpResponse, Method, RegistryError, Remote, TransportError};
 
 pub use crate::registry::session::{ErrorKind, Failure as InspectError, RequestId, MAX_ATTEMPTS};
-use crate::report::{
-    EntryKind, ImageInfo, LayerInfo, MatchInfo, PlatformEntry, ReferenceInfo, Referrer, ReferrerSource, Report,
-    ResolvedBy, SCHEMA_VERSION,
-};
+use crate::report::{EntryKind, ImageInfo, LayerInfo, MatchInfo, PlatformEntry, Referrer, ReferrerSource, Report};
 
 /// Nested indexes deeper than this are not followed.
 pub const MAX_INDEX_DEPTH: usize = 4;
@@ -154,24 +151,7 @@ impl Inspect {
             &pinned.map_or_else(|| reference.manifest_reference().to_owned(), Digest::to_string),
             Method::Get,
         );
-        let report = Report {
-            schema_version: SCHEMA_VERSION,
-            reference: ReferenceInfo::new(input, &reference),
-            digest: None,
-            media_type: None,
-            size: None,
-            resolved_by: if reference.digest().is_some() {
-                ResolvedBy::Digest
-            } else {
-                ResolvedBy::Tag
-            },
-            platforms: Vec::new(),
-            platform_match: None,
-            referrers: Vec::new(),
-            rate_limit: None,
-            requests: 0,
-            findings: Vec::new(),
-        };
+        let report = Report::new(input, &reference);
         let mut walk = Inspect {
             reference,
             endpoint,

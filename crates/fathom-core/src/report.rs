@@ -29,6 +29,10 @@ pub struct Report {
     pub size: Option<u64>,
     /// `tag` (which digest a tag points to rests on the registry's word) or `digest` (proven).
     pub resolved_by: ResolvedBy,
+    /// For a tag answered by a face that keeps tag resolutions (the edge): when the registry
+    /// said which digest it names, and whether that answer is served past its time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_resolution: Option<TagResolution>,
     /// One row per index entry (one for a single manifest), nested indexes flattened.
     pub platforms: Vec<PlatformEntry>,
     /// The answer for the platform asked for, when one was.
@@ -45,6 +49,30 @@ pub struct Report {
 }
 
 impl Report {
+    /// A Report of `reference` (typed as `input`) before anything was learned of it: resolved
+    /// by digest when the reference names one, else by tag.
+    pub fn new(input: &str, reference: &Reference) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            reference: ReferenceInfo::new(input, reference),
+            digest: None,
+            media_type: None,
+            size: None,
+            resolved_by: if reference.digest().is_some() {
+                ResolvedBy::Digest
+            } else {
+                ResolvedBy::Tag
+            },
+            tag_resolution: None,
+            platforms: Vec::new(),
+            platform_match: None,
+            referrers: Vec::new(),
+            rate_limit: None,
+            requests: 0,
+            findings: Vec::new(),
+        }
+    }
+
     /// The check this Report fails, if any: its first error finding (findings are sorted errors
     /// first) — bytes that do not match their descriptor (`digest-mismatch`, `size-mismatch`),
     /// an unreadable document, a broken signature. Every face treats it alike: the CLI exits 1,
@@ -104,6 +132,43 @@ pub enum ResolvedBy {
     Tag,
     /// The bytes hash to the digest asked for.
     Digest,
+}
+
+/// How old the word of the registry on a tag is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagResolution {
+    /// When the registry said which digest the tag names (Unix seconds).
+    pub resolved_at: u64,
+    /// How old that was when this Report was served, in seconds.
+    pub age_seconds: u64,
+    /// Set when the registry could not be asked again (rate limited, failing): this is the last
+    /// good answer, older than the face's time to live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale: Option<Stale>,
+}
+
+/// Why a tag's last good resolution was served instead of a new one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stale {
+    /// `rate-limited` or `unavailable` (a 5xx, a timeout, an unreachable host).
+    pub reason: StaleReason,
+    /// What the registry answered, as the failure would have said it.
+    pub message: String,
+    /// Seconds until the registry will be asked again (its `Retry-After`), when it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// See [`Stale::reason`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StaleReason {
+    /// The registry answered 429.
+    RateLimited,
+    /// The registry failed or could not be reached.
+    Unavailable,
 }
 
 /// What an index entry is.

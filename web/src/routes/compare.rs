@@ -228,12 +228,11 @@ fn Sharing(p: PlatformDiff) -> impl IntoView {
     if let Some(cmd) = &c.cmd {
         changes.push(format!("cmd: {} → {}", list(&cmd.a), list(&cmd.b)));
     }
+    // The bar is a <meter>: attributes, not an inline style, which the page's CSP does not allow.
     view! {
         <section class="sharing" data-platform=p.platform.clone()>
             <h3>{p.platform.clone()}</h3>
-            <div class="share-bar" role="img" aria-label=label.clone()>
-                <span class="shared" style=format!("width:{shared_pct}%")></span>
-            </div>
+            <meter class="share-bar" min="0" max="100" value=shared_pct aria-label=label.clone()></meter>
             <p class="share-text">{label}</p>
             {(!l.shared.is_empty()).then(|| view! {
                 <details><summary>{match l.shared.len() {

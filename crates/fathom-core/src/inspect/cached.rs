@@ -13,13 +13,15 @@ use crate::digest::Digest;
 use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::registry::resolve::Resolve;
+use crate::registry::session::ErrorKind;
 use crate::registry::{drive, HttpRequest, HttpResponse, Remote, TransportError};
-use crate::report::{ReferenceInfo, Report, ResolvedBy};
+use crate::report::{ReferenceInfo, Report, ResolvedBy, Stale, StaleReason, TagResolution};
 
 /// Which walk a Report came from: the whole index, or only what a platform match needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum WalkKind {
     /// Every platform.
+    #[default]
     Inspect,
     /// The entry a platform pulls.
     Match,
@@ -69,6 +71,16 @@ pub trait ReportCache {
     fn may_hold(&self, _repository: &str) -> bool {
         true
     }
+    /// Whether this cache keeps tag resolutions ([`ReportCache::tag`]). One that does not (the
+    /// page's memory: the page asks the registry every time) leaves the whole tag cache — and
+    /// its code — out of its inspect.
+    const KEEPS_TAGS: bool = false;
+    /// What `tag` (canonical, `registry/repository:tag`) named when last asked, if kept.
+    async fn tag(&self, _tag: &str) -> Option<TagEntry> {
+        None
+    }
+    /// Keeps what `tag` names.
+    async fn put_tag(&self, _tag: &str, _entry: &TagEntry) {}
 }
 
 /// Reports kept in memory, the newest [`MemoryReports::CAPACITY`] of them (the page keeps them
@@ -117,6 +129,47 @@ impl ReportCache for MemoryReports {
     }
 }
 
+/// What a tag named, and when the registry said so: what a face keeps to answer a hot tag
+/// without asking the registry again.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagEntry {
+    /// The digest the tag named.
+    pub digest: Digest,
+    /// When the registry said so (Unix seconds).
+    pub resolved_at: u64,
+    /// Not before this time may the registry be asked again (after a 429, its `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_off_until: Option<u64>,
+}
+
+/// How long a face trusts what a tag named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TagPolicy {
+    /// Seconds a kept resolution answers without asking the registry (0: always ask). It is a
+    /// bound: no answer rests on an older resolution unless the registry cannot be asked (then
+    /// the Report says it is stale). After half of it, the face answers from what it keeps and
+    /// refreshes it in the background ([`Cached::refresh`]) — stale-while-revalidate inside the
+    /// bound, so a hot tag never waits for the registry.
+    pub ttl_seconds: u64,
+    /// Ask the registry now, whatever is kept (`?fresh=1`, the page's refresh).
+    pub fresh: bool,
+}
+
+/// Seconds a 429 without `Retry-After` keeps the registry from being asked again.
+pub const DEFAULT_BACK_OFF: u64 = 60;
+
+/// What is asked of a cached inspect.
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    /// The walk.
+    pub walk: WalkKind,
+    /// The platform asked for.
+    pub platform: Option<Platform>,
+    /// How long a kept tag resolution answers.
+    pub tags: TagPolicy,
+}
+
 /// A Report, and whether it came from the cache.
 #[derive(Debug)]
 pub struct Cached {
@@ -126,18 +179,236 @@ pub struct Cached {
     pub report: Box<Report>,
     /// Answered from the cache (the registry saw at most the tag's `HEAD`).
     pub hit: bool,
+    /// The tag's kept resolution is past half its time to live: the face should refresh it in
+    /// the background (the same inspect with [`TagPolicy::fresh`]).
+    pub refresh: bool,
 }
 
-/// Inspects `reference` (typed as `input`) on `remote`: resolve a tag with one `HEAD` (unless
-/// `cache` holds nothing of the repository), answer from `cache` when it holds that digest's
-/// Report, else walk (the manifest fetched by the resolved digest and checked against it) and
-/// keep the Report when it may be kept.
+/// Whether a failure means the registry could not answer now (so a last good answer may stand
+/// in), rather than an answer (not found, unauthorized), which never is replaced.
+fn stale_reason(kind: &ErrorKind) -> Option<StaleReason> {
+    match kind {
+        ErrorKind::RateLimited => Some(StaleReason::RateLimited),
+        ErrorKind::BadUpstream | ErrorKind::Timeout | ErrorKind::Unreachable(_) => Some(StaleReason::Unavailable),
+        _ => None,
+    }
+}
+
+/// How the reference's digest is known before the walk.
+struct Resolution {
+    digest: Option<Digest>,
+    requests: u32,
+    tag: Option<TagResolution>,
+    refresh: bool,
+}
+
+/// One cached inspect in progress.
+struct Asking<'a, C, S> {
+    input: &'a str,
+    reference: Reference,
+    remote: &'a Remote,
+    walk: WalkKind,
+    platform: Option<Platform>,
+    tags: TagPolicy,
+    cache: &'a C,
+    send: S,
+    /// The tag's kept resolution, if any.
+    kept: Option<TagEntry>,
+}
+
+impl<C, S, F> Asking<'_, C, S>
+where
+    C: ReportCache,
+    S: Fn(HttpRequest) -> F,
+    F: Future<Output = Result<HttpResponse, TransportError>>,
+{
+    fn key(&self, digest: Option<Digest>) -> Option<ReportKey> {
+        Some(ReportKey {
+            walk: self.walk,
+            repository: self.reference.name(),
+            digest: digest?,
+            platform: self.platform.as_ref().map(Platform::to_string),
+        })
+    }
+
+    /// The kept resolution as an answer at `now`.
+    fn kept_resolution(&self, entry: &TagEntry, stale: Option<Stale>, refresh: bool) -> Resolution {
+        Resolution {
+            digest: Some(entry.digest.clone()),
+            requests: 0,
+            tag: Some(TagResolution {
+                resolved_at: entry.resolved_at,
+                age_seconds: self.remote.now().saturating_sub(entry.resolved_at),
+                stale,
+            }),
+            refresh,
+        }
+    }
+
+    /// Resolves a tag: from the kept resolution while it is young enough (or while the
+    /// registry asked to be left alone), else with one `HEAD` — unless the cache holds nothing
+    /// of the repository, when the walk resolves it.
+    async fn resolve(&self) -> Result<Resolution, InspectError> {
+        let now = self.remote.now();
+        if let Some(digest) = self.reference.digest() {
+            return Ok(Resolution {
+                digest: Some(digest.clone()),
+                requests: 0,
+                tag: None,
+                refresh: false,
+            });
+        }
+        if let (true, Some(entry)) = (C::KEEPS_TAGS, &self.kept) {
+            let age = now.saturating_sub(entry.resolved_at);
+            if age < self.tags.ttl_seconds && !self.tags.fresh {
+                return Ok(self.kept_resolution(entry, None, age >= self.tags.ttl_seconds / 2));
+            }
+            // A registry's `Retry-After` is honoured even when a fresh answer is asked for.
+            if let Some(until) = entry.back_off_until.filter(|until| now < *until) {
+                let stale = Stale {
+                    reason: StaleReason::RateLimited,
+                    message: format!(
+                        "{}: the registry asked not to be asked again for {} s",
+                        self.reference.canonical(),
+                        until - now
+                    ),
+                    retry_after: Some(until - now),
+                };
+                return Ok(self.kept_resolution(entry, Some(stale), false));
+            }
+        }
+        if !self.cache.may_hold(&self.reference.name()) {
+            return Ok(Resolution {
+                digest: None,
+                requests: 0,
+                tag: None,
+                refresh: false,
+            });
+        }
+        // With a last good answer to fall back on, a refused HEAD is not waited out with retries.
+        let attempts = if self.kept.is_some() { 1 } else { self.remote.attempts() };
+        let remote = self.remote.clone().with_attempts(attempts);
+        let resolved = drive::run(Resolve::new(&self.reference, &remote), &self.send).await?;
+        Ok(Resolution {
+            // Said only by a face that keeps tag resolutions: the others resolve every time.
+            tag: resolved
+                .digest
+                .as_ref()
+                .filter(|_| C::KEEPS_TAGS && self.tags.ttl_seconds > 0)
+                .map(|_| TagResolution {
+                    resolved_at: now,
+                    age_seconds: 0,
+                    stale: None,
+                }),
+            digest: resolved.digest,
+            requests: resolved.requests,
+            refresh: false,
+        })
+    }
+
+    /// Keeps what the registry just said the tag names — once its Report is kept too, so that a
+    /// kept resolution always has a Report to fall back on.
+    async fn keep_tag(&self, resolution: &Resolution) {
+        let (true, Some(digest), Some(tag)) = (C::KEEPS_TAGS, &resolution.digest, &resolution.tag) else {
+            return;
+        };
+        if self.reference.digest().is_none() && tag.age_seconds == 0 && tag.stale.is_none() {
+            let entry = TagEntry {
+                digest: digest.clone(),
+                resolved_at: tag.resolved_at,
+                back_off_until: None,
+            };
+            self.cache.put_tag(&self.reference.canonical(), &entry).await;
+        }
+    }
+
+    /// Resolve, then the kept Report of that digest, else the walk (kept when it may be).
+    async fn answer(&self) -> Result<Cached, InspectError> {
+        let resolution = self.resolve().await?;
+        if let Some(key) = self.key(resolution.digest.clone()) {
+            if let Some(kept) = self.cache.get(&key).await {
+                self.keep_tag(&resolution).await;
+                let report = restamp(kept, self.input, &self.reference, resolution.requests, resolution.tag);
+                return Ok(self.cached(report, true, resolution.refresh));
+            }
+        }
+        let options = Options {
+            resolved: resolution.digest.clone().filter(|_| self.reference.digest().is_none()),
+            ..match (self.walk, self.platform.clone()) {
+                (WalkKind::Match, Some(platform)) => Options::for_match(platform),
+                (_, platform) => Options {
+                    platform,
+                    ..Options::default()
+                },
+            }
+        };
+        let walk = Inspect::new(self.input, self.reference.clone(), self.remote, options);
+        let mut report = drive::run(walk, &self.send).await?;
+        report.requests += resolution.requests;
+        report.tag_resolution = resolution.tag.clone();
+        // Kept under the digest the HEAD named, or (no HEAD sent) the one the walk proved.
+        let proved = report.digest.as_deref().and_then(|d| d.parse().ok());
+        if let Some(key) = self.key(resolution.digest.clone().or(proved)) {
+            if may_keep(&report, &key.digest) {
+                self.cache.put(&key, &report).await;
+                self.keep_tag(&resolution).await;
+            }
+        }
+        Ok(self.cached(*report, false, resolution.refresh))
+    }
+
+    /// When the registry could not answer: the tag's last good Report, marked stale — if both
+    /// the resolution and its Report are still kept — and after a 429 the registry left alone
+    /// for its `Retry-After`. Otherwise the failure.
+    async fn stale(&self, failure: InspectError) -> Result<Cached, InspectError> {
+        if !C::KEEPS_TAGS {
+            return Err(failure);
+        }
+        let (Some(reason), Some(mut entry)) = (stale_reason(&failure.kind), self.kept.clone()) else {
+            return Err(failure);
+        };
+        let Some(kept) = self
+            .cache
+            .get(&self.key(Some(entry.digest.clone())).expect("a digest"))
+            .await
+        else {
+            return Err(failure);
+        };
+        let retry_after = (reason == StaleReason::RateLimited).then(|| failure.retry_after.unwrap_or(DEFAULT_BACK_OFF));
+        if let Some(seconds) = retry_after {
+            entry.back_off_until = Some(self.remote.now().saturating_add(seconds));
+            self.cache.put_tag(&self.reference.canonical(), &entry).await;
+        }
+        let stale = Stale {
+            reason,
+            message: failure.message,
+            retry_after,
+        };
+        let resolution = self.kept_resolution(&entry, Some(stale), false);
+        let report = restamp(kept, self.input, &self.reference, 0, resolution.tag);
+        Ok(self.cached(report, true, false))
+    }
+
+    fn cached(&self, report: Report, hit: bool, refresh: bool) -> Cached {
+        Cached {
+            reference: self.reference.clone(),
+            report: Box::new(report),
+            hit,
+            refresh,
+        }
+    }
+}
+
+/// Inspects `reference` (typed as `input`) on `remote`: resolve a tag (see [`TagPolicy`]:
+/// from what `cache` keeps, else with one `HEAD`), answer from `cache` when it holds that
+/// digest's Report, else walk (the manifest fetched by the resolved digest and checked against
+/// it) and keep the Report when it may be kept. When the registry cannot answer (429, 5xx,
+/// unreachable), the tag's last good Report is the answer, marked stale, if still kept.
 pub async fn inspect<C, S, F>(
     input: &str,
     reference: Reference,
     remote: &Remote,
-    walk: WalkKind,
-    platform: Option<Platform>,
+    lookup: Lookup,
     cache: &C,
     send: S,
 ) -> Result<Cached, InspectError>
@@ -146,59 +417,36 @@ where
     S: Fn(HttpRequest) -> F,
     F: Future<Output = Result<HttpResponse, TransportError>>,
 {
-    let (resolved, head_requests) = match reference.digest() {
-        Some(digest) => (Some(digest.clone()), 0),
-        None if !cache.may_hold(&reference.name()) => (None, 0),
-        None => {
-            let resolved = drive::run(Resolve::new(&reference, remote), &send).await?;
-            (resolved.digest, resolved.requests)
-        }
+    let kept = match (C::KEEPS_TAGS, reference.digest(), lookup.tags.ttl_seconds) {
+        (true, None, 1..) => cache.tag(&reference.canonical()).await,
+        _ => None,
     };
-    let key_of = |digest: Digest| ReportKey {
-        walk,
-        repository: reference.name(),
-        digest,
-        platform: platform.as_ref().map(Platform::to_string),
-    };
-    if let Some(key) = resolved.clone().map(key_of) {
-        if let Some(kept) = cache.get(&key).await {
-            let report = restamp(kept, input, &reference, head_requests);
-            return Ok(Cached {
-                reference,
-                report: Box::new(report),
-                hit: true,
-            });
-        }
-    }
-    let options = Options {
-        resolved: resolved.clone().filter(|_| reference.digest().is_none()),
-        ..match (walk, platform.clone()) {
-            (WalkKind::Match, Some(platform)) => Options::for_match(platform),
-            (_, platform) => Options {
-                platform,
-                ..Options::default()
-            },
-        }
-    };
-    let mut report = drive::run(Inspect::new(input, reference.clone(), remote, options), &send).await?;
-    report.requests += head_requests;
-    // Kept under the digest the HEAD named, or (no HEAD sent) the one the walk proved.
-    let proved = report.digest.as_deref().and_then(|d| d.parse().ok());
-    if let Some(key) = resolved.or(proved).map(key_of) {
-        if may_keep(&report, &key.digest) {
-            cache.put(&key, &report).await;
-        }
-    }
-    Ok(Cached {
+    let asking = Asking {
+        input,
         reference,
-        report,
-        hit: false,
-    })
+        remote,
+        walk: lookup.walk,
+        platform: lookup.platform,
+        tags: lookup.tags,
+        cache,
+        send,
+        kept,
+    };
+    match asking.answer().await {
+        Ok(cached) => Ok(cached),
+        Err(failure) => asking.stale(failure).await,
+    }
 }
 
-/// A kept Report as this request's: the reference as typed now, how it was resolved, and only
-/// the requests this request made.
-pub fn restamp(mut report: Report, input: &str, reference: &Reference, requests: u32) -> Report {
+/// A kept Report as this request's: the reference as typed now, how it was resolved (and how
+/// old that resolution is), and only the requests this request made.
+pub fn restamp(
+    mut report: Report,
+    input: &str,
+    reference: &Reference,
+    requests: u32,
+    tag_resolution: Option<TagResolution>,
+) -> Report {
     report.reference = ReferenceInfo::new(input, reference);
     report.resolved_by = if reference.digest().is_some() {
         ResolvedBy::Digest
@@ -206,6 +454,7 @@ pub fn restamp(mut report: Report, input: &str, reference: &Reference, requests:
         ResolvedBy::Tag
     };
     report.requests = requests;
+    report.tag_resolution = tag_resolution;
     report
 }
 
@@ -224,29 +473,47 @@ mod tests {
     use crate::finding::{Code, Finding};
     use crate::testing::block_on;
 
-    /// A cache that may hold anything (as the edge's): every tag is resolved first.
+    /// A cache that may hold anything (as the edge's): every tag is resolved first, and tag
+    /// resolutions are kept.
     #[derive(Default)]
-    struct Memory(RefCell<BTreeMap<String, Report>>);
+    struct Memory(RefCell<BTreeMap<String, Report>>, RefCell<BTreeMap<String, TagEntry>>);
 
     impl ReportCache for Memory {
+        const KEEPS_TAGS: bool = true;
+
         async fn get(&self, key: &ReportKey) -> Option<Report> {
             self.0.borrow().get(&key.url()).cloned()
         }
         async fn put(&self, key: &ReportKey, report: &Report) {
             self.0.borrow_mut().insert(key.url(), report.clone());
         }
+        async fn tag(&self, tag: &str) -> Option<TagEntry> {
+            self.1.borrow().get(tag).cloned()
+        }
+        async fn put_tag(&self, tag: &str, entry: &TagEntry) {
+            self.1.borrow_mut().insert(tag.to_owned(), entry.clone());
+        }
     }
 
     const INDEX: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
 
-    /// A registry holding one empty index under tag `1`; counts what it is asked.
-    fn registry(
-        asked: &RefCell<Vec<String>>,
-    ) -> impl Fn(HttpRequest) -> std::future::Ready<Result<HttpResponse, TransportError>> + '_ {
+    /// A registry holding one empty index under tag `1`; counts what it is asked, and answers
+    /// every request with the status in `refusing` when it is not 0.
+    fn refusing<'a>(
+        asked: &'a RefCell<Vec<String>>,
+        refusing: &'a RefCell<(u16, Option<&'static str>)>,
+    ) -> impl Fn(HttpRequest) -> std::future::Ready<Result<HttpResponse, TransportError>> + 'a {
         move |request: HttpRequest| {
             asked
                 .borrow_mut()
                 .push(format!("{} {}", request.method.as_str(), request.url));
+            if let (status @ 400.., retry_after) = *refusing.borrow() {
+                let mut response = HttpResponse::new(status, "");
+                if let Some(seconds) = retry_after {
+                    response = response.with_header("Retry-After", seconds);
+                }
+                return std::future::ready(Ok(response));
+            }
             let digest = Digest::sha256(INDEX.as_bytes());
             let mut response = HttpResponse::new(200, INDEX)
                 .with_header("Content-Type", "application/vnd.oci.image.index.v1+json")
@@ -259,18 +526,136 @@ mod tests {
     }
 
     fn run(input: &str, cache: &impl ReportCache, asked: &RefCell<Vec<String>>) -> Cached {
+        ask(input, cache, asked, &RefCell::new((0, None)), 0, TagPolicy::default()).unwrap()
+    }
+
+    /// An inspect at `now` with `tags`, from a registry that may be refusing.
+    fn ask(
+        input: &str,
+        cache: &impl ReportCache,
+        asked: &RefCell<Vec<String>>,
+        refusal: &RefCell<(u16, Option<&'static str>)>,
+        now: u64,
+        tags: TagPolicy,
+    ) -> Result<Cached, InspectError> {
         let reference: Reference = input.parse().unwrap();
-        let remote = Remote::of(&reference);
+        let remote = Remote::of(&reference).at(now);
+        let lookup = Lookup {
+            tags,
+            ..Lookup::default()
+        };
         block_on(inspect(
             input,
             reference,
             &remote,
-            WalkKind::Inspect,
-            None,
+            lookup,
             cache,
-            registry(asked),
+            refusing(asked, refusal),
         ))
-        .unwrap()
+    }
+
+    const TTL: TagPolicy = TagPolicy {
+        ttl_seconds: 60,
+        fresh: false,
+    };
+
+    #[test]
+    fn a_hot_tag_costs_the_registry_nothing_within_its_time_to_live() {
+        let (cache, asked, open) = (Memory::default(), RefCell::new(Vec::new()), RefCell::new((0, None)));
+        let first = ask("localhost:5000/app:1", &cache, &asked, &open, 1000, TTL).unwrap();
+        assert!(!first.hit);
+        let resolution = first.report.tag_resolution.clone().unwrap();
+        assert_eq!((resolution.resolved_at, resolution.age_seconds), (1000, 0));
+        // Within the first half: not a single request, the age said.
+        asked.borrow_mut().clear();
+        let hot = ask("localhost:5000/app:1", &cache, &asked, &open, 1020, TTL).unwrap();
+        assert!(
+            hot.hit && !hot.refresh && asked.borrow().is_empty(),
+            "{:?}",
+            asked.borrow()
+        );
+        assert_eq!(hot.report.requests, 0);
+        assert_eq!(hot.report.tag_resolution.as_ref().unwrap().age_seconds, 20);
+        // In the second half: still nothing asked, but the face is told to refresh it.
+        let ageing = ask("localhost:5000/app:1", &cache, &asked, &open, 1045, TTL).unwrap();
+        assert!(ageing.hit && ageing.refresh && asked.borrow().is_empty());
+        // `fresh` asks the registry whatever is kept: one HEAD, a new resolution.
+        let fresh = TagPolicy { fresh: true, ..TTL };
+        let refreshed = ask("localhost:5000/app:1", &cache, &asked, &open, 1046, fresh).unwrap();
+        assert_eq!(asked.borrow().len(), 1);
+        assert!(asked.borrow()[0].starts_with("HEAD "));
+        assert_eq!(refreshed.report.tag_resolution.unwrap().age_seconds, 0);
+        // Past the time to live: asked again before answering (the TTL is a bound).
+        asked.borrow_mut().clear();
+        let expired = ask("localhost:5000/app:1", &cache, &asked, &open, 1046 + 60, TTL).unwrap();
+        assert_eq!(asked.borrow().len(), 1, "{:?}", asked.borrow());
+        assert!(expired.hit && !expired.refresh);
+        // A reference by digest never asks, whatever the policy.
+        asked.borrow_mut().clear();
+        let pinned = format!("localhost:5000/app@{}", first.report.digest.clone().unwrap());
+        let by_digest = ask(&pinned, &cache, &asked, &open, 5000, TTL).unwrap();
+        assert!(by_digest.hit && asked.borrow().is_empty());
+        assert_eq!(by_digest.report.tag_resolution, None);
+    }
+
+    #[test]
+    fn a_rate_limited_registry_gets_the_last_good_report_served_stale() {
+        let (cache, asked) = (Memory::default(), RefCell::new(Vec::new()));
+        let refusal = RefCell::new((0, None));
+        let digest = ask("localhost:5000/app:1", &cache, &asked, &refusal, 1000, TTL)
+            .unwrap()
+            .report
+            .digest;
+        *refusal.borrow_mut() = (429, Some("120"));
+        asked.borrow_mut().clear();
+        let stale = ask("localhost:5000/app:1", &cache, &asked, &refusal, 2000, TTL).unwrap();
+        assert_eq!(asked.borrow().len(), 1, "one HEAD, not retried: {:?}", asked.borrow());
+        assert_eq!(stale.report.digest, digest);
+        let resolution = stale.report.tag_resolution.clone().unwrap();
+        assert_eq!(resolution.age_seconds, 1000);
+        let why = resolution.stale.unwrap();
+        assert_eq!((why.reason, why.retry_after), (StaleReason::RateLimited, Some(120)));
+        assert!(why.message.contains("rate limited"), "{}", why.message);
+        // Its Retry-After is honoured: until it passes, the registry is not asked at all.
+        asked.borrow_mut().clear();
+        let waiting = ask("localhost:5000/app:1", &cache, &asked, &refusal, 2060, TTL).unwrap();
+        assert!(asked.borrow().is_empty(), "{:?}", asked.borrow());
+        assert_eq!(
+            waiting.report.tag_resolution.unwrap().stale.unwrap().retry_after,
+            Some(60)
+        );
+        let fresh = TagPolicy { fresh: true, ..TTL };
+        ask("localhost:5000/app:1", &cache, &asked, &refusal, 2061, fresh).unwrap();
+        assert!(asked.borrow().is_empty(), "not even when a fresh answer is asked for");
+        // After it: asked again (and still refusing: stale again, with a new back-off).
+        let again = ask("localhost:5000/app:1", &cache, &asked, &refusal, 2121, TTL).unwrap();
+        assert_eq!(asked.borrow().len(), 1);
+        assert!(again.report.tag_resolution.unwrap().stale.is_some());
+        // A failing registry: stale too, said as unavailable; no back-off.
+        *refusal.borrow_mut() = (503, None);
+        let failing = ask("localhost:5000/app:1", &cache, &asked, &refusal, 2300, TTL).unwrap();
+        assert_eq!(
+            failing.report.tag_resolution.unwrap().stale.unwrap().reason,
+            StaleReason::Unavailable
+        );
+    }
+
+    #[test]
+    fn without_a_last_good_report_a_refusal_is_an_error() {
+        let (cache, asked) = (Memory::default(), RefCell::new(Vec::new()));
+        let refusal = RefCell::new((429, None));
+        let failure = ask("localhost:5000/app:1", &cache, &asked, &refusal, 1000, TTL).unwrap_err();
+        assert_eq!(failure.kind, ErrorKind::RateLimited);
+        // A tag kept, but its Report gone: the error too, never a Report of nothing.
+        *refusal.borrow_mut() = (0, None);
+        ask("localhost:5000/app:1", &cache, &asked, &refusal, 1000, TTL).unwrap();
+        cache.0.borrow_mut().clear();
+        *refusal.borrow_mut() = (429, None);
+        let failure = ask("localhost:5000/app:1", &cache, &asked, &refusal, 2000, TTL).unwrap_err();
+        assert_eq!(failure.kind, ErrorKind::RateLimited);
+        // Unauthorized and not-found are answers, not outages: never served stale.
+        *refusal.borrow_mut() = (404, None);
+        assert!(ask("localhost:5000/app:1", &cache, &asked, &refusal, 3000, TTL).is_err());
     }
 
     #[test]
@@ -307,7 +692,7 @@ mod tests {
             .findings
             .insert(0, Finding::error(Code::SizeMismatch, "/platforms/0", "wrong size"));
         assert!(!may_keep(&report, &digest), "a failed check");
-        let restamped = restamp(report, "localhost:5000/app:1", &reference, 1);
+        let restamped = restamp(report, "localhost:5000/app:1", &reference, 1, None);
         assert_eq!(restamped.requests, 1);
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::registry::Credentials;
+use crate::report::ResolvedBy;
 use crate::testing::{self, MemoryRegistry};
 
 /// Drives an inspect walk to the end (see [`testing::run`]); every Report must be

@@ -3,6 +3,7 @@
 //! and the caller's clock. Faces build one; walks only read it.
 
 use super::request::Endpoint;
+use super::session::MAX_ATTEMPTS;
 use super::token::Credentials;
 use crate::reference::Reference;
 
@@ -16,6 +17,7 @@ pub struct Remote {
     registry: String,
     credentials: Option<Credentials>,
     concurrency: usize,
+    attempts: u32,
     now: u64,
 }
 
@@ -29,6 +31,7 @@ impl Remote {
             registry: reference.registry().to_owned(),
             credentials: None,
             concurrency: DEFAULT_CONCURRENCY,
+            attempts: MAX_ATTEMPTS,
             now: 0,
         }
     }
@@ -51,6 +54,18 @@ impl Remote {
     pub fn with_concurrency(mut self, concurrency: usize) -> Remote {
         self.concurrency = concurrency.max(1);
         self
+    }
+
+    /// At most `attempts` tries of a request that fails in a way a retry may mend (429, 5xx,
+    /// a broken connection); 1: no retry, for a caller with an answer of its own to fall back on.
+    pub fn with_attempts(mut self, attempts: u32) -> Remote {
+        self.attempts = attempts.max(1);
+        self
+    }
+
+    /// How many tries a request gets.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
     }
 
     /// The caller's clock, in Unix seconds (token expiry).

@@ -12,7 +12,8 @@ use super::remote::Remote;
 use super::request::{self, RateLimit};
 use super::token::{self, AuthPlan, TokenCache};
 
-/// Attempts for a request that fails in a way that may pass (connection, timeout, 5xx, 429).
+/// Attempts for a request that fails in a way that may pass (connection, timeout, 5xx, 429),
+/// unless its [`Remote`] says otherwise ([`Remote::with_attempts`]).
 pub const MAX_ATTEMPTS: u32 = 4;
 /// A `Retry-After` longer than this is reported instead of waited for.
 pub const MAX_RETRY_AFTER_SECONDS: u64 = 30;
@@ -258,7 +259,7 @@ impl<P: Clone> Session<P> {
         if let Some((scope, realm)) = job.token.clone() {
             let wait = RegistryError::from_response(&response).retry_after.unwrap_or(0);
             let busy = response.status == 429 || response.status >= 500;
-            if busy && job.attempts + 1 < MAX_ATTEMPTS && wait <= MAX_RETRY_AFTER_SECONDS {
+            if busy && job.attempts + 1 < self.remote.attempts() && wait <= MAX_RETRY_AFTER_SECONDS {
                 self.retry(job, wait * 1000);
                 return Vec::new();
             }
@@ -272,7 +273,7 @@ impl<P: Clone> Session<P> {
         }
         if response.status == 429 || response.status >= 500 {
             let wait = RegistryError::from_response(&response).retry_after.unwrap_or(0);
-            if job.attempts + 1 < MAX_ATTEMPTS && wait <= MAX_RETRY_AFTER_SECONDS {
+            if job.attempts + 1 < self.remote.attempts() && wait <= MAX_RETRY_AFTER_SECONDS {
                 self.retry(job, wait * 1000);
                 return Vec::new();
             }
@@ -310,7 +311,7 @@ impl<P: Clone> Session<P> {
     }
 
     fn transport_failure(&mut self, job: Job<P>, error: TransportError) -> Vec<Outcome<P>> {
-        if error.is_retryable() && job.attempts + 1 < MAX_ATTEMPTS {
+        if error.is_retryable() && job.attempts + 1 < self.remote.attempts() {
             self.retry(job, 0);
             return Vec::new();
         }
