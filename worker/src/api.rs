@@ -329,8 +329,8 @@ async fn report_of(input: &str, lookup: Lookup, settings: &Settings) -> std::res
         Some(EdgeCache::default()),
     );
     let upstream = &upstream;
-    let reports = EdgeReports::new(settings.report_ttl_seconds);
     let remote = remote(&reference);
+    let reports = EdgeReports::new(settings.report_ttl_seconds, remote.now());
     let cached = cached::inspect(input, reference, &remote, lookup, &reports, |request| {
         upstream.send(request)
     })

@@ -7,6 +7,8 @@ use fathom_core::registry::{request, HttpResponse};
 use fathom_core::report::Report;
 use worker::{Cache, Response};
 
+use crate::hot::{HOT_REPORTS, HOT_TAGS};
+
 /// `Cache-Control` of content addressed by digest.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -67,56 +69,83 @@ impl EdgeCache {
 const TAG_KEEP_SECONDS: u64 = 86_400;
 
 /// Reports kept for a while under their [`ReportKey`] (a URL, as the Cache API wants), and what
-/// each tag named when last asked: the edge's side of the core's cached inspect.
+/// each tag named when last asked: the edge's side of the core's cached inspect. The isolate's
+/// memory ([`crate::hot`]) answers first; the Cache API, shared by the isolates of a location,
+/// next — and what it answers is remembered in memory for what is left of its time.
 pub struct EdgeReports {
     cache: Cache,
     ttl_seconds: u64,
+    now: u64,
 }
 
 impl EdgeReports {
-    /// Reports kept for `ttl_seconds` (0: none kept).
-    pub fn new(ttl_seconds: u64) -> EdgeReports {
+    /// Reports kept for `ttl_seconds` (0: none kept), at `now` (Unix seconds).
+    pub fn new(ttl_seconds: u64, now: u64) -> EdgeReports {
         EdgeReports {
             cache: Cache::default(),
             ttl_seconds,
+            now,
         }
     }
+
+    /// `value` as a Cache API entry kept for `seconds` (its end also written in `X-Fathom-Until`,
+    /// so that whoever reads it back knows how long it has left).
+    async fn keep<T: serde::Serialize>(&self, url: String, value: &T, seconds: u64) {
+        let Ok(cached) = Response::from_json(value) else {
+            return;
+        };
+        let _ = cached
+            .headers()
+            .set("Cache-Control", &format!("public, max-age={seconds}"));
+        let _ = cached.headers().set(UNTIL, &(self.now + seconds).to_string());
+        let _ = self.cache.put(url, cached).await;
+    }
+
+    /// The Cache API's entry at `url`, and until when it is kept.
+    async fn kept<T: serde::de::DeserializeOwned>(&self, url: String) -> Option<(T, u64)> {
+        let mut cached = self.cache.get(url, true).await.ok()??;
+        let until = cached.headers().get(UNTIL).ok().flatten()?.parse().ok()?;
+        Some((cached.json().await.ok()?, until))
+    }
 }
+
+/// The header that says until when a Cache API entry is kept (Unix seconds).
+const UNTIL: &str = "X-Fathom-Until";
 
 impl ReportCache for EdgeReports {
     const KEEPS_TAGS: bool = true;
 
     async fn get(&self, key: &ReportKey) -> Option<Report> {
-        let mut cached = self.cache.get(key.url(), true).await.ok()??;
-        cached.json().await.ok()
+        let url = key.url();
+        if let Some(report) = HOT_REPORTS.with(|hot| hot.borrow().get(&url, self.now)) {
+            return Some(report);
+        }
+        let (report, until) = self.kept::<Report>(url.clone()).await?;
+        HOT_REPORTS.with(|hot| hot.borrow_mut().put(&url, report.clone(), until));
+        Some(report)
     }
 
     async fn put(&self, key: &ReportKey, report: &Report) {
         if self.ttl_seconds == 0 {
             return;
         }
-        let Ok(cached) = Response::from_json(report) else {
-            return;
-        };
-        let _ = cached
-            .headers()
-            .set("Cache-Control", &format!("public, max-age={}", self.ttl_seconds));
-        let _ = self.cache.put(key.url(), cached).await;
+        let url = key.url();
+        HOT_REPORTS.with(|hot| hot.borrow_mut().put(&url, report.clone(), self.now + self.ttl_seconds));
+        self.keep(url, report, self.ttl_seconds).await;
     }
 
     async fn tag(&self, tag: &str) -> Option<TagEntry> {
-        let mut cached = self.cache.get(tag_url(tag), true).await.ok()??;
-        cached.json().await.ok()
+        if let Some(entry) = HOT_TAGS.with(|hot| hot.borrow().get(tag, self.now)) {
+            return Some(entry);
+        }
+        let (entry, until) = self.kept::<TagEntry>(tag_url(tag)).await?;
+        HOT_TAGS.with(|hot| hot.borrow_mut().put(tag, entry.clone(), until));
+        Some(entry)
     }
 
     async fn put_tag(&self, tag: &str, entry: &TagEntry) {
-        let Ok(cached) = Response::from_json(entry) else {
-            return;
-        };
-        let _ = cached
-            .headers()
-            .set("Cache-Control", &format!("public, max-age={TAG_KEEP_SECONDS}"));
-        let _ = self.cache.put(tag_url(tag), cached).await;
+        HOT_TAGS.with(|hot| hot.borrow_mut().put(tag, entry.clone(), self.now + TAG_KEEP_SECONDS));
+        self.keep(tag_url(tag), entry, TAG_KEEP_SECONDS).await;
     }
 }
 

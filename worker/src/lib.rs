@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod edge_cache;
+pub mod hot;
 pub mod problem;
 pub mod proxy;
 pub mod settings;
