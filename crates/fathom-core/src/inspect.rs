@@ -19,7 +19,7 @@
 //! assert_eq!(error.kind, fathom_core::inspect::ErrorKind::NotFound);
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::descriptor::{Descriptor, DescriptorMismatch};
 use crate::digest::{Digest, Mismatch};
@@ -94,10 +94,8 @@ enum Purpose {
         row: usize,
         depth: usize,
     },
-    Config {
-        row: usize,
-        descriptor: Box<Descriptor>,
-    },
+    /// A config blob, fetched once for every row whose descriptor names it ([`ConfigKey`]).
+    Config(ConfigKey),
     ReferrersApi,
     /// `HEAD` of the referrers fallback tag, sent alongside the API request: when the registry
     /// has no referrers API, the answer is already there (and a HEAD costs no pull quota).
@@ -117,6 +115,34 @@ enum Fallback {
     Absent,
 }
 
+/// A config as fetched: its digest, and the size its descriptors promise (rows whose
+/// descriptors disagree on the size are fetched apart, each held to its own promise).
+type ConfigKey = (String, Option<i64>);
+
+/// Where the fetch of one config stands: the rows waiting for it, or its outcome for rows that
+/// name it later (an index whose platforms share a config costs one request, not one per row).
+#[derive(Debug)]
+enum ConfigFetch {
+    Waiting(Vec<(usize, Descriptor)>),
+    Answered(HttpResponse),
+    Failed(InspectError),
+}
+
+/// A body longer than its descriptor promised is a size mismatch (an error finding at `at`), not
+/// an outage — when the promise was within `limit`, so that the read stopped at it (a body over
+/// Fathom's own limit with an honest descriptor is only unavailable: `None`).
+fn oversized(failure: &InspectError, descriptor: &Descriptor, limit: u64, at: &str) -> Option<Finding> {
+    let promised = descriptor.size().is_some_and(|s| s <= limit);
+    (failure.kind == ErrorKind::TooLarge && promised).then(|| {
+        let message = format!(
+            "{}: size mismatch: the registry sent more than the {} bytes promised — the registry served bytes that are not what was promised",
+            descriptor.digest,
+            descriptor.size.unwrap_or_default()
+        );
+        Finding::error(Code::SizeMismatch, at, message)
+    })
+}
+
 /// The inspect walk.
 #[derive(Debug)]
 pub struct Inspect {
@@ -126,6 +152,7 @@ pub struct Inspect {
     session: Session<Purpose>,
     report: Report,
     visited: BTreeSet<String>,
+    configs: BTreeMap<ConfigKey, ConfigFetch>,
     referrer_pages: u32,
     /// The referrers API said it does not exist; the fallback tag is read when it exists.
     referrers_api_missing: bool,
@@ -159,6 +186,7 @@ impl Inspect {
             session,
             report,
             visited: BTreeSet::new(),
+            configs: BTreeMap::new(),
             referrer_pages: 0,
             referrers_api_missing: false,
             fallback: Fallback::Unknown,
@@ -190,7 +218,7 @@ impl Walk for Inspect {
                 Outcome::Response(purpose, request, response) => match purpose {
                     Purpose::Top => self.on_top(&request, response),
                     Purpose::Child { row, depth } => self.on_child(row, depth, response),
-                    Purpose::Config { row, descriptor } => self.on_config(row, &descriptor, response),
+                    Purpose::Config(key) => self.on_config_fetched(key, Ok(response)),
                     Purpose::ReferrersApi => self.on_referrers(response, ReferrerSource::Api),
                     Purpose::ReferrersTagHead => self.on_fallback_head(&response),
                     Purpose::ReferrersTag => {
@@ -219,59 +247,10 @@ impl Inspect {
     }
 
     fn on_failure(&mut self, purpose: Purpose, failure: InspectError) {
-        // A body longer than its descriptor promised is a size mismatch, not an outage (a body
-        // over Fathom's own limit with an honest descriptor is reported as unavailable).
-        // The read stopped at the promised size only when that size was within Fathom's limit.
-        let promised = match &purpose {
-            Purpose::Child { row, .. } => self.report.platforms[*row]
-                .descriptor
-                .size()
-                .is_some_and(|s| s <= request::MAX_MANIFEST),
-            Purpose::Config { descriptor, .. } => descriptor.size().is_some_and(|s| s <= MAX_CONFIG),
-            _ => false,
-        };
-        if failure.kind == ErrorKind::TooLarge && promised {
-            let (at, digest, size) = match &purpose {
-                Purpose::Child { row, .. } => {
-                    self.report.platforms[*row].verified = Some(false);
-                    let d = &self.report.platforms[*row].descriptor;
-                    (format!("/platforms/{row}"), d.digest.clone(), d.size)
-                }
-                Purpose::Config { row, descriptor } => {
-                    if let Some(image) = self.report.platforms[*row].image.as_mut() {
-                        image.config_verified = Some(false);
-                    }
-                    (
-                        format!("/platforms/{row}/image"),
-                        descriptor.digest.clone(),
-                        descriptor.size,
-                    )
-                }
-                _ => (String::new(), String::new(), None),
-            };
-            if !digest.is_empty() {
-                let message = format!(
-                    "{digest}: size mismatch: the registry sent more than the {} bytes promised — the registry served bytes that are not what was promised",
-                    size.unwrap_or_default()
-                );
-                self.report
-                    .findings
-                    .push(Finding::error(Code::SizeMismatch, at, message));
-                return;
-            }
-        }
         match purpose {
             Purpose::Top => self.fail(failure),
-            Purpose::Child { row, .. } => self.report.findings.push(Finding::error(
-                Code::ChildUnavailable,
-                format!("/platforms/{row}"),
-                failure.message,
-            )),
-            Purpose::Config { row, .. } => self.report.findings.push(Finding::warning(
-                Code::ConfigUnavailable,
-                format!("/platforms/{row}/image"),
-                failure.message,
-            )),
+            Purpose::Child { row, .. } => self.on_child_failure(row, failure),
+            Purpose::Config(key) => self.on_config_fetched(key, Err(failure)),
             Purpose::ReferrersTagHead => {
                 self.fallback = Fallback::Exists(None);
                 self.read_fallback_if_needed();
@@ -286,6 +265,20 @@ impl Inspect {
                 failure.message,
             )),
         }
+    }
+
+    /// A child manifest that could not be read: a size mismatch ([`oversized`]) or unavailable.
+    fn on_child_failure(&mut self, row: usize, failure: InspectError) {
+        let at = format!("/platforms/{row}");
+        let descriptor = &self.report.platforms[row].descriptor;
+        let finding = match oversized(&failure, descriptor, request::MAX_MANIFEST, &at) {
+            Some(mismatch) => {
+                self.report.platforms[row].verified = Some(false);
+                mismatch
+            }
+            None => Finding::error(Code::ChildUnavailable, at, failure.message),
+        };
+        self.report.findings.push(finding);
     }
 
     fn on_top(&mut self, request: &HttpRequest, response: HttpResponse) {
@@ -604,18 +597,67 @@ impl Inspect {
         if self.options.configs && entry.kind == EntryKind::Image && is_image_config {
             if let Some(descriptor) = config {
                 if let Ok(digest) = descriptor.digest() {
-                    let max = descriptor.size().unwrap_or(MAX_CONFIG).min(MAX_CONFIG);
-                    let request = request::blob(&self.endpoint, self.reference.repository(), &digest, max);
-                    self.enqueue(
-                        Purpose::Config {
-                            row,
-                            descriptor: Box::new(descriptor),
-                        },
-                        request,
-                    );
+                    self.fetch_config(row, digest, descriptor);
                 }
             }
         }
+    }
+
+    /// Asks for `row`'s config, unless the walk already has (then the row waits for that answer,
+    /// or takes it at once).
+    fn fetch_config(&mut self, row: usize, digest: Digest, descriptor: Descriptor) {
+        let key = (descriptor.digest.clone(), descriptor.size);
+        match self.configs.get_mut(&key) {
+            Some(ConfigFetch::Waiting(rows)) => rows.push((row, descriptor)),
+            Some(ConfigFetch::Answered(response)) => {
+                let response = response.clone();
+                self.on_config(row, &descriptor, response);
+            }
+            Some(ConfigFetch::Failed(failure)) => {
+                let failure = failure.clone();
+                self.on_config_failure(row, &descriptor, failure);
+            }
+            None => {
+                let max = descriptor.size().unwrap_or(MAX_CONFIG).min(MAX_CONFIG);
+                let request = request::blob(&self.endpoint, self.reference.repository(), &digest, max);
+                self.configs
+                    .insert(key.clone(), ConfigFetch::Waiting(vec![(row, descriptor)]));
+                self.enqueue(Purpose::Config(key), request);
+            }
+        }
+    }
+
+    /// A config's answer, for every row waiting for it.
+    fn on_config_fetched(&mut self, key: ConfigKey, outcome: Result<HttpResponse, InspectError>) {
+        let done = match &outcome {
+            Ok(response) => ConfigFetch::Answered(response.clone()),
+            Err(failure) => ConfigFetch::Failed(failure.clone()),
+        };
+        let Some(ConfigFetch::Waiting(rows)) = self.configs.insert(key, done) else {
+            return;
+        };
+        for (row, descriptor) in rows {
+            match &outcome {
+                Ok(response) => self.on_config(row, &descriptor, response.clone()),
+                Err(failure) => self.on_config_failure(row, &descriptor, failure.clone()),
+            }
+        }
+    }
+
+    /// A config that could not be read: a size mismatch ([`oversized`], an error), or the row
+    /// without its config (a warning).
+    fn on_config_failure(&mut self, row: usize, descriptor: &Descriptor, failure: InspectError) {
+        let at = format!("/platforms/{row}/image");
+        let finding = match oversized(&failure, descriptor, MAX_CONFIG, &at) {
+            Some(mismatch) => {
+                if let Some(image) = self.report.platforms[row].image.as_mut() {
+                    image.config_verified = Some(false);
+                }
+                mismatch
+            }
+            None => Finding::warning(Code::ConfigUnavailable, at, failure.message),
+        };
+        self.report.findings.push(finding);
     }
 
     fn on_config(&mut self, row: usize, descriptor: &Descriptor, response: HttpResponse) {

@@ -603,3 +603,54 @@ fn a_fallback_read_early_is_dropped_when_the_referrers_api_answers() {
         );
     }
 }
+
+#[test]
+fn a_config_shared_by_several_platforms_is_fetched_once() {
+    // Three images that differ only in an annotation, all naming one config: the index's
+    // children share it, as multi-platform builds of scripts or of one binary often do.
+    let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+    let image = registry
+        .blobs
+        .values()
+        .find_map(|bytes| {
+            let doc: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+            (doc["mediaType"] == "application/vnd.oci.image.manifest.v1+json").then_some(doc)
+        })
+        .expect("an image manifest in the layout");
+    let config = image["config"]["digest"].as_str().unwrap().to_owned();
+    let mut entries = Vec::new();
+    for arch in ["amd64", "arm64", "s390x"] {
+        let mut child = image.clone();
+        child["annotations"] = serde_json::json!({ "org.example.arch": arch });
+        let bytes = serde_json::to_vec(&child).unwrap();
+        let digest = Digest::sha256(&bytes).to_string();
+        entries.push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": digest, "size": bytes.len(),
+            "platform": { "os": "linux", "architecture": arch },
+        }));
+        registry.blobs.insert(digest, bytes);
+    }
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries,
+    }))
+    .unwrap();
+    let digest = Digest::sha256(&index).to_string();
+    registry.blobs.insert(digest.clone(), index);
+    registry.tags.insert("shared".into(), digest);
+    let report = drive(walk("localhost:5000/multi:shared", Options::default()), 8, |r| {
+        Ok(registry.answer(r))
+    })
+    .unwrap();
+    let images: Vec<_> = report.platforms.iter().filter_map(|p| p.image.as_ref()).collect();
+    assert_eq!(images.len(), 3);
+    assert!(images.iter().all(|i| i.config_verified == Some(true)), "{images:?}");
+    let fetched = registry
+        .log
+        .iter()
+        .filter(|l| l.ends_with(&format!("/blobs/{config}")))
+        .count();
+    assert_eq!(fetched, 1, "{:?}", registry.log);
+    // Index, three children, one config, the referrers API and its fallback tag's HEAD.
+    assert_eq!(report.requests, 7, "{:?}", registry.log);
+}
