@@ -281,3 +281,28 @@ def test_the_web_app_is_served_for_every_page_path(worker):
         assert status == 200 and headers["Content-Type"].startswith("text/html"), path
         assert b"fathom-web" in body and b".wasm" in body, body[:300]
     problem(worker, "/api/v1/nope", 404, "unknown-route")
+
+
+def test_badges_say_what_a_reference_ships_and_cost_the_registry_nothing_when_hot(worker, counted_registry):
+    reference = f"{counted_registry.address}/demo/busybox:oci"
+    status, headers, body = get(worker, "/badge/platforms.json", ref=reference, fresh="1")
+    assert status == 200 and headers["Content-Type"] == "application/json", body
+    assert json.loads(body) == {"schemaVersion": 1, "label": "platforms", "message": "8 platforms", "color": "blue"}
+    before = len(counted_registry.requests())
+    status, headers, svg = get(worker, "/badge/platforms.svg", ref=reference)
+    assert status == 200 and headers["Content-Type"].startswith("image/svg+xml")
+    assert headers["X-Fathom-Cache"] == "hit" and counted_registry.requests()[before:] == []
+    assert svg.startswith(b"<svg xmlns=") and b">8 platforms</text>" in svg
+    assert headers["Content-Security-Policy"] == "default-src 'none'"
+    assert headers["Cache-Control"].startswith("public, max-age=")
+    # Few platforms are named (the attestation is not one).
+    _, _, body = get(worker, "/badge/platforms.json", ref="127.0.0.1:5555/demo/attested:latest")
+    assert json.loads(body)["message"] == "amd64"
+    # A failure is a red badge, its problem named in a header.
+    status, headers, body = get(worker, "/badge/platforms.json", ref="127.0.0.1:5555/demo/nope:1")
+    badge = json.loads(body)
+    assert status == 200 and badge["isError"] is True and badge["color"] == "red", badge
+    assert badge["message"] == "not found" and headers["X-Fathom-Problem"] == "not-found"
+    assert headers["Cache-Control"] == "no-cache"
+    status, _, body = get(worker, "/badge/nope.svg", ref="x")
+    assert status == 404 and json.loads(body)["code"] == "unknown-route"

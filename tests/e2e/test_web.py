@@ -255,6 +255,19 @@ def test_the_page_is_served_with_a_strict_content_security_policy(page, browser,
     assert "Access-Control-Allow-Credentials" not in api.headers
 
 
+def test_a_badge_shows_as_an_image(page):
+    """What a README's `<img>` gets: the SVG badge, drawn (and allowed by the page's own CSP)."""
+    page.goto("/")
+    size = page.evaluate("""src => new Promise(resolve => {
+        const img = new Image();
+        img.onload = () => resolve([img.naturalWidth, img.naturalHeight]);
+        img.onerror = () => resolve(null);
+        img.src = src;
+        document.body.appendChild(img);
+    })""", "/badge/platforms.svg?ref=127.0.0.1:5555/demo/busybox:oci")
+    assert size is not None and size[1] == 20 and size[0] > 100, size
+
+
 def test_registries_with_cors_are_read_directly_others_through_the_proxy(page, counted_registry):
     sent = []
     page.on("request", lambda r: sent.append(r.url))

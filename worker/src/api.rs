@@ -152,7 +152,7 @@ fn param(url: &Url, name: &str) -> Option<String> {
     url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
-fn required(url: &Url, name: &str) -> std::result::Result<String, Problem> {
+pub(crate) fn required(url: &Url, name: &str) -> std::result::Result<String, Problem> {
     param(url, name).filter(|v| !v.is_empty()).ok_or_else(|| {
         Problem::new(
             400,
@@ -213,7 +213,7 @@ async fn inspect(
     Ok(Answer::of_reports(body, etag, Freshness::of(&[&found], settings)))
 }
 
-fn tag_policy(url: &Url, settings: &Settings) -> TagPolicy {
+pub(crate) fn tag_policy(url: &Url, settings: &Settings) -> TagPolicy {
     TagPolicy {
         ttl_seconds: settings.tag_ttl_seconds,
         fresh: fresh_param(url),
@@ -222,7 +222,7 @@ fn tag_policy(url: &Url, settings: &Settings) -> TagPolicy {
 
 /// A tag whose kept resolution is past half its time to live is asked again once the answer is
 /// out, so that the next request finds it young and a hot tag never waits for the registry.
-fn refresh_later(found: &Found, input: &str, lookup: Lookup, settings: &Settings, ctx: &Context) {
+pub(crate) fn refresh_later(found: &Found, input: &str, lookup: Lookup, settings: &Settings, ctx: &Context) {
     if !found.refresh {
         return;
     }
@@ -242,9 +242,9 @@ fn refresh_later(found: &Found, input: &str, lookup: Lookup, settings: &Settings
 
 /// How cacheable an answer built on some Reports is, and what its headers say of their age.
 #[derive(Debug, PartialEq, Eq)]
-struct Freshness {
-    cache_control: String,
-    cache: &'static str,
+pub(crate) struct Freshness {
+    pub(crate) cache_control: String,
+    pub(crate) cache: &'static str,
     age: Option<u64>,
     retry_after: Option<u64>,
 }
@@ -254,7 +254,7 @@ impl Freshness {
     /// answer for what is left of its resolution's time to live (`Age` says how old it is), so
     /// that edge and client together never rest on a resolution older than `TAG_TTL_SECONDS`;
     /// a stale answer (the registry could not be asked) is not kept at all.
-    fn of(found: &[&Found], settings: &Settings) -> Freshness {
+    pub(crate) fn of(found: &[&Found], settings: &Settings) -> Freshness {
         let resolutions: Vec<_> = found.iter().filter_map(|f| f.report.tag_resolution.as_ref()).collect();
         let stale = resolutions.iter().filter_map(|r| r.stale.as_ref()).collect::<Vec<_>>();
         let cache = match (stale.is_empty(), found.iter().all(|f| f.hit)) {
@@ -303,9 +303,9 @@ async fn compare(url: &Url, settings: &Settings, ctx: &Context) -> std::result::
 }
 
 /// A Report as the edge found it.
-struct Found {
+pub(crate) struct Found {
     reference: Reference,
-    report: Report,
+    pub(crate) report: Report,
     /// From the edge's cache.
     hit: bool,
     /// Its tag's resolution should be refreshed after the answer.
@@ -316,7 +316,7 @@ struct Found {
 /// cache or with one HEAD, the Report of that digest from the edge's Report cache, else walked
 /// with by-digest content from the edge cache and kept if it may be). A Report that fails a
 /// check is a 502 — never a 200 that hides it, and never kept.
-async fn report_of(input: &str, lookup: Lookup, settings: &Settings) -> std::result::Result<Found, Problem> {
+pub(crate) async fn report_of(input: &str, lookup: Lookup, settings: &Settings) -> std::result::Result<Found, Problem> {
     let reference =
         Reference::parse(input).map_err(|e| Problem::new(400, "bad-reference", format!("{input:?}: {e}")))?;
     settings

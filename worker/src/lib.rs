@@ -4,10 +4,12 @@
 //! the same core walk as the CLI, a locked-down registry proxy for the browser, an edge cache by
 //! digest, and the host of the web app's files.
 //!
-//! Routes: `/api/v1/*` ([`api`]), `/proxy/<host>/<path>` ([`proxy`]); everything else is the web
-//! app's static files, served by the `[assets]` binding before the worker is asked.
+//! Routes: `/api/v1/*` ([`api`]), `/badge/*` ([`badge`]), `/proxy/<host>/<path>` ([`proxy`]);
+//! everything else is the web app's static files, served by the `[assets]` binding before the
+//! worker is asked.
 
 pub mod api;
+pub mod badge;
 pub mod edge_cache;
 pub mod hot;
 pub mod problem;
@@ -37,6 +39,9 @@ pub async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
             return proxy::preflight(&req, &own_origin, &settings);
         }
         return proxy::handle(&req, &ctx, &method, rest, &own_origin, &settings).await;
+    }
+    if path.starts_with("/badge/") && matches!(method.as_str(), "GET" | "HEAD") {
+        return badge::handle(&url, &settings, &ctx).await;
     }
     if path.starts_with("/api/") {
         return match method.as_str() {

@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod author;
+pub mod badge;
 pub mod compare;
 pub mod config;
 pub mod descriptor;
