@@ -50,6 +50,8 @@ stop_worker
 start_server worker
 run "inspect, tag cache hit (nothing upstream)" "$api"
 run "inspect, Report cached, fresh=1 (1 HEAD upstream)" "$api&fresh=1"
+digest=$(curl -s "$api" | python3 -c 'import json, sys; print(json.load(sys.stdin)["digest"])')
+run "inspect, If-None-Match the digest (304, no Report)" "$api" -H "If-None-Match: \"$digest\""
 run "proxy, manifest by digest (edge cache hit)" \
   "http://127.0.0.1:$port/proxy/127.0.0.1:5555/v2/demo/busybox/manifests/sha256:a9ad22270797a20301c52f3b324e07aa509b074ce7b67c810685115847d1d596" \
   -H "Accept: application/vnd.oci.image.manifest.v1+json"

@@ -250,6 +250,17 @@ def test_a_repeated_inspect_costs_the_registry_nothing_until_asked_fresh(worker,
     assert without_tag_age(second) == without_tag_age(first)
     age = json.loads(second)["tagResolution"]["ageSeconds"]
     assert headers["Age"] == str(age) and headers["Cache-Control"] == f"public, max-age={60 - age}"
+    # A client that holds the Report asks with its ETag: a 304, and still nothing upstream.
+    etag = headers["ETag"]
+    assert etag == f'"{json.loads(first)["digest"]}"'
+    request = urllib.request.Request(f"{worker}/api/v1/inspect?" + urllib.parse.urlencode({"ref": reference}),
+                                     headers={"If-None-Match": etag})
+    with pytest.raises(urllib.error.HTTPError) as unchanged:
+        urllib.request.urlopen(request, timeout=60)
+    assert unchanged.value.code == 304 and unchanged.value.headers["ETag"] == etag
+    assert unchanged.value.headers["Cache-Control"].startswith("public, max-age=")
+    assert int(unchanged.value.headers["Age"]) >= age
+    assert counted_registry.requests()[before:] == []
     # `fresh=1` asks which digest the tag names now: one HEAD, and the Report from the cache.
     status, headers, third = get(worker, "/api/v1/inspect", ref=reference, fresh="1")
     assert status == 200 and headers["X-Fathom-Cache"] == "hit"

@@ -60,8 +60,8 @@ pub fn cors() -> Result<Headers> {
 /// resolution is ageing is refreshed after the answer, through `ctx`.
 pub async fn handle(url: &Url, if_none_match: Option<String>, settings: &Settings, ctx: &Context) -> Result<Response> {
     let answer = match url.path() {
-        "/api/v1/inspect" => inspect(url, settings, WalkKind::Inspect, ctx).await,
-        "/api/v1/match" => inspect(url, settings, WalkKind::Match, ctx).await,
+        "/api/v1/inspect" => inspect(url, settings, WalkKind::Inspect, if_none_match.as_deref(), ctx).await,
+        "/api/v1/match" => inspect(url, settings, WalkKind::Match, if_none_match.as_deref(), ctx).await,
         "/api/v1/tags" => tags(url, settings).await,
         "/api/v1/compare" => compare(url, settings, ctx).await,
         "/api/v1/openapi.json" => openapi_document().map(|doc| Answer::json(doc, "public, max-age=300")),
@@ -189,11 +189,14 @@ fn fresh_param(url: &Url) -> bool {
     matches!(param(url, "fresh").as_deref(), Some("1" | "true"))
 }
 
-/// `inspect` and `match`: the Report (see [`report_of`]) as the CLI prints it.
+/// `inspect` and `match`: the Report (see [`report_of`]) as the CLI prints it — or, when the
+/// client already holds it (`If-None-Match` names the digest the edge knows the reference by
+/// without asking the registry), a 304 that builds no Report at all.
 async fn inspect(
     url: &Url,
     settings: &Settings,
     walk: WalkKind,
+    if_none_match: Option<&str>,
     ctx: &Context,
 ) -> std::result::Result<Answer, Problem> {
     let input = required(url, "ref")?;
@@ -203,6 +206,11 @@ async fn inspect(
         platform,
         tags: tag_policy(url, settings),
     };
+    if let Some(condition) = if_none_match {
+        if let Some(unchanged) = not_modified(&input, condition, lookup.tags, settings).await {
+            return Ok(unchanged);
+        }
+    }
     let found = report_of(&input, lookup.clone(), settings).await?;
     refresh_later(&found, &input, lookup, settings, ctx);
     let body = match walk {
@@ -211,6 +219,32 @@ async fn inspect(
     };
     let etag = found.report.digest.as_ref().map(|d| format!("\"{d}\""));
     Ok(Answer::of_reports(body, etag, Freshness::of(&[&found], settings)))
+}
+
+/// The 304 for a client whose `If-None-Match` names the digest `input` is known by (see
+/// [`cached::known_digest`]); `None` when that takes the registry or the client's copy is old.
+async fn not_modified(input: &str, condition: &str, tags: TagPolicy, settings: &Settings) -> Option<Answer> {
+    let reference = Reference::parse(input).ok()?;
+    settings.allowlist.check_registry(&reference).ok()?;
+    let now = now();
+    let reports = EdgeReports::new(settings.report_ttl_seconds, now);
+    let (digest, age) = cached::known_digest(&reference, tags, now, &reports).await?;
+    let etag = format!("\"{digest}\"");
+    if !condition.split(',').any(|held| held.trim() == etag) {
+        return None;
+    }
+    let cache_control = match age {
+        None => IMMUTABLE.to_owned(),
+        Some(age) => format!("public, max-age={}", settings.tag_ttl_seconds.saturating_sub(age)),
+    };
+    Some(Answer {
+        body: Vec::new(),
+        cache_control,
+        etag: Some(etag),
+        cache: Some("hit"),
+        age,
+        retry_after: None,
+    })
 }
 
 pub(crate) fn tag_policy(url: &Url, settings: &Settings) -> TagPolicy {

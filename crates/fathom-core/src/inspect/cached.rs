@@ -156,6 +156,35 @@ pub struct TagPolicy {
     pub fresh: bool,
 }
 
+impl TagPolicy {
+    /// How old `entry` is at `now`, if young enough to answer without asking the registry (and
+    /// no fresh answer is asked for).
+    pub fn young(&self, entry: &TagEntry, now: u64) -> Option<u64> {
+        let age = now.saturating_sub(entry.resolved_at);
+        (age < self.ttl_seconds && !self.fresh).then_some(age)
+    }
+}
+
+/// The digest `reference` names without asking the registry — its own, or what `cache` keeps for
+/// the tag while [`TagPolicy::young`] — with how old that resolution is (`None` for a digest).
+/// What a face needs to answer a conditional request (`If-None-Match`) without a Report.
+pub async fn known_digest<C: ReportCache>(
+    reference: &Reference,
+    tags: TagPolicy,
+    now: u64,
+    cache: &C,
+) -> Option<(Digest, Option<u64>)> {
+    if let Some(digest) = reference.digest() {
+        return Some((digest.clone(), None));
+    }
+    if !C::KEEPS_TAGS || tags.ttl_seconds == 0 {
+        return None;
+    }
+    let entry = cache.tag(&reference.canonical()).await?;
+    let age = tags.young(&entry, now)?;
+    Some((entry.digest, Some(age)))
+}
+
 /// Seconds a 429 without `Retry-After` keeps the registry from being asked again.
 pub const DEFAULT_BACK_OFF: u64 = 60;
 
@@ -259,8 +288,7 @@ where
             });
         }
         if let (true, Some(entry)) = (C::KEEPS_TAGS, &self.kept) {
-            let age = now.saturating_sub(entry.resolved_at);
-            if age < self.tags.ttl_seconds && !self.tags.fresh {
+            if let Some(age) = self.tags.young(entry, now) {
                 return Ok(self.kept_resolution(entry, None, age >= self.tags.ttl_seconds / 2));
             }
             // A registry's `Retry-After` is honoured even when a fresh answer is asked for.
@@ -596,6 +624,38 @@ mod tests {
         let by_digest = ask(&pinned, &cache, &asked, &open, 5000, TTL).unwrap();
         assert!(by_digest.hit && asked.borrow().is_empty());
         assert_eq!(by_digest.report.tag_resolution, None);
+    }
+
+    #[test]
+    fn a_young_tag_or_a_digest_is_known_without_asking() {
+        let (cache, asked, open) = (Memory::default(), RefCell::new(Vec::new()), RefCell::new((0, None)));
+        let tag: Reference = "localhost:5000/app:1".parse().unwrap();
+        assert_eq!(
+            block_on(known_digest(&tag, TTL, 1000, &cache)),
+            None,
+            "nothing kept yet"
+        );
+        let digest = ask("localhost:5000/app:1", &cache, &asked, &open, 1000, TTL)
+            .unwrap()
+            .report
+            .digest
+            .unwrap();
+        let known = block_on(known_digest(&tag, TTL, 1030, &cache)).unwrap();
+        assert_eq!((known.0.as_str(), known.1), (digest.as_str(), Some(30)));
+        assert_eq!(block_on(known_digest(&tag, TTL, 1060, &cache)), None, "too old");
+        let fresh = TagPolicy { fresh: true, ..TTL };
+        assert_eq!(
+            block_on(known_digest(&tag, fresh, 1030, &cache)),
+            None,
+            "a fresh answer asked for"
+        );
+        let pinned: Reference = format!("localhost:5000/app@{digest}").parse().unwrap();
+        assert_eq!(
+            block_on(known_digest(&pinned, fresh, 0, &MemoryReports::default()))
+                .unwrap()
+                .1,
+            None
+        );
     }
 
     #[test]
