@@ -5,6 +5,7 @@
 use fathom_core::compare::diff;
 use fathom_core::finding::Code;
 use fathom_core::inspect::cached::{self, Lookup, TagPolicy, WalkKind};
+use fathom_core::registry::remote::DEFAULT_FANOUT;
 use fathom_core::registry::session::Failure;
 use fathom_core::registry::tags::{Page, TagList};
 use fathom_core::registry::Remote;
@@ -167,9 +168,13 @@ fn now() -> u64 {
 }
 
 /// The reference's registry as the edge speaks to it: anonymously (the API takes no
-/// credentials, so everything it keeps is public), `CONCURRENCY` requests at once, the clock now.
+/// credentials, so everything it keeps is public), `CONCURRENCY` requests at once (up to
+/// `DEFAULT_FANOUT` while an index's children wait), the clock now.
 fn remote(reference: &Reference) -> Remote {
-    Remote::of(reference).with_concurrency(CONCURRENCY).at(now())
+    Remote::of(reference)
+        .with_concurrency(CONCURRENCY)
+        .with_fanout(DEFAULT_FANOUT)
+        .at(now())
 }
 
 /// The `platform` parameter: required for `match`, optional otherwise.

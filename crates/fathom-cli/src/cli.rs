@@ -116,9 +116,10 @@ pub struct RegistryArgs {
     /// Seconds each request may take, body included.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
+    /// Requests in flight at once. Without it: 8, widening to 32 while an index's children and
+    /// configs wait.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
 }
 
 /// `fathom inspect`.

@@ -4,6 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fathom_core::inspect::{Inspect, Options};
+use fathom_core::registry::remote::{DEFAULT_CONCURRENCY, DEFAULT_FANOUT};
 use fathom_core::registry::session::{Failure, Walk};
 use fathom_core::registry::{Credentials, Remote};
 use fathom_core::report::Report;
@@ -46,7 +47,8 @@ impl Context {
         Remote::of(&self.reference)
             .insecure(args.insecure)
             .with_credentials(self.credentials.clone())
-            .with_concurrency(args.concurrency)
+            .with_concurrency(args.concurrency.unwrap_or(DEFAULT_CONCURRENCY))
+            .with_fanout(args.concurrency.unwrap_or(DEFAULT_FANOUT))
             .at(self.now)
     }
 }

@@ -180,9 +180,12 @@ impl<P: Clone> Session<P> {
         });
     }
 
-    /// The next request to send, while below the concurrency limit.
+    /// The next request to send, while below the concurrency limit — which widens up to the
+    /// [`Remote::fanout`] while more is waiting than the concurrency lets out.
     pub fn poll_send(&mut self) -> Option<(RequestId, HttpRequest)> {
-        if self.in_flight.len() >= self.remote.concurrency() {
+        let waiting = self.queue.len() + self.in_flight.len();
+        let limit = self.remote.concurrency().max(waiting.min(self.remote.fanout()));
+        if self.in_flight.len() >= limit {
             return None;
         }
         let mut job = self.queue.pop_front()?;
@@ -476,6 +479,33 @@ mod tests {
         }
         assert!(s.is_idle());
         assert_eq!(s.requests(), 7);
+    }
+
+    #[test]
+    fn concurrency_widens_with_the_fan_out_up_to_its_bound() {
+        let reference: Reference = "registry.example/app:1".parse().unwrap();
+        let paths: Vec<String> = (0..100).map(|n| format!("manifests/sha256:{n:064}")).collect();
+        let width = |remote: Remote| {
+            let mut s: Session<&str> = Session::new(&remote, "repository:app:pull", "registry.example/app:1");
+            for path in &paths {
+                s.enqueue("child", get(path));
+            }
+            sent(&mut s).len()
+        };
+        let remote = Remote::of(&reference).with_concurrency(8);
+        assert_eq!(width(remote.clone()), 8, "no fan-out asked for: the concurrency");
+        assert_eq!(
+            width(remote.clone().with_fanout(32)),
+            32,
+            "100 waiting: the fan-out's bound"
+        );
+        // Little waiting: no wider than the concurrency.
+        let mut s: Session<&str> =
+            Session::new(&remote.with_fanout(32), "repository:app:pull", "registry.example/app:1");
+        for path in &paths[..5] {
+            s.enqueue("child", get(path));
+        }
+        assert_eq!(sent(&mut s).len(), 5);
     }
 
     #[test]
