@@ -12,19 +12,6 @@ source scripts/bench/behind_latency.sh
 trap stop_latency_proxy EXIT
 behind_latency "${FATHOM_BENCH_PROXY_PORT:-5656}"
 
-# Median wall seconds of a command over $runs runs.
-median() {
-  local times=()
-  for _ in $(seq "$runs"); do
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || true
-    end=$(date +%s.%N)
-    times+=("$(echo "$end - $start" | awk '{print $1 - $3}')")
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'
-}
-
 printf '| platforms (RTT 50 ms, median of %s) | fathom inspect --platform all --no-referrers | HTTP requests | unique configs | docker manifest inspect -v |\n' "$runs"
 printf '|---:|---:|---:|---:|---:|\n'
 for count in 1 8 32 128; do

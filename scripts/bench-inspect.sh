@@ -10,19 +10,6 @@ source scripts/bench/behind_latency.sh
 trap stop_latency_proxy EXIT
 behind_latency "${FATHOM_BENCH_PROXY_PORT:-5655}"
 
-# Median wall seconds of a command over $runs runs.
-median() {
-  local times=()
-  for _ in $(seq "$runs"); do
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || true
-    end=$(date +%s.%N)
-    times+=("$(echo "$end - $start" | awk '{print $1 - $3}')")
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'
-}
-
 skopeo_loop() {
   for arch in amd64 arm64 arm 386 ppc64le s390x mips64le; do
     skopeo inspect --tls-verify=false --override-os linux --override-arch "$arch" "docker://$via/demo/busybox:oci" >/dev/null
