@@ -52,16 +52,6 @@ impl<T: Clone> Memory<T> {
             }
         }
     }
-
-    /// How many values are kept (expired ones included, until pushed out).
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether nothing is kept.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 thread_local! {
@@ -82,16 +72,16 @@ mod tests {
         assert_eq!(memory.get("a", 99), Some(1));
         assert_eq!(memory.get("a", 100), None, "expired at its time");
         memory.put("a", 2, 200);
-        assert_eq!(
-            (memory.get("a", 150), memory.len()),
-            (Some(2), 1),
-            "put again: replaced, not added"
-        );
+        assert_eq!(memory.get("a", 150), Some(2), "put again: replaced");
+        assert_eq!(memory.order.len(), 1, "put again: not added twice");
         memory.put("b", 3, 200);
         memory.put("c", 4, 200);
-        assert_eq!(memory.len(), 2);
+        assert_eq!(
+            (memory.entries.len(), memory.order.len()),
+            (2, 2),
+            "no more than its capacity"
+        );
         assert_eq!(memory.get("a", 150), None, "the oldest was pushed out");
         assert_eq!((memory.get("b", 150), memory.get("c", 150)), (Some(3), Some(4)));
-        assert!(!memory.is_empty());
     }
 }

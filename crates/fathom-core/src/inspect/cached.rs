@@ -231,6 +231,18 @@ struct Resolution {
     refresh: bool,
 }
 
+impl Resolution {
+    /// Known before asking anyone (a reference by digest), or left to the walk (`None`).
+    fn unasked(digest: Option<Digest>) -> Resolution {
+        Resolution {
+            digest,
+            requests: 0,
+            tag: None,
+            refresh: false,
+        }
+    }
+}
+
 /// One cached inspect in progress.
 struct Asking<'a, C, S> {
     input: &'a str,
@@ -280,12 +292,7 @@ where
     async fn resolve(&self) -> Result<Resolution, InspectError> {
         let now = self.remote.now();
         if let Some(digest) = self.reference.digest() {
-            return Ok(Resolution {
-                digest: Some(digest.clone()),
-                requests: 0,
-                tag: None,
-                refresh: false,
-            });
+            return Ok(Resolution::unasked(Some(digest.clone())));
         }
         if let (true, Some(entry)) = (C::KEEPS_TAGS, &self.kept) {
             if let Some(age) = self.tags.young(entry, now) {
@@ -306,12 +313,7 @@ where
             }
         }
         if !self.cache.may_hold(&self.reference.name()) {
-            return Ok(Resolution {
-                digest: None,
-                requests: 0,
-                tag: None,
-                refresh: false,
-            });
+            return Ok(Resolution::unasked(None));
         }
         // With a last good answer to fall back on, a refused HEAD is not waited out with retries.
         let attempts = if self.kept.is_some() { 1 } else { self.remote.attempts() };
