@@ -122,6 +122,25 @@ def test_changing_the_platform_selector_rewalks(page):
     wait_for(page, "document.querySelector('#platforms tr.chosen')?.dataset.arch === 'arm'")
 
 
+def test_a_hanging_registry_does_not_hold_the_next_reference(page, fault_proxy):
+    """The view is loaded for the URL: asking for another reference while a walk hangs starts
+    the new walk at once, and the superseded one (aborted) never replaces the view — not even
+    after it would have timed out (2 s here: UPSTREAM_TIMEOUT_SECONDS)."""
+    open_view(page, f"{fault_proxy}/fault-stall/demo/busybox:oci")
+    page.wait_for_selector("#progress")
+    # Anything the stalled walk showed, however briefly (its timeout, before the new walk) counts.
+    page.evaluate("""() => new MutationObserver(() => {
+        if (document.querySelector('#error')) window.sawError = true;
+    }).observe(document.body, {childList: true, subtree: true})""")
+    page.fill("#ref", "127.0.0.1:5555/demo/busybox:oci")
+    page.press("#ref", "Enter")
+    shown = rows(page)
+    assert page.inner_text("#top-digest") == EXPECTED["demo/busybox:oci"]["digest"]
+    page.wait_for_timeout(3_000)
+    assert not page.evaluate("window.sawError === true")
+    assert rows(page) == shown and page.inner_text("#top-digest") == EXPECTED["demo/busybox:oci"]["digest"]
+
+
 def test_a_share_link_reopens_the_same_view(page):
     open_view(page, "127.0.0.1:5555/demo/busybox:docker", platform="linux/arm64")
     first = rows(page)

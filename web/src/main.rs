@@ -10,6 +10,7 @@ mod components;
 mod fetch;
 mod guess;
 mod routes;
+mod url_resource;
 mod urls;
 mod walk;
 

@@ -7,21 +7,29 @@ use fathom_core::compare::{self, Diff, PlatformDiff};
 use fathom_core::report::{human_size, Report};
 use fathom_core::{Platform, Reference, Severity};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::browser;
 use crate::components::{short, ErrorBox, PageHeader};
+use crate::url_resource::url_resource;
 use crate::urls::compare_url;
 use crate::walk::{failure, walk, Progress};
 use fathom_core::registry::session::{ErrorKind, Failure};
 
+/// What the page shows for the two references in the URL, once both walks are done.
 #[derive(Clone)]
 enum State {
     Empty,
-    Working,
     Done(Box<Diff>, Vec<String>),
     Failed(Failure),
+}
+
+/// The URL's part this view is keyed on: both references, and the platform compared.
+#[derive(Clone, PartialEq)]
+struct Asked {
+    a: String,
+    b: String,
+    platform: String,
 }
 
 /// The error findings that say bytes did not match, from either side.
@@ -34,6 +42,45 @@ fn mismatches(side: &str, report: &Report) -> Vec<String> {
         .collect()
 }
 
+/// Walks both references the URL names at once, and diffs them.
+async fn load(asked: Asked, progress: RwSignal<Progress>) -> State {
+    let (text_a, text_b) = (asked.a.trim(), asked.b.trim());
+    if text_a.is_empty() || text_b.is_empty() {
+        return State::Empty;
+    }
+    let parse = |text: &str| {
+        Reference::parse(text).map_err(|e| failure(ErrorKind::NotFound, format!("invalid reference {text:?}: {e}")))
+    };
+    let platform = match asked.platform.trim() {
+        "" => Ok(None),
+        text => text
+            .parse::<Platform>()
+            .map(Some)
+            .map_err(|e| failure(ErrorKind::NotFound, format!("invalid platform: {e}"))),
+    };
+    let (reference_a, reference_b, platform) = match (parse(text_a), parse(text_b), platform) {
+        (Ok(a), Ok(b), Ok(p)) => (a, b, p),
+        (Err(f), _, _) | (_, Err(f), _) | (_, _, Err(f)) => return State::Failed(f),
+    };
+    progress.set(Progress::default());
+    browser::mark("fathom-compare-submit");
+    let (a, b) = futures_util::future::join(
+        walk(text_a, reference_a, None, progress),
+        walk(text_b, reference_b, None, progress),
+    )
+    .await;
+    let state = match (a, b) {
+        (Ok(a), Ok(b)) => {
+            let mut bad = mismatches("a", &a);
+            bad.extend(mismatches("b", &b));
+            State::Done(Box::new(compare::diff(&a, &b, platform.as_ref())), bad)
+        }
+        (Err(f), _) | (_, Err(f)) => State::Failed(f),
+    };
+    browser::before_paint(|| browser::mark("fathom-compare"));
+    state
+}
+
 /// The page.
 #[component]
 pub fn Comparer() -> impl IntoView {
@@ -41,60 +88,21 @@ pub fn Comparer() -> impl IntoView {
     let navigate = use_navigate();
     let input_a = RwSignal::new(String::new());
     let input_b = RwSignal::new(String::new());
-    let state = RwSignal::new(State::Empty);
     let progress = RwSignal::new(Progress::default());
-    let generation = StoredValue::new(0u64);
-
-    Effect::new(move |_| {
-        let q = query.get();
-        let (text_a, text_b) = (q.get("a").unwrap_or_default(), q.get("b").unwrap_or_default());
-        let platform_text = q.get("platform").unwrap_or_default();
-        input_a.set(text_a.clone());
-        input_b.set(text_b.clone());
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
-        if text_a.trim().is_empty() || text_b.trim().is_empty() {
-            state.set(State::Empty);
-            return;
-        }
-        let parse = |text: &str| {
-            Reference::parse(text.trim())
-                .map_err(|e| failure(ErrorKind::NotFound, format!("invalid reference {:?}: {e}", text.trim())))
-        };
-        let platform = match platform_text.trim() {
-            "" => Ok(None),
-            text => text
-                .parse::<Platform>()
-                .map(Some)
-                .map_err(|e| failure(ErrorKind::NotFound, format!("invalid platform: {e}"))),
-        };
-        let (reference_a, reference_b, platform) = match (parse(&text_a), parse(&text_b), platform) {
-            (Ok(a), Ok(b), Ok(p)) => (a, b, p),
-            (Err(f), _, _) | (_, Err(f), _) | (_, _, Err(f)) => return state.set(State::Failed(f)),
-        };
-        progress.set(Progress::default());
-        state.set(State::Working);
-        browser::mark("fathom-compare-submit");
-        spawn_local(async move {
-            let (a, b) = futures_util::future::join(
-                walk(text_a.trim(), reference_a, None, progress),
-                walk(text_b.trim(), reference_b, None, progress),
-            )
-            .await;
-            if generation.get_value() != mine {
-                return;
-            }
-            state.set(match (a, b) {
-                (Ok(a), Ok(b)) => {
-                    let mut bad = mismatches("a", &a);
-                    bad.extend(mismatches("b", &b));
-                    State::Done(Box::new(compare::diff(&a, &b, platform.as_ref())), bad)
-                }
-                (Err(f), _) | (_, Err(f)) => State::Failed(f),
-            });
-            browser::before_paint(|| browser::mark("fathom-compare"));
-        });
+    let asked = Memo::new(move |_| {
+        query.with(|q| Asked {
+            a: q.get("a").unwrap_or_default(),
+            b: q.get("b").unwrap_or_default(),
+            platform: q.get("platform").unwrap_or_default(),
+        })
     });
+    // The URL fills the form, and drives both walks.
+    Effect::new(move |_| {
+        let asked = asked.get();
+        input_a.set(asked.a);
+        input_b.set(asked.b);
+    });
+    let state = url_resource(asked, move |asked| load(asked, progress));
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -116,14 +124,14 @@ pub fn Comparer() -> impl IntoView {
             <button type="submit">"Compare"</button>
         </form>
         <section aria-live="polite">
-            {move || match state.get() {
-                State::Empty => ().into_any(),
-                State::Working => view! {
-                    <p class="progress" role="status" id="progress">{move || progress.get().describe()}</p>
-                }.into_any(),
-                State::Failed(failure) => view! { <ErrorBox failure /> }.into_any(),
-                State::Done(diff, bad) => view! { <DiffView diff=*diff bad /> }.into_any(),
-            }}
+            {move || match state.current() {
+                    None => view! {
+                        <p class="progress" role="status" id="progress">{move || progress.get().describe()}</p>
+                    }.into_any(),
+                    Some(State::Empty) => ().into_any(),
+                    Some(State::Failed(failure)) => view! { <ErrorBox failure /> }.into_any(),
+                    Some(State::Done(diff, bad)) => view! { <DiffView diff=*diff bad /> }.into_any(),
+                }}
         </section>
     }
 }

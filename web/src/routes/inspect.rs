@@ -4,6 +4,7 @@
 use crate::browser;
 use crate::components::*;
 use crate::guess::{self, Guess};
+use crate::url_resource::url_resource;
 use crate::urls::state_url;
 use crate::walk::{failure, walk, Progress};
 use fathom_core::compare::{self, Diff};
@@ -27,11 +28,10 @@ pub(crate) const PLATFORMS: [&str; 9] = [
     "windows/amd64",
 ];
 
-/// What the page shows for the reference in the URL.
+/// What the page shows for the reference in the URL, once its walk is done.
 #[derive(Clone)]
 pub(crate) enum View {
     Empty,
-    Working,
     Done(Box<Report>, Option<Box<Drift>>),
     Failed(Failure),
 }
@@ -43,18 +43,69 @@ pub(crate) struct Drift {
     diff: Option<Diff>,
 }
 
+/// The URL's part this view is keyed on: reference, platform and pinned digest.
+#[derive(Clone, PartialEq)]
+struct Asked {
+    reference: String,
+    platform: String,
+    pinned: Option<String>,
+}
+
+/// Walks what the URL asks for (and, for a link pinned to a digest the tag has moved from, the
+/// pinned digest too, to say what changed).
+async fn load(asked: Asked, progress: RwSignal<Progress>) -> View {
+    let text = asked.reference.trim();
+    if text.is_empty() {
+        return View::Empty;
+    }
+    let reference = match Reference::parse(text) {
+        Ok(r) => r,
+        Err(e) => return View::Failed(failure(ErrorKind::NotFound, format!("invalid reference {text:?}: {e}"))),
+    };
+    let platform = match asked.platform.as_str() {
+        "" => None,
+        platform => match platform.parse::<Platform>() {
+            Ok(p) => Some(p),
+            Err(e) => return View::Failed(failure(ErrorKind::NotFound, format!("invalid platform: {e}"))),
+        },
+    };
+    progress.set(Progress::default());
+    browser::mark("fathom-submit");
+    let view = match walk(text, reference.clone(), platform.clone(), progress).await {
+        Ok(report) => {
+            let drift = match (asked.pinned, &report.digest, reference.digest()) {
+                (Some(pinned), Some(now), None) if pinned != *now => {
+                    let diff = match pinned.parse() {
+                        Ok(digest) => {
+                            let at_pin = reference.with_digest(digest);
+                            walk(&at_pin.to_string(), at_pin, platform, progress)
+                                .await
+                                .ok()
+                                .map(|old| compare::diff(&old, &report, None))
+                        }
+                        Err(_) => None,
+                    };
+                    Some(Box::new(Drift { pinned, diff }))
+                }
+                _ => None,
+            };
+            View::Done(report, drift)
+        }
+        Err(failure) => View::Failed(failure),
+    };
+    request_animation_mark();
+    view
+}
+
 #[component]
 pub(crate) fn Inspector() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let input = RwSignal::new(String::new());
     let chosen_platform = RwSignal::new(String::new());
-    let guess = RwSignal::new(None::<Guess>);
-    let view_state = RwSignal::new(View::Empty);
     let show_attestations = RwSignal::new(false);
     let progress = RwSignal::new(Progress::default());
-    let generation = StoredValue::new(0u64);
-
+    let guess = RwSignal::new(None::<Guess>);
     spawn_local(async move {
         let g = guess::guess().await;
         if chosen_platform.get_untracked().is_empty() {
@@ -63,85 +114,22 @@ pub(crate) fn Inspector() -> impl IntoView {
         guess.set(Some(g));
     });
 
-    // The URL drives the walk.
-    Effect::new(move |_| {
-        let q = query.get();
-        let reference_text = q.get("ref").unwrap_or_default();
-        let platform_text = q.get("platform").unwrap_or_default();
-        let pinned = q.get("digest").filter(|d| !d.is_empty());
-        input.set(reference_text.clone());
-        if !platform_text.is_empty() {
-            chosen_platform.set(platform_text.clone());
-        }
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
-        if reference_text.trim().is_empty() {
-            view_state.set(View::Empty);
-            return;
-        }
-        let reference = match Reference::parse(reference_text.trim()) {
-            Ok(r) => r,
-            Err(e) => {
-                view_state.set(View::Failed(failure(
-                    ErrorKind::NotFound,
-                    format!("invalid reference {:?}: {e}", reference_text.trim()),
-                )));
-                return;
-            }
-        };
-        let platform = if platform_text.is_empty() {
-            None
-        } else {
-            match platform_text.parse::<Platform>() {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    view_state.set(View::Failed(failure(
-                        ErrorKind::NotFound,
-                        format!("invalid platform: {e}"),
-                    )));
-                    return;
-                }
-            }
-        };
-        progress.set(Progress::default());
-        view_state.set(View::Working);
-        browser::mark("fathom-submit");
-        spawn_local(async move {
-            let result = walk(reference_text.trim(), reference.clone(), platform.clone(), progress).await;
-            if generation.get_value() != mine {
-                return; // a newer reference took over
-            }
-            let state = match result {
-                Ok(report) => {
-                    let drift = match (&pinned, &report.digest, reference.digest()) {
-                        (Some(pinned), Some(now), None) if pinned != now => {
-                            let diff = match pinned.parse() {
-                                Ok(digest) => {
-                                    let at_pin = reference.with_digest(digest);
-                                    walk(&at_pin.to_string(), at_pin, platform.clone(), progress)
-                                        .await
-                                        .ok()
-                                        .map(|old| compare::diff(&old, &report, None))
-                                }
-                                Err(_) => None,
-                            };
-                            Some(Box::new(Drift {
-                                pinned: pinned.clone(),
-                                diff,
-                            }))
-                        }
-                        _ => None,
-                    };
-                    View::Done(report, drift)
-                }
-                Err(failure) => View::Failed(failure),
-            };
-            if generation.get_value() == mine {
-                view_state.set(state);
-                request_animation_mark();
-            }
-        });
+    let asked = Memo::new(move |_| {
+        query.with(|q| Asked {
+            reference: q.get("ref").unwrap_or_default(),
+            platform: q.get("platform").unwrap_or_default(),
+            pinned: q.get("digest").filter(|d| !d.is_empty()),
+        })
     });
+    // The URL fills the form, and drives the walk.
+    Effect::new(move |_| {
+        let asked = asked.get();
+        input.set(asked.reference);
+        if !asked.platform.is_empty() {
+            chosen_platform.set(asked.platform);
+        }
+    });
+    let view_state = url_resource(asked, move |asked| load(asked, progress));
 
     let submit = {
         let navigate = navigate.clone();
@@ -195,30 +183,30 @@ pub(crate) fn Inspector() -> impl IntoView {
         </form>
         <Examples />
         <section aria-live="polite">
-            {move || match view_state.get() {
-                View::Empty => view! { <Landing /> }.into_any(),
-                View::Working => view! {
-                    <p class="progress" role="status" id="progress">{move || progress.get().describe()}</p>
-                }.into_any(),
-                View::Failed(failure) => view! { <ErrorBox failure /> }.into_any(),
-                View::Done(report, drift) => view! {
-                    {drift.map(|d| view! { <DriftBanner drift=*d reference=report.reference.input.clone() /> })}
-                    <Summary report=report.clone() />
-                    <MatchNote report=report.clone() />
-                    <label class="toggle">
-                        <input type="checkbox" id="show-attestations"
-                            prop:checked=move || show_attestations.get()
-                            on:change=move |ev| show_attestations.set(event_target_checked(&ev)) />
-                        " Show attestations"
-                    </label>
-                    <PlatformTable report=report.clone() show_attestations />
-                    <Details report=report.clone() />
-                    <Findings report=report.clone() />
-                    <Actions report=report.clone() />
-                    <TagsList repository=report.reference.registry.clone() + "/" + &report.reference.repository
-                        current=report.reference.input.clone() />
-                }.into_any(),
-            }}
+            {move || match view_state.current() {
+                    None => view! {
+                        <p class="progress" role="status" id="progress">{move || progress.get().describe()}</p>
+                    }.into_any(),
+                    Some(View::Empty) => view! { <Landing /> }.into_any(),
+                    Some(View::Failed(failure)) => view! { <ErrorBox failure /> }.into_any(),
+                    Some(View::Done(report, drift)) => view! {
+                        {drift.map(|d| view! { <DriftBanner drift=*d reference=report.reference.input.clone() /> })}
+                        <Summary report=report.clone() />
+                        <MatchNote report=report.clone() />
+                        <label class="toggle">
+                            <input type="checkbox" id="show-attestations"
+                                prop:checked=move || show_attestations.get()
+                                on:change=move |ev| show_attestations.set(event_target_checked(&ev)) />
+                            " Show attestations"
+                        </label>
+                        <PlatformTable report=report.clone() show_attestations />
+                        <Details report=report.clone() />
+                        <Findings report=report.clone() />
+                        <Actions report=report.clone() />
+                        <TagsList repository=report.reference.registry.clone() + "/" + &report.reference.repository
+                            current=report.reference.input.clone() />
+                    }.into_any(),
+                }}
         </section>
     }
 }
