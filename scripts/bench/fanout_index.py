@@ -21,8 +21,9 @@ def put(registry: str, repository: str, reference: str, body: bytes, media_type:
     urllib.request.urlopen(request, timeout=30).close()
 
 
-def main() -> None:
-    registry, repository, source, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def push_children(registry: str, repository: str, source: str, count: int) -> list[dict]:
+    """Pushes `count` image manifests made from `source` that differ only in an annotation;
+    returns their descriptors, each with a platform of its own."""
     request = urllib.request.Request(f"http://{registry}/v2/{repository}/manifests/{source}",
                                      headers={"Accept": OCI_MANIFEST})
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -38,6 +39,12 @@ def main() -> None:
         if n >= len(ARCHITECTURES):
             platform["os.version"] = str(n // len(ARCHITECTURES))
         entries.append({"mediaType": OCI_MANIFEST, "digest": digest, "size": len(body), "platform": platform})
+    return entries
+
+
+def main() -> None:
+    registry, repository, source, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    entries = push_children(registry, repository, source, count)
     index = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}).encode()
     tag = f"fanout-{count}"
     put(registry, repository, tag, index, OCI_INDEX)
