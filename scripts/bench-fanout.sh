@@ -16,7 +16,7 @@ printf '| platforms (RTT 50 ms, median of %s) | fathom inspect --platform all --
 printf '|---:|---:|---:|---:|---:|\n'
 for count in 1 8 32 128; do
   tag=$(python3 scripts/bench/fanout_index.py "$FATHOM_REGISTRY" demo/busybox amd64-oci "$count")
-  reference="$via/demo/busybox:$tag"
+  reference="$via/bench/fanout:$tag"
   requests=$($fathom inspect "$reference" --platform all --no-referrers --format json |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["requests"])')
   docker_wall="—"

@@ -1,8 +1,10 @@
 """Pushes an index of N platforms to a registry, for the fan-out benchmark: N image manifests that
 differ only in an annotation and share one config and its layers (as multi-platform builds of
-scripts, or of one static binary, do), under the tag `fanout-N`. Prints the tag.
+scripts, or of one static binary, do), under the tag `fanout-N` of TARGET — a repository of the
+benchmarks' own, so that the demo's repositories keep the tags the tests expect; the config and
+layers are mounted there from SOURCE (the registry API's cross-repository mount). Prints the tag.
 
-    python3 scripts/bench/fanout_index.py REGISTRY REPOSITORY SOURCE_TAG N
+    python3 scripts/bench/fanout_index.py REGISTRY SOURCE SOURCE_TAG N [TARGET=bench/fanout]
 """
 
 import hashlib
@@ -21,13 +23,22 @@ def put(registry: str, repository: str, reference: str, body: bytes, media_type:
     urllib.request.urlopen(request, timeout=30).close()
 
 
-def push_children(registry: str, repository: str, source: str, count: int) -> list[dict]:
-    """Pushes `count` image manifests made from `source` that differ only in an annotation;
-    returns their descriptors, each with a platform of its own."""
-    request = urllib.request.Request(f"http://{registry}/v2/{repository}/manifests/{source}",
+def mount(registry: str, source: str, target: str, digest: str) -> None:
+    """Mounts blob `digest` of `source` into `target` (201 Created: no bytes move)."""
+    request = urllib.request.Request(f"http://{registry}/v2/{target}/blobs/uploads/?mount={digest}&from={source}",
+                                     data=b"", method="POST")
+    urllib.request.urlopen(request, timeout=30).close()
+
+
+def push_children(registry: str, source: str, source_tag: str, count: int, repository: str) -> list[dict]:
+    """Pushes to `repository` `count` image manifests made from `source:source_tag` that differ
+    only in an annotation; returns their descriptors, each with a platform of its own."""
+    request = urllib.request.Request(f"http://{registry}/v2/{source}/manifests/{source_tag}",
                                      headers={"Accept": OCI_MANIFEST})
     with urllib.request.urlopen(request, timeout=30) as response:
         image = json.load(response)
+    for blob in [image["config"], *image["layers"]]:
+        mount(registry, source, repository, blob["digest"])
     entries = []
     for n in range(count):
         child = dict(image, annotations={"org.example.fanout": str(n)})
@@ -43,8 +54,9 @@ def push_children(registry: str, repository: str, source: str, count: int) -> li
 
 
 def main() -> None:
-    registry, repository, source, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    entries = push_children(registry, repository, source, count)
+    registry, source, source_tag, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    repository = sys.argv[5] if len(sys.argv) > 5 else "bench/fanout"
+    entries = push_children(registry, source, source_tag, count, repository)
     index = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}).encode()
     tag = f"fanout-{count}"
     put(registry, repository, tag, index, OCI_INDEX)

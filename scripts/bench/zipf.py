@@ -14,7 +14,7 @@ references are pushed and moved); STATS_FILE: the proxy's counters; TTL: the wor
 TAG_TTL_SECONDS.
 
 The references: the demo registry's real tags, and generated indexes of 1–128 platforms
-(log-uniform) in demo/busybox, over a pool of 128 image manifests that share one config (as in
+(log-uniform) in bench/zipf, over a pool of 128 image manifests that share one config (as in
 fanout_index.py) — each index made distinct by an annotation. Seeded: every run asks the same.
 """
 
@@ -32,7 +32,7 @@ from pathlib import Path
 
 from fanout_index import OCI_INDEX, push_children, put
 
-REPOSITORY = "demo/busybox"
+REPOSITORY = "bench/zipf"  # the benchmark's own: the demo's repositories keep the tags tests expect
 POOL = 128
 MOVED = 20  # the most asked generated tags, moved in turn during the run
 EXPECTED = Path(__file__).resolve().parents[1] / "demo-registry/expected.json"
@@ -62,7 +62,7 @@ class References:
         self.lock = threading.Lock()
 
     def push_pool(self):
-        return push_children(self.registry, REPOSITORY, "amd64-oci", POOL)
+        return push_children(self.registry, "demo/busybox", "amd64-oci", POOL, REPOSITORY)
 
     def push_index(self, tag, version):
         body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": self.pool[: self.sizes[tag]],
