@@ -1,7 +1,8 @@
 // The worker's JavaScript entry: instantiates the Rust module (wasm-bindgen, `--target web`)
 // synchronously from the compiled WebAssembly.Module that workerd hands us, then delegates.
+import { DurableObject } from "cloudflare:workers";
 import wasmModule from "./build/index_bg.wasm";
-import { initSync, fetch as handle } from "./build/index.js";
+import { initSync, fetch as handle, Coalescer as RustCoalescer } from "./build/index.js";
 
 initSync({ module: wasmModule });
 
@@ -10,3 +11,16 @@ export default {
     return handle(request, env, ctx);
   },
 };
+
+// The Durable Object of worker/src/coalesce.rs, as workerd wants it declared: a class that
+// extends DurableObject, delegating to the Rust one.
+export class Coalescer extends DurableObject {
+  constructor(state, env) {
+    super(state, env);
+    this.inner = new RustCoalescer(state, env);
+  }
+
+  fetch(request) {
+    return this.inner.fetch(request);
+  }
+}

@@ -73,15 +73,17 @@ class PrivateRegistry:
         )
         wait_for_port(port)
 
-    def requests(self):
-        """`METHOD uri` of every request the registry has answered so far."""
+    def requests(self, errors=False):
+        """`METHOD uri` of every request the registry has answered so far (with `errors`, also
+        those it answered with an error: distribution logs them apart)."""
+        answered = {"response completed", "response completed with error"} if errors else {"response completed"}
         seen = []
         for line in self.log_path.read_text().splitlines():
             try:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if entry.get("msg") == "response completed":
+            if entry.get("msg") in answered:
                 seen.append(f"{entry['http.request.method']} {entry['http.request.uri']}")
         return seen
 

@@ -4,9 +4,11 @@ problem+json errors with stable codes, and the edge cache by digest."""
 import json
 import re
 import subprocess
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import jsonschema
 import pytest
@@ -266,6 +268,44 @@ def test_a_repeated_inspect_costs_the_registry_nothing_until_asked_fresh(worker,
     assert status == 200 and headers["X-Fathom-Cache"] == "hit"
     assert counted_registry.requests()[before:] == ["HEAD /v2/demo/app/manifests/8-arm64"]
     assert json.loads(third)["requests"] == 1 and json.loads(third)["tagResolution"]["ageSeconds"] == 0
+
+
+def test_a_herd_on_a_new_tag_sends_the_registry_one_walk(worker, counted_registry):
+    """Sixteen clients ask at once for a tag nobody asked before: one of them walks (the
+    coalescer, a Durable Object, makes the others wait), the others read what it kept — the
+    registry sees one HEAD of the tag and one GET of its index. A herd on a missing tag gets the
+    walk's 404, also from one HEAD."""
+    index_type = "application/vnd.oci.image.index.v1+json"
+    body, _ = fetch_manifest(counted_registry.address, "demo/busybox", "oci", index_type)
+    index = json.loads(body)
+    index["annotations"] = {"org.example.herd": str(time.time())}  # a digest never seen
+    tag = f"herd-{time.time_ns()}"
+    digest = push_manifest(counted_registry.address, "demo/busybox", tag, json.dumps(index).encode(), index_type)
+    reference = f"{counted_registry.address}/demo/busybox:{tag}"
+    before = len(counted_registry.requests())
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: get(worker, "/api/v1/inspect", ref=reference), range(16)))
+    assert [status for status, _, _ in answers] == [200] * 16, answers[0][2][:300]
+    assert {json.loads(body)["digest"] for _, _, body in answers} == {digest}
+    assert sorted(headers["X-Fathom-Cache"] for _, headers, _ in answers) == ["hit"] * 15 + ["miss"]
+    asked = counted_registry.requests()[before:]
+    assert asked.count(f"HEAD /v2/demo/busybox/manifests/{tag}") == 1, asked
+    assert asked.count(f"GET /v2/demo/busybox/manifests/{digest}") == 1, asked
+
+    # What one ask of a missing tag costs the registry; then a herd on another costs the same.
+    def ask_missing(clients):
+        tag = f"never-{time.time_ns()}"
+        before = len(counted_registry.requests(errors=True))
+        with ThreadPoolExecutor(clients) as pool:
+            answers = list(pool.map(lambda _: get(worker, "/api/v1/inspect",
+                                                  ref=f"{counted_registry.address}/demo/busybox:{tag}"), range(clients)))
+        assert {(status, json.loads(body)["code"]) for status, _, body in answers} == {(404, "not-found")}
+        assert len({json.loads(body)["detail"] for _, _, body in answers}) == 1, "the walk's own problem"
+        return [line.replace(tag, "TAG") for line in counted_registry.requests(errors=True)[before:]]
+
+    alone = ask_missing(1)
+    assert alone and all("/manifests/TAG" in line for line in alone), alone
+    assert ask_missing(8) == alone
 
 
 def without_tag_age(body: bytes) -> dict:

@@ -4,7 +4,7 @@
 
 use fathom_core::compare::diff;
 use fathom_core::finding::Code;
-use fathom_core::inspect::cached::{self, Lookup, TagPolicy, WalkKind};
+use fathom_core::inspect::cached::{self, Cached, Lookup, TagPolicy, WalkKind};
 use fathom_core::registry::remote::DEFAULT_FANOUT;
 use fathom_core::registry::session::Failure;
 use fathom_core::registry::tags::{Page, TagList};
@@ -12,8 +12,10 @@ use fathom_core::registry::Remote;
 use fathom_core::report::{MatchResult, Report};
 use fathom_core::{Platform, Reference};
 use serde::Serialize;
+use std::time::Duration;
 use worker::{Context, Date, Headers, Response, Result, Url};
 
+use crate::coalesce::{self, Turn};
 use crate::edge_cache::{EdgeCache, EdgeReports, IMMUTABLE};
 use crate::problem::Problem;
 use crate::settings::Settings;
@@ -259,7 +261,7 @@ pub(crate) fn tag_policy(url: &Url, settings: &Settings) -> TagPolicy {
     }
 }
 
-/// A tag whose kept resolution is past half its time to live is asked again once the answer is
+/// A tag whose kept resolution is in the last tenth of its time to live is asked again once the answer is
 /// out, so that the next request finds it young and a hot tag never waits for the registry.
 pub(crate) fn refresh_later(found: &Found, input: &str, lookup: Lookup, settings: &Settings, ctx: &Context) {
     if !found.refresh {
@@ -351,10 +353,12 @@ pub(crate) struct Found {
     refresh: bool,
 }
 
-/// A reference's Report, from the core's cached inspect (a tag resolved from the edge's tag
-/// cache or with one HEAD, the Report of that digest from the edge's Report cache, else walked
-/// with by-digest content from the edge cache and kept if it may be). A Report that fails a
-/// check is a 502 — never a 200 that hides it, and never kept.
+/// A reference's Report: from what the edge keeps when that answers it without the registry
+/// (`cached::from_cache`); else from the core's cached inspect (a tag resolved with one HEAD,
+/// the Report of that digest from the edge's Report cache, else walked with by-digest content
+/// from the edge cache and kept if it may be) — one walk at a time per reference across the
+/// location, the others waiting for it ([`coalesce`]). A Report that fails a check is a 502 —
+/// never a 200 that hides it, and never kept.
 pub(crate) async fn report_of(input: &str, lookup: Lookup, settings: &Settings) -> std::result::Result<Found, Problem> {
     let reference =
         Reference::parse(input).map_err(|e| Problem::new(400, "bad-reference", format!("{input:?}: {e}")))?;
@@ -362,19 +366,68 @@ pub(crate) async fn report_of(input: &str, lookup: Lookup, settings: &Settings) 
         .allowlist
         .check_registry(&reference)
         .map_err(|r| Problem::from_refusal(&r))?;
+    let remote = remote(&reference);
+    let reports = EdgeReports::new(settings.report_ttl_seconds, remote.now());
+    if let Some(cached) = cached::from_cache(input, &reference, remote.now(), &lookup, &reports).await {
+        return found(cached);
+    }
+    let Some(coalescer) = &settings.coalescer else {
+        return walk(input, reference, &remote, lookup, &reports, settings).await;
+    };
+    let key = format!("{:?} {} {:?}", lookup.walk, reference.canonical(), lookup.platform);
+    // Long enough for a walk: a few rounds of upstream requests, each within its time limit.
+    let patience = Duration::from_secs(3 * settings.upstream_timeout_seconds + 5);
+    match coalesce::turn(coalescer, &reference.name(), &key, patience).await {
+        Turn::Lead(leader) => {
+            let outcome = walk(input, reference, &remote, lookup, &reports, settings).await;
+            leader.done(outcome.as_ref().err()).await;
+            outcome
+        }
+        Turn::Follow(Some(problem)) => Err(problem),
+        Turn::Follow(None) => {
+            // What the leader just resolved is young: read it as kept, even for `fresh=1`.
+            let settled = Lookup {
+                tags: TagPolicy {
+                    fresh: false,
+                    ..lookup.tags
+                },
+                ..lookup.clone()
+            };
+            match cached::from_cache(input, &reference, remote.now(), &settled, &reports).await {
+                Some(cached) => found(cached),
+                // Not kept (Reports are not kept, or the tag moved meanwhile): walk alone.
+                None => walk(input, reference, &remote, lookup, &reports, settings).await,
+            }
+        }
+        Turn::Alone => walk(input, reference, &remote, lookup, &reports, settings).await,
+    }
+}
+
+/// The core's cached inspect of `reference` with the registry's help.
+async fn walk(
+    input: &str,
+    reference: Reference,
+    remote: &Remote,
+    lookup: Lookup,
+    reports: &EdgeReports,
+    settings: &Settings,
+) -> std::result::Result<Found, Problem> {
     let upstream = Upstream::new(
         &settings.allowlist,
         settings.upstream_timeout_seconds,
         Some(EdgeCache::default()),
     );
     let upstream = &upstream;
-    let remote = remote(&reference);
-    let reports = EdgeReports::new(settings.report_ttl_seconds, remote.now());
-    let cached = cached::inspect(input, reference, &remote, lookup, &reports, |request| {
+    let cached = cached::inspect(input, reference, remote, lookup, reports, |request| {
         upstream.send(request)
     })
     .await
     .map_err(|f: Failure| Problem::from_failure(&f))?;
+    found(cached)
+}
+
+/// A cached inspect's Report as the edge answers it: a 502 when it fails a check.
+fn found(cached: Cached) -> std::result::Result<Found, Problem> {
     let report = *cached.report;
     if let Some(finding) = report.failed_check() {
         // The Report rides along for whoever wants the detail. Bytes that do not hash to their
@@ -480,6 +533,7 @@ mod tests {
             upstream_timeout_seconds: 20,
             report_ttl_seconds: 600,
             tag_ttl_seconds: 60,
+            coalescer: None,
         }
     }
 

@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod badge;
+pub mod coalesce;
 pub mod edge_cache;
 pub mod hot;
 pub mod problem;

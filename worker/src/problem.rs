@@ -3,7 +3,7 @@
 use fathom_core::egress::Refusal;
 use fathom_core::registry::session::{ErrorKind, Failure};
 use fathom_core::registry::ConnectCause;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use worker::{Headers, Response, Result};
 
 /// A problem to answer with.
@@ -97,39 +97,77 @@ impl Problem {
     }
 }
 
+/// Every code the worker answers with, and its fixed title.
+const CODES: [(&str, &str); 29] = [
+    ("bad-reference", "The image reference is malformed"),
+    ("bad-platform", "The platform is malformed"),
+    ("bad-parameter", "A query parameter is malformed"),
+    ("missing-parameter", "A required query parameter is missing"),
+    ("not-found", "The registry does not have it"),
+    ("upstream-unauthorized", "The registry wants credentials"),
+    ("upstream-denied", "The registry denied access"),
+    ("rate-limited", "The registry's rate limit was reached"),
+    ("bad-upstream", "The registry failed or answered something unusable"),
+    ("upstream-timeout", "The registry did not answer in time"),
+    ("upstream-unreachable", "The registry could not be reached"),
+    (
+        "upstream-too-large",
+        "The registry's answer is larger than the edge accepts",
+    ),
+    ("digest-mismatch", "Bytes do not match the digest they claim"),
+    ("failed-check", "The image fails a check (an error finding)"),
+    ("egress-refused", "The edge does not reach that address"),
+    ("host-not-allowed", "The host is not on this edge's allowlist"),
+    ("forbidden-address", "The address is private, local or reserved"),
+    ("userinfo", "User names and passwords in URLs are not allowed"),
+    (
+        "redirect-refused",
+        "The registry redirected somewhere the edge does not go",
+    ),
+    ("bad-path", "The path is malformed"),
+    ("not-registry-path", "Not a registry API path the proxy serves"),
+    ("bad-query", "A query parameter is not allowed"),
+    ("bad-scope", "Only pull scopes may be requested"),
+    ("bad-url", "The URL is malformed"),
+    ("method-not-allowed", "Only GET and HEAD are allowed"),
+    ("body-not-allowed", "Requests to the edge carry no body"),
+    ("origin-not-allowed", "This origin may not use the proxy"),
+    ("unknown-route", "No such route"),
+    ("misconfigured", "The worker's settings are malformed"),
+];
+
 /// The fixed title of each code.
 fn title(code: &str) -> &'static str {
-    match code {
-        "bad-reference" => "The image reference is malformed",
-        "bad-platform" => "The platform is malformed",
-        "bad-parameter" => "A query parameter is malformed",
-        "missing-parameter" => "A required query parameter is missing",
-        "not-found" => "The registry does not have it",
-        "upstream-unauthorized" => "The registry wants credentials",
-        "upstream-denied" => "The registry denied access",
-        "rate-limited" => "The registry's rate limit was reached",
-        "bad-upstream" => "The registry failed or answered something unusable",
-        "upstream-timeout" => "The registry did not answer in time",
-        "upstream-unreachable" => "The registry could not be reached",
-        "upstream-too-large" => "The registry's answer is larger than the edge accepts",
-        "digest-mismatch" => "Bytes do not match the digest they claim",
-        "failed-check" => "The image fails a check (an error finding)",
-        "egress-refused" => "The edge does not reach that address",
-        "host-not-allowed" => "The host is not on this edge's allowlist",
-        "forbidden-address" => "The address is private, local or reserved",
-        "userinfo" => "User names and passwords in URLs are not allowed",
-        "redirect-refused" => "The registry redirected somewhere the edge does not go",
-        "bad-path" => "The path is malformed",
-        "not-registry-path" => "Not a registry API path the proxy serves",
-        "bad-query" => "A query parameter is not allowed",
-        "bad-scope" => "Only pull scopes may be requested",
-        "bad-url" => "The URL is malformed",
-        "method-not-allowed" => "Only GET and HEAD are allowed",
-        "body-not-allowed" => "Requests to the edge carry no body",
-        "origin-not-allowed" => "This origin may not use the proxy",
-        "unknown-route" => "No such route",
-        "misconfigured" => "The worker's settings are malformed",
-        _ => "Error",
+    CODES
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map_or("Error", |(_, title)| title)
+}
+
+/// A problem another request answered with (relayed as JSON by [`crate::coalesce`]): its code
+/// must be one of [`CODES`], so that it is answered with exactly as the original was.
+#[derive(Deserialize)]
+struct Relayed {
+    status: u16,
+    detail: String,
+    code: String,
+    cause: Option<ConnectCause>,
+    #[serde(rename = "retryAfter")]
+    retry_after: Option<u64>,
+    report: Option<Box<serde_json::Value>>,
+}
+
+impl Problem {
+    /// The problem `json` (one [`Problem::respond`] wrote) describes, if its code is known.
+    pub fn relayed(json: &[u8]) -> Option<Problem> {
+        let relayed: Relayed = serde_json::from_slice(json).ok()?;
+        let (code, _) = CODES.iter().find(|(known, _)| *known == relayed.code)?;
+        Some(Problem {
+            cause: relayed.cause,
+            retry_after: relayed.retry_after,
+            report: relayed.report,
+            ..Problem::new(relayed.status, code, relayed.detail)
+        })
     }
 }
 
@@ -177,6 +215,23 @@ mod tests {
         assert_eq!(json["cause"], "lost");
         let other = serde_json::to_value(Problem::from_failure(&failure(ErrorKind::NotFound))).unwrap();
         assert!(other.get("cause").is_none());
+    }
+
+    #[test]
+    fn a_relayed_problem_is_the_original() {
+        let mut original = Problem::from_failure(&failure(ErrorKind::RateLimited));
+        original.report = Some(Box::new(serde_json::json!({"digest": "sha256:00"})));
+        let relayed = Problem::relayed(&serde_json::to_vec(&original).unwrap()).unwrap();
+        assert_eq!(
+            serde_json::to_value(&relayed).unwrap(),
+            serde_json::to_value(&original).unwrap()
+        );
+        let unknown = serde_json::to_vec(&Problem::new(500, "no-such-code", "x")).unwrap();
+        assert!(
+            Problem::relayed(&unknown).is_none(),
+            "only codes the worker answers with"
+        );
+        assert!(Problem::relayed(b"{").is_none());
     }
 
     #[test]

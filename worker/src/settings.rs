@@ -2,7 +2,9 @@
 //! short strings) so that `wrangler dev --var` and environments can change them.
 
 use fathom_core::egress::Allowlist;
-use worker::Env;
+use worker::{Env, ObjectNamespace};
+
+use crate::coalesce;
 
 /// What the edge may reach and whom it answers.
 #[derive(Debug, Clone)]
@@ -17,6 +19,9 @@ pub struct Settings {
     pub report_ttl_seconds: u64,
     /// Seconds a by-tag answer may be cached by clients.
     pub tag_ttl_seconds: u64,
+    /// The Durable Objects that make concurrent askers of one reference wait for one walk
+    /// ([`crate::coalesce`]); without the binding, each walks alone.
+    pub coalescer: Option<ObjectNamespace>,
 }
 
 fn var(env: &Env, name: &str) -> String {
@@ -51,6 +56,7 @@ impl Settings {
             upstream_timeout_seconds: number(env, "UPSTREAM_TIMEOUT_SECONDS", 20)?.clamp(1, 60),
             report_ttl_seconds: number(env, "REPORT_TTL_SECONDS", 600)?,
             tag_ttl_seconds: number(env, "TAG_TTL_SECONDS", 60)?,
+            coalescer: env.durable_object(coalesce::BINDING).ok(),
         })
     }
 }

@@ -42,6 +42,16 @@ pub struct ReportKey {
 }
 
 impl ReportKey {
+    /// The key of `walk`'s Report of `reference` resolved to `digest`, for `platform`.
+    pub fn of(walk: WalkKind, reference: &Reference, digest: Digest, platform: Option<&Platform>) -> ReportKey {
+        ReportKey {
+            walk,
+            repository: reference.name(),
+            digest,
+            platform: platform.map(Platform::to_string),
+        }
+    }
+
     /// The key as a URL (what the Workers Cache API keys by).
     pub fn url(&self) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
@@ -148,9 +158,10 @@ pub struct TagEntry {
 pub struct TagPolicy {
     /// Seconds a kept resolution answers without asking the registry (0: always ask). It is a
     /// bound: no answer rests on an older resolution unless the registry cannot be asked (then
-    /// the Report says it is stale). After half of it, the face answers from what it keeps and
-    /// refreshes it in the background ([`Cached::refresh`]) — stale-while-revalidate inside the
-    /// bound, so a hot tag never waits for the registry.
+    /// the Report says it is stale). In its last tenth ([`TagPolicy::refresh_from`]), the face
+    /// answers from what it keeps and refreshes it in the background ([`Cached::refresh`]) —
+    /// stale-while-revalidate inside the bound, so a hot tag never waits for the registry and
+    /// costs it about one `HEAD` per TTL.
     pub ttl_seconds: u64,
     /// Ask the registry now, whatever is kept (`?fresh=1`, the page's refresh).
     pub fresh: bool,
@@ -162,6 +173,13 @@ impl TagPolicy {
     pub fn young(&self, entry: &TagEntry, now: u64) -> Option<u64> {
         let age = now.saturating_sub(entry.resolved_at);
         (age < self.ttl_seconds && !self.fresh).then_some(age)
+    }
+
+    /// The age from which a young resolution is refreshed after the answer: its last tenth.
+    /// Late, so that a hot tag is asked about once per TTL (refreshing at half of it doubled the
+    /// `HEAD`s); early enough that the refresh is done before the resolution expires.
+    pub fn refresh_from(&self) -> u64 {
+        self.ttl_seconds - self.ttl_seconds / 10
     }
 }
 
@@ -208,7 +226,7 @@ pub struct Cached {
     pub report: Box<Report>,
     /// Answered from the cache (the registry saw at most the tag's `HEAD`).
     pub hit: bool,
-    /// The tag's kept resolution is past half its time to live: the face should refresh it in
+    /// The tag's kept resolution is in the last tenth of its time to live: the face should refresh it in
     /// the background (the same inspect with [`TagPolicy::fresh`]).
     pub refresh: bool,
 }
@@ -243,6 +261,53 @@ impl Resolution {
     }
 }
 
+/// The kept resolution of a tag as an answer at `now`.
+fn kept_resolution(entry: &TagEntry, now: u64, stale: Option<Stale>, refresh: bool) -> Resolution {
+    Resolution {
+        digest: Some(entry.digest.clone()),
+        requests: 0,
+        tag: Some(TagResolution {
+            resolved_at: entry.resolved_at,
+            age_seconds: now.saturating_sub(entry.resolved_at),
+            stale,
+        }),
+        refresh,
+    }
+}
+
+/// The digest `reference` names without asking the registry: its own; the tag's `kept`
+/// resolution while young (refreshed in its last tenth); or, while the registry asked not to
+/// be asked again (its `Retry-After`, honoured even when a fresh answer is asked for), the kept
+/// one marked stale. `None`: only the registry can say.
+fn known_resolution(reference: &Reference, kept: Option<&TagEntry>, tags: TagPolicy, now: u64) -> Option<Resolution> {
+    if let Some(digest) = reference.digest() {
+        return Some(Resolution::unasked(Some(digest.clone())));
+    }
+    let entry = kept?;
+    if let Some(age) = tags.young(entry, now) {
+        return Some(kept_resolution(entry, now, None, age >= tags.refresh_from()));
+    }
+    let until = entry.back_off_until.filter(|until| now < *until)?;
+    let stale = Stale {
+        reason: StaleReason::RateLimited,
+        message: format!(
+            "{}: the registry asked not to be asked again for {} s",
+            reference.canonical(),
+            until - now
+        ),
+        retry_after: Some(until - now),
+    };
+    Some(kept_resolution(entry, now, Some(stale), false))
+}
+
+/// What `cache` keeps of `reference`'s tag, when the lookup may use it.
+async fn kept_tag<C: ReportCache>(reference: &Reference, tags: TagPolicy, cache: &C) -> Option<TagEntry> {
+    match (C::KEEPS_TAGS, reference.digest(), tags.ttl_seconds) {
+        (true, None, 1..) => cache.tag(&reference.canonical()).await,
+        _ => None,
+    }
+}
+
 /// One cached inspect in progress.
 struct Asking<'a, C, S> {
     input: &'a str,
@@ -264,26 +329,12 @@ where
     F: Future<Output = Result<HttpResponse, TransportError>>,
 {
     fn key(&self, digest: Option<Digest>) -> Option<ReportKey> {
-        Some(ReportKey {
-            walk: self.walk,
-            repository: self.reference.name(),
-            digest: digest?,
-            platform: self.platform.as_ref().map(Platform::to_string),
-        })
-    }
-
-    /// The kept resolution as an answer at `now`.
-    fn kept_resolution(&self, entry: &TagEntry, stale: Option<Stale>, refresh: bool) -> Resolution {
-        Resolution {
-            digest: Some(entry.digest.clone()),
-            requests: 0,
-            tag: Some(TagResolution {
-                resolved_at: entry.resolved_at,
-                age_seconds: self.remote.now().saturating_sub(entry.resolved_at),
-                stale,
-            }),
-            refresh,
-        }
+        Some(ReportKey::of(
+            self.walk,
+            &self.reference,
+            digest?,
+            self.platform.as_ref(),
+        ))
     }
 
     /// Resolves a tag: from the kept resolution while it is young enough (or while the
@@ -291,26 +342,9 @@ where
     /// of the repository, when the walk resolves it.
     async fn resolve(&self) -> Result<Resolution, InspectError> {
         let now = self.remote.now();
-        if let Some(digest) = self.reference.digest() {
-            return Ok(Resolution::unasked(Some(digest.clone())));
-        }
-        if let (true, Some(entry)) = (C::KEEPS_TAGS, &self.kept) {
-            if let Some(age) = self.tags.young(entry, now) {
-                return Ok(self.kept_resolution(entry, None, age >= self.tags.ttl_seconds / 2));
-            }
-            // A registry's `Retry-After` is honoured even when a fresh answer is asked for.
-            if let Some(until) = entry.back_off_until.filter(|until| now < *until) {
-                let stale = Stale {
-                    reason: StaleReason::RateLimited,
-                    message: format!(
-                        "{}: the registry asked not to be asked again for {} s",
-                        self.reference.canonical(),
-                        until - now
-                    ),
-                    retry_after: Some(until - now),
-                };
-                return Ok(self.kept_resolution(entry, Some(stale), false));
-            }
+        let kept = self.kept.as_ref().filter(|_| C::KEEPS_TAGS);
+        if let Some(known) = known_resolution(&self.reference, kept, self.tags, now) {
+            return Ok(known);
         }
         if !self.cache.may_hold(&self.reference.name()) {
             return Ok(Resolution::unasked(None));
@@ -414,7 +448,7 @@ where
             message: failure.message,
             retry_after,
         };
-        let resolution = self.kept_resolution(&entry, Some(stale), false);
+        let resolution = kept_resolution(&entry, self.remote.now(), Some(stale), false);
         let report = restamp(kept, self.input, &self.reference, 0, resolution.tag);
         Ok(self.cached(report, true, false))
     }
@@ -447,10 +481,7 @@ where
     S: Fn(HttpRequest) -> F,
     F: Future<Output = Result<HttpResponse, TransportError>>,
 {
-    let kept = match (C::KEEPS_TAGS, reference.digest(), lookup.tags.ttl_seconds) {
-        (true, None, 1..) => cache.tag(&reference.canonical()).await,
-        _ => None,
-    };
+    let kept = kept_tag(&reference, lookup.tags, cache).await;
     let asking = Asking {
         input,
         reference,
@@ -466,6 +497,30 @@ where
         Ok(cached) => Ok(cached),
         Err(failure) => asking.stale(failure).await,
     }
+}
+
+/// Answers `reference` from `cache` alone — the digest known without asking (see
+/// [`inspect`]: its own, or the tag's kept resolution while young, or while the registry asked to
+/// be left alone) and the Report kept for it — or `None` when only the registry can answer.
+/// A face that makes concurrent askers of one reference wait for one walk asks this first, and
+/// again once that walk is done.
+pub async fn from_cache<C: ReportCache>(
+    input: &str,
+    reference: &Reference,
+    now: u64,
+    lookup: &Lookup,
+    cache: &C,
+) -> Option<Cached> {
+    let kept = kept_tag(reference, lookup.tags, cache).await;
+    let resolution = known_resolution(reference, kept.as_ref(), lookup.tags, now)?;
+    let key = ReportKey::of(lookup.walk, reference, resolution.digest?, lookup.platform.as_ref());
+    let report = cache.get(&key).await?;
+    Some(Cached {
+        reference: reference.clone(),
+        report: Box::new(restamp(report, input, reference, 0, resolution.tag)),
+        hit: true,
+        refresh: resolution.refresh,
+    })
 }
 
 /// A kept Report as this request's: the reference as typed now, how it was resolved (and how
@@ -606,18 +661,21 @@ mod tests {
         );
         assert_eq!(hot.report.requests, 0);
         assert_eq!(hot.report.tag_resolution.as_ref().unwrap().age_seconds, 20);
-        // In the second half: still nothing asked, but the face is told to refresh it.
-        let ageing = ask("localhost:5000/app:1", &cache, &asked, &open, 1045, TTL).unwrap();
+        // Past half of it, not yet refreshed: one HEAD per TTL is enough.
+        let half = ask("localhost:5000/app:1", &cache, &asked, &open, 1045, TTL).unwrap();
+        assert!(half.hit && !half.refresh && asked.borrow().is_empty());
+        // In its last tenth: still nothing asked, but the face is told to refresh it.
+        let ageing = ask("localhost:5000/app:1", &cache, &asked, &open, 1054, TTL).unwrap();
         assert!(ageing.hit && ageing.refresh && asked.borrow().is_empty());
         // `fresh` asks the registry whatever is kept: one HEAD, a new resolution.
         let fresh = TagPolicy { fresh: true, ..TTL };
-        let refreshed = ask("localhost:5000/app:1", &cache, &asked, &open, 1046, fresh).unwrap();
+        let refreshed = ask("localhost:5000/app:1", &cache, &asked, &open, 1055, fresh).unwrap();
         assert_eq!(asked.borrow().len(), 1);
         assert!(asked.borrow()[0].starts_with("HEAD "));
         assert_eq!(refreshed.report.tag_resolution.unwrap().age_seconds, 0);
         // Past the time to live: asked again before answering (the TTL is a bound).
         asked.borrow_mut().clear();
-        let expired = ask("localhost:5000/app:1", &cache, &asked, &open, 1046 + 60, TTL).unwrap();
+        let expired = ask("localhost:5000/app:1", &cache, &asked, &open, 1055 + 60, TTL).unwrap();
         assert_eq!(asked.borrow().len(), 1, "{:?}", asked.borrow());
         assert!(expired.hit && !expired.refresh);
         // A reference by digest never asks, whatever the policy.
@@ -783,16 +841,76 @@ mod tests {
     }
 
     #[test]
+    fn from_the_cache_alone_answers_what_needs_no_registry_and_nothing_else() {
+        let (cache, asked, open) = (Memory::default(), RefCell::new(Vec::new()), RefCell::new((0, None)));
+        let input = "localhost:5000/app:1";
+        let tag: Reference = input.parse().unwrap();
+        let lookup = Lookup {
+            tags: TTL,
+            ..Lookup::default()
+        };
+        let alone = |reference: &Reference, now, lookup: &Lookup| {
+            block_on(from_cache(&reference.to_string(), reference, now, lookup, &cache))
+        };
+        assert!(
+            alone(&tag, 1000, &lookup).is_none(),
+            "nothing kept: the registry must say"
+        );
+        let walked = ask(input, &cache, &asked, &open, 1000, TTL).unwrap();
+        let walk_asked = asked.borrow().len();
+        let hit = alone(&tag, 1054, &lookup).expect("a young tag and its Report");
+        assert!(hit.hit && hit.refresh, "in its last tenth: to be refreshed");
+        assert_eq!(hit.report.digest, walked.report.digest);
+        assert_eq!(
+            (hit.report.requests, hit.report.tag_resolution.unwrap().age_seconds),
+            (0, 54)
+        );
+        assert!(
+            alone(&tag, 1060, &lookup).is_none(),
+            "past the TTL: the registry must say"
+        );
+        let fresh = Lookup {
+            tags: TagPolicy { fresh: true, ..TTL },
+            ..Lookup::default()
+        };
+        assert!(alone(&tag, 1001, &fresh).is_none(), "a fresh answer is the registry's");
+        let pinned: Reference = format!("localhost:5000/app@{}", walked.report.digest.clone().unwrap())
+            .parse()
+            .unwrap();
+        assert!(
+            alone(&pinned, 99_999, &fresh).unwrap().hit,
+            "a digest never needs asking"
+        );
+        let other = Lookup {
+            walk: WalkKind::Match,
+            ..lookup
+        };
+        assert!(
+            alone(&tag, 1001, &other).is_none(),
+            "another walk's Report is not this one"
+        );
+        // While the registry asked to be left alone, the kept Report stands in, marked stale.
+        cache.1.borrow_mut().get_mut(&tag.canonical()).unwrap().back_off_until = Some(1100);
+        let stale = alone(&tag, 1070, &fresh).expect("the last good Report");
+        assert_eq!(
+            stale.report.tag_resolution.unwrap().stale.unwrap().retry_after,
+            Some(30)
+        );
+        assert_eq!(asked.borrow().len(), walk_asked, "from the cache alone asks nothing");
+    }
+
+    #[test]
     fn the_pages_memory_keeps_only_the_newest_reports() {
         let cache = MemoryReports::default();
         let report = *run("localhost:5000/app:1", &cache, &RefCell::new(Vec::new())).report;
         for n in 0..MemoryReports::CAPACITY + 3 {
-            let key = ReportKey {
-                walk: WalkKind::Inspect,
-                repository: format!("localhost:5000/app{n}"),
-                digest: Digest::sha256(n.to_string().as_bytes()),
-                platform: None,
-            };
+            let reference: Reference = format!("localhost:5000/app{n}:1").parse().unwrap();
+            let key = ReportKey::of(
+                WalkKind::Inspect,
+                &reference,
+                Digest::sha256(n.to_string().as_bytes()),
+                None,
+            );
             block_on(cache.put(&key, &report));
         }
         assert_eq!(cache.len(), MemoryReports::CAPACITY);
