@@ -1,28 +1,47 @@
 #!/usr/bin/env bash
-# A walk bound by round trips, not by size: `fathom inspect --platform all` of indexes of 1, 8, 32
-# and 128 platforms whose children share one config (scripts/bench/fanout_index.py), through a
-# proxy that adds 25 ms each way (RTT 50 ms), beside `docker manifest inspect -v` of the same
-# indexes when the docker CLI is installed. Prints a table; asserts nothing. Bounded: RUNS runs of
-# each tool per index.
+# A walk bound by round trips, not by size: indexes of 1, 8, 32 and 128 platforms whose children
+# share one config (scripts/bench/fanout_index.py), through a proxy that adds 25 ms each way
+# (RTT 50 ms): `fathom inspect --platform all` (median of RUNS), the edge's cold
+# `/api/v1/inspect` (the worker on workerd, its isolate started, a fresh edge cache for each index: nothing kept), and
+# `docker manifest inspect -v` of the same indexes when the docker CLI is installed. Prints a
+# table; asserts nothing. Bounded: RUNS runs of each tool per index.
 #   scripts/bench-fanout.sh [RUNS=3]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/worker.sh"
+cd "$FATHOM_ROOT"
 runs=${1:-3}
+port=8793
 source scripts/bench/behind_latency.sh
-trap stop_latency_proxy EXIT
+state=$(mktemp -d)
+trap 'stop_worker; stop_latency_proxy; rm -rf "$state"' EXIT
 behind_latency "${FATHOM_BENCH_PROXY_PORT:-5656}"
 
-printf '| platforms (RTT 50 ms, median of %s) | fathom inspect --platform all --no-referrers | HTTP requests | unique configs | docker manifest inspect -v |\n' "$runs"
-printf '|---:|---:|---:|---:|---:|\n'
+# The edge's cold inspect of REFERENCE: "<seconds> <requests>".
+edge_cold() {
+  local count=$1 reference=$2 out
+  start_worker "$port" "$state/worker-$count.log" --state "$state/edge-$count" --log-level error \
+    --var "REGISTRIES:http://$via"
+  curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/openapi.json" # the isolate started
+  out=$(curl -s -o "$state/report.json" -w '%{time_total}' \
+    "http://127.0.0.1:$port/api/v1/inspect?ref=$reference")
+  stop_worker
+  printf '%.2f %s' "$out" "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["requests"])' "$state/report.json")"
+}
+
+printf '| platforms (RTT 50 ms) | fathom inspect --platform all --no-referrers (median of %s) | HTTP requests | edge, cold `/api/v1/inspect` | its HTTP requests | docker manifest inspect -v |\n' "$runs"
+printf '|---:|---:|---:|---:|---:|---:|\n'
 for count in 1 8 32 128; do
   tag=$(python3 scripts/bench/fanout_index.py "$FATHOM_REGISTRY" demo/busybox amd64-oci "$count")
   reference="$via/bench/fanout:$tag"
   requests=$($fathom inspect "$reference" --platform all --no-referrers --format json |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["requests"])')
+  read -r edge_wall edge_requests <<<"$(edge_cold "$count" "$reference")"
   docker_wall="—"
   if command -v docker >/dev/null; then
     docker_wall="$(median docker manifest inspect --insecure -v "$reference") s"
   fi
-  printf '| %s | %s s | %s | 1 | %s |\n' "$count" \
-    "$(median "$fathom" inspect "$reference" --platform all --no-referrers)" "$requests" "$docker_wall"
+  printf '| %s | %s s | %s | %s s | %s | %s |\n' "$count" \
+    "$(median "$fathom" inspect "$reference" --platform all --no-referrers)" "$requests" \
+    "$edge_wall" "$edge_requests" "$docker_wall"
 done

@@ -248,6 +248,10 @@ def test_a_repeated_inspect_costs_the_registry_nothing_until_asked_fresh(worker,
     status, headers, second = get(worker, "/api/v1/inspect", ref=reference)
     assert status == 200 and headers["X-Fathom-Cache"] == "hit"
     assert counted_registry.requests()[before:] == []
+    # A hit is the kept Report's bytes with the per-request members written in: printed as the
+    # CLI prints it (serde's pretty JSON is Python's with indent=2).
+    for body in (first, second):
+        assert body == (json.dumps(json.loads(body), indent=2, ensure_ascii=False) + "\n").encode()
     assert json.loads(second)["requests"] == 0
     assert without_tag_age(second) == without_tag_age(first)
     age = json.loads(second)["tagResolution"]["ageSeconds"]

@@ -4,7 +4,7 @@
 
 use fathom_core::compare::diff;
 use fathom_core::finding::Code;
-use fathom_core::inspect::cached::{self, Cached, Lookup, TagPolicy, WalkKind};
+use fathom_core::inspect::cached::{self, Cached, Lookup, ReportKey, TagPolicy, WalkKind};
 use fathom_core::registry::remote::DEFAULT_FANOUT;
 use fathom_core::registry::session::Failure;
 use fathom_core::registry::tags::{Page, TagList};
@@ -218,14 +218,30 @@ async fn inspect(
             return Ok(unchanged);
         }
     }
-    let found = report_of(&input, lookup.clone(), settings).await?;
-    refresh_later(&found, &input, lookup, settings, ctx);
+    let found = report_of(&input, lookup.clone(), settings, Some(ctx)).await?;
     let body = match walk {
-        WalkKind::Inspect => pretty(&found.report)?,
+        WalkKind::Inspect => match kept_json(&found, &lookup, settings).await {
+            Some(json) => json,
+            None => pretty(&found.report)?,
+        },
         WalkKind::Match => pretty(&MatchResult::from_report(&found.report))?,
     };
+    refresh_later(&found, &input, lookup, settings, ctx);
     let etag = found.report.digest.as_ref().map(|d| format!("\"{d}\""));
     Ok(Answer::of_reports(body, etag, Freshness::of(&[&found], settings)))
+}
+
+/// The JSON of a Report answered from the edge's cache, from the bytes rendered when it was
+/// kept: only the members that differ per request are rendered now. `None` for a Report just
+/// walked (printed once anyway).
+async fn kept_json(found: &Found, lookup: &Lookup, settings: &Settings) -> Option<Vec<u8>> {
+    if !found.hit {
+        return None;
+    }
+    let digest = found.report.digest.as_deref()?.parse().ok()?;
+    let key = ReportKey::of(lookup.walk, &found.reference, digest, lookup.platform.as_ref());
+    let kept = EdgeReports::new(settings.report_ttl_seconds, now()).kept(&key).await?;
+    Some(kept.rendered.answer(&found.report))
 }
 
 /// The 304 for a client whose `If-None-Match` names the digest `input` is known by (see
@@ -277,7 +293,7 @@ pub(crate) fn refresh_later(found: &Found, input: &str, lookup: Lookup, settings
     };
     ctx.wait_until(async move {
         // Nobody waits for this answer: a failure leaves the kept resolution as it was.
-        let _ = report_of(&input, lookup, &settings).await;
+        let _ = report_of(&input, lookup, &settings, None).await;
     });
 }
 
@@ -330,8 +346,8 @@ async fn compare(url: &Url, settings: &Settings, ctx: &Context) -> std::result::
         ..Lookup::default()
     };
     let (a, b) = futures_util::future::join(
-        report_of(&input_a, lookup.clone(), settings),
-        report_of(&input_b, lookup.clone(), settings),
+        report_of(&input_a, lookup.clone(), settings, Some(ctx)),
+        report_of(&input_b, lookup.clone(), settings, Some(ctx)),
     )
     .await;
     let (a, b) = (a?, b?);
@@ -359,7 +375,12 @@ pub(crate) struct Found {
 /// from the edge cache and kept if it may be) — one walk at a time per reference across the
 /// location, the others waiting for it ([`coalesce`]). A Report that fails a check is a 502 —
 /// never a 200 that hides it, and never kept.
-pub(crate) async fn report_of(input: &str, lookup: Lookup, settings: &Settings) -> std::result::Result<Found, Problem> {
+pub(crate) async fn report_of(
+    input: &str,
+    lookup: Lookup,
+    settings: &Settings,
+    ctx: Option<&Context>,
+) -> std::result::Result<Found, Problem> {
     let reference =
         Reference::parse(input).map_err(|e| Problem::new(400, "bad-reference", format!("{input:?}: {e}")))?;
     settings
@@ -372,14 +393,14 @@ pub(crate) async fn report_of(input: &str, lookup: Lookup, settings: &Settings) 
         return found(cached);
     }
     let Some(coalescer) = &settings.coalescer else {
-        return walk(input, reference, &remote, lookup, &reports, settings).await;
+        return walk(input, reference, &remote, lookup, &reports, settings, ctx).await;
     };
     let key = format!("{:?} {} {:?}", lookup.walk, reference.canonical(), lookup.platform);
     // Long enough for a walk: a few rounds of upstream requests, each within its time limit.
     let patience = Duration::from_secs(3 * settings.upstream_timeout_seconds + 5);
     match coalesce::turn(coalescer, &reference.name(), &key, patience).await {
         Turn::Lead(leader) => {
-            let outcome = walk(input, reference, &remote, lookup, &reports, settings).await;
+            let outcome = walk(input, reference, &remote, lookup, &reports, settings, ctx).await;
             leader.done(outcome.as_ref().err()).await;
             outcome
         }
@@ -396,14 +417,15 @@ pub(crate) async fn report_of(input: &str, lookup: Lookup, settings: &Settings) 
             match cached::from_cache(input, &reference, remote.now(), &settled, &reports).await {
                 Some(cached) => found(cached),
                 // Not kept (Reports are not kept, or the tag moved meanwhile): walk alone.
-                None => walk(input, reference, &remote, lookup, &reports, settings).await,
+                None => walk(input, reference, &remote, lookup, &reports, settings, ctx).await,
             }
         }
-        Turn::Alone => walk(input, reference, &remote, lookup, &reports, settings).await,
+        Turn::Alone => walk(input, reference, &remote, lookup, &reports, settings, ctx).await,
     }
 }
 
-/// The core's cached inspect of `reference` with the registry's help.
+/// The core's cached inspect of `reference` with the registry's help; the content it fetched is
+/// kept in the edge cache after the answer when there is a `ctx` to wait for it, else at once.
 async fn walk(
     input: &str,
     reference: Reference,
@@ -411,19 +433,25 @@ async fn walk(
     lookup: Lookup,
     reports: &EdgeReports,
     settings: &Settings,
+    ctx: Option<&Context>,
 ) -> std::result::Result<Found, Problem> {
-    let upstream = Upstream::new(
+    let mut upstream = Upstream::new(
         &settings.allowlist,
         settings.upstream_timeout_seconds,
         Some(EdgeCache::default()),
     );
+    if ctx.is_some() {
+        upstream = upstream.deferring();
+    }
     let upstream = &upstream;
     let cached = cached::inspect(input, reference, remote, lookup, reports, |request| {
         upstream.send(request)
     })
-    .await
-    .map_err(|f: Failure| Problem::from_failure(&f))?;
-    found(cached)
+    .await;
+    if let Some(ctx) = ctx {
+        ctx.wait_until(upstream.keep_deferred());
+    }
+    found(cached.map_err(|f: Failure| Problem::from_failure(&f))?)
 }
 
 /// A cached inspect's Report as the edge answers it: a 502 when it fails a check.

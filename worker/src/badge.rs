@@ -30,7 +30,7 @@ pub async fn handle(url: &Url, settings: &Settings, ctx: &Context) -> Result<Res
         ..Lookup::default()
     };
     let headers = api::cors()?;
-    let badge = match api::report_of(&input, lookup.clone(), settings).await {
+    let badge = match api::report_of(&input, lookup.clone(), settings, Some(ctx)).await {
         Ok(found) => {
             api::refresh_later(&found, &input, lookup, settings, ctx);
             let freshness = Freshness::of(&[&found], settings);

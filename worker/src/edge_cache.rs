@@ -2,12 +2,14 @@
 //! digest for a while ([`EdgeReports`], the core's [`ReportCache`]). Content goes in only after its bytes hash to the digest in its URL, and
 //! is checked again on the way out.
 
+use std::rc::Rc;
+
 use fathom_core::inspect::cached::{ReportCache, ReportKey, TagEntry};
 use fathom_core::registry::{request, HttpResponse};
 use fathom_core::report::Report;
 use worker::{Cache, Response};
 
-use crate::hot::{HOT_REPORTS, HOT_TAGS};
+use crate::hot::{KeptReport, HOT_REPORTS, HOT_TAGS};
 
 /// `Cache-Control` of content addressed by digest.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -102,10 +104,25 @@ impl EdgeReports {
     }
 
     /// The Cache API's entry at `url`, and until when it is kept.
-    async fn kept<T: serde::de::DeserializeOwned>(&self, url: String) -> Option<(T, u64)> {
+    async fn entry<T: serde::de::DeserializeOwned>(&self, url: String) -> Option<(T, u64)> {
         let mut cached = self.cache.get(url, true).await.ok()??;
         let until = cached.headers().get(UNTIL).ok().flatten()?.parse().ok()?;
         Some((cached.json().await.ok()?, until))
+    }
+}
+
+impl EdgeReports {
+    /// The Report kept under `key` with its rendered JSON: from the isolate's memory, else from
+    /// the Cache API (then remembered in memory, rendered once, for what is left of its time).
+    pub async fn kept(&self, key: &ReportKey) -> Option<Rc<KeptReport>> {
+        let url = key.url();
+        if let Some(kept) = HOT_REPORTS.with(|hot| hot.borrow().get(&url, self.now)) {
+            return Some(kept);
+        }
+        let (report, until) = self.entry::<Report>(url.clone()).await?;
+        let kept = KeptReport::new(report);
+        HOT_REPORTS.with(|hot| hot.borrow_mut().put(&url, Rc::clone(&kept), until));
+        Some(kept)
     }
 }
 
@@ -116,13 +133,7 @@ impl ReportCache for EdgeReports {
     const KEEPS_TAGS: bool = true;
 
     async fn get(&self, key: &ReportKey) -> Option<Report> {
-        let url = key.url();
-        if let Some(report) = HOT_REPORTS.with(|hot| hot.borrow().get(&url, self.now)) {
-            return Some(report);
-        }
-        let (report, until) = self.kept::<Report>(url.clone()).await?;
-        HOT_REPORTS.with(|hot| hot.borrow_mut().put(&url, report.clone(), until));
-        Some(report)
+        self.kept(key).await.map(|kept| kept.report.clone())
     }
 
     async fn put(&self, key: &ReportKey, report: &Report) {
@@ -130,7 +141,10 @@ impl ReportCache for EdgeReports {
             return;
         }
         let url = key.url();
-        HOT_REPORTS.with(|hot| hot.borrow_mut().put(&url, report.clone(), self.now + self.ttl_seconds));
+        HOT_REPORTS.with(|hot| {
+            hot.borrow_mut()
+                .put(&url, KeptReport::new(report.clone()), self.now + self.ttl_seconds)
+        });
         self.keep(url, report, self.ttl_seconds).await;
     }
 
@@ -138,7 +152,7 @@ impl ReportCache for EdgeReports {
         if let Some(entry) = HOT_TAGS.with(|hot| hot.borrow().get(tag, self.now)) {
             return Some(entry);
         }
-        let (entry, until) = self.kept::<TagEntry>(tag_url(tag)).await?;
+        let (entry, until) = self.entry::<TagEntry>(tag_url(tag)).await?;
         HOT_TAGS.with(|hot| hot.borrow_mut().put(tag, entry.clone(), until));
         Some(entry)
     }

@@ -5,8 +5,10 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 use fathom_core::inspect::cached::TagEntry;
+use fathom_core::report::rendered::Rendered;
 use fathom_core::report::Report;
 
 /// Reports kept per isolate (a Report of a large index is some 100 KB in memory: a few tens of
@@ -54,9 +56,27 @@ impl<T: Clone> Memory<T> {
     }
 }
 
+/// A Report kept in memory, with its JSON rendered once: an inspect answered from here copies
+/// the bytes and renders only what differs per request ([`Rendered::answer`]).
+#[derive(Debug)]
+pub struct KeptReport {
+    /// The Report.
+    pub report: Report,
+    /// Its JSON.
+    pub rendered: Rendered,
+}
+
+impl KeptReport {
+    /// `report`, rendered.
+    pub fn new(report: Report) -> Rc<KeptReport> {
+        let rendered = Rendered::of(&report);
+        Rc::new(KeptReport { report, rendered })
+    }
+}
+
 thread_local! {
     /// This isolate's Reports, by their Cache API URL.
-    pub static HOT_REPORTS: RefCell<Memory<Report>> = RefCell::new(Memory::new(REPORTS));
+    pub static HOT_REPORTS: RefCell<Memory<Rc<KeptReport>>> = RefCell::new(Memory::new(REPORTS));
     /// This isolate's tag resolutions, by canonical tag.
     pub static HOT_TAGS: RefCell<Memory<TagEntry>> = RefCell::new(Memory::new(TAGS));
 }

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod rendered;
+
 use crate::config::{History, ImageConfig};
 use crate::descriptor::Descriptor;
 use crate::finding::{Finding, Severity};
