@@ -8,14 +8,19 @@ cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(reference digest platform manifest)
+[ ${#targets[@]} -gt 0 ] || targets=(reference digest platform manifest layer)
 
 scripts/setup.sh fuzz
 source scripts/lib/common.sh
 
-# Seed the manifest fuzzer with the real-world corpus.
-mkdir -p fuzz/corpus/manifest
+# Seed the manifest fuzzer with the real-world corpus, and the layer fuzzer with its real gzip
+# layers (each after the byte that picks the chunk size: 7).
+mkdir -p fuzz/corpus/manifest fuzz/corpus/layer
 cp tests/data/corpus/*.json fuzz/corpus/manifest/
+for blob in tests/data/corpus/layouts/*/blobs/sha256/*; do
+  [[ $(head -c 2 "$blob" | od -An -tx1 | tr -d ' ') == 1f8b ]] || continue
+  { printf '\007'; cat "$blob"; } >"fuzz/corpus/layer/$(basename "$blob")"
+done
 
 printf '%-10s %12s %8s %8s\n' target execs seconds crashes
 for target in "${targets[@]}"; do

@@ -118,11 +118,17 @@ catalogue! {
     IndexTooLarge = "index-too-large", Warning, "An index with more entries than Fathom walks.";
     InvalidField = "invalid-field", Error, "A field of the wrong type or shape.";
     InvalidJson = "invalid-json", Error, "Bytes that are not valid JSON.";
+    LayerBomb = "layer-bomb", Error, "A layer that decompresses to far more than its size (a decompression bomb): not read further.";
     LayerCompressionMismatch = "layer-compression-mismatch", Warning, "A layer whose media type and compression disagree.";
+    LayerCorrupt = "layer-corrupt", Error, "A layer whose compressed stream or tar headers cannot be read.";
+    LayerDiffIdMismatch = "layer-diff-id-mismatch", Error, "A layer whose uncompressed bytes do not hash to the config's diff_id for it.";
     LayerEncrypted = "layer-encrypted", Info, "An encrypted layer.";
     LayerMediaTypeNonexistent = "layer-media-type-nonexistent", Error, "A layer media type that no specification defines.";
     LayerMediaTypeUnknown = "layer-media-type-unknown", Warning, "A layer media type Fathom does not know.";
     LayerNonDistributable = "layer-non-distributable", Warning, "A non-distributable (foreign) layer.";
+    LayerPathUnsafe = "layer-path-unsafe", Error, "A layer entry whose path (or hard link target) is absolute or climbs out of the root.";
+    LayerSparseFile = "layer-sparse-file", Info, "A GNU sparse file in a layer, listed with its size in the archive.";
+    LayerTruncated = "layer-truncated", Error, "A layer that ends before its compressed stream or tar archive does.";
     LayersEmpty = "layers-empty", Info, "An image manifest without layers.";
     LayersNull = "layers-null", Warning, "An image manifest whose layers are null.";
     LayoutDuplicateRefName = "layout-duplicate-ref-name", Warning, "Two entries of an OCI layout with the same ref name.";

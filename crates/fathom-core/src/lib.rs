@@ -41,6 +41,7 @@ pub mod digest;
 pub mod egress;
 pub mod finding;
 pub mod inspect;
+pub mod layer;
 pub mod layout;
 pub mod manifest;
 pub mod media_type;
