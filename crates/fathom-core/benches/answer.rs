@@ -9,25 +9,18 @@
 //!   (`report::rendered::Rendered`), only the per-request members printed.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fathom_core::inspect::cached::restamp;
 use fathom_core::report::rendered::Rendered;
 use fathom_core::report::{Report, TagResolution};
 use fathom_core::Reference;
 
+mod support;
+
 /// Best of 15 timings of `iterations` runs of `work`, per run.
 fn per_run(iterations: u32, mut work: impl FnMut()) -> Duration {
-    (0..15)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..iterations {
-                work();
-            }
-            start.elapsed() / iterations
-        })
-        .min()
-        .unwrap_or_default()
+    support::best(15, || (0..iterations).for_each(|_| work())) / iterations
 }
 
 /// The demo Report with its platforms repeated to `count`.

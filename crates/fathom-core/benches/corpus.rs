@@ -6,7 +6,10 @@
 
 use std::hint::black_box;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod support;
+use support::best;
 
 use fathom_core::{Digest, Document};
 
@@ -28,18 +31,6 @@ fn corpus() -> Vec<(bool, Vec<u8>)> {
             )
         })
         .collect()
-}
-
-/// Best of `rounds` timings of `work`.
-fn best(rounds: usize, mut work: impl FnMut()) -> Duration {
-    (0..rounds)
-        .map(|_| {
-            let start = Instant::now();
-            work();
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 /// Times fathom and the plain parse over `docs`, printing two rows.
