@@ -312,6 +312,32 @@ def test_a_herd_on_a_new_tag_sends_the_registry_one_walk(worker, counted_registr
     assert ask_missing(8) == alone
 
 
+def test_content_under_an_index_the_edge_holds_comes_from_its_cache(worker, counted_registry):
+    """What a walk fetched by digest is kept at the edge: another walk of the same index (a match
+    for one platform, a Report of its own) asks the registry for none of its manifests or configs.
+    The first walk of a new index asks for each child once, straight from the registry (its index
+    came from the registry, so the core marks them unseen)."""
+    index_type = "application/vnd.oci.image.index.v1+json"
+    body, _ = fetch_manifest(counted_registry.address, "demo/busybox", "oci", index_type)
+    index = json.loads(body)
+    index["annotations"] = {"org.example.kept": str(time.time_ns())}  # a digest never seen
+    tag = f"kept-{time.time_ns()}"
+    push_manifest(counted_registry.address, "demo/busybox", tag, json.dumps(index).encode(), index_type)
+    reference = f"{counted_registry.address}/demo/busybox:{tag}"
+    before = len(counted_registry.requests())
+    status, headers, first = get(worker, "/api/v1/inspect", ref=reference)
+    assert status == 200 and headers["X-Fathom-Cache"] == "miss", first[:300]
+    asked = counted_registry.requests()[before:]
+    for child in index["manifests"]:
+        assert asked.count(f"GET /v2/demo/busybox/manifests/{child['digest']}") == 1, asked
+    time.sleep(2)  # the content is kept after the answer (waitUntil): a few Cache API writes
+    before = len(counted_registry.requests())
+    status, _, matched = get(worker, "/api/v1/match", ref=reference, platform="linux/arm64")
+    assert status == 200 and json.loads(matched)["digest"], matched[:300]
+    asked = counted_registry.requests()[before:]
+    assert not [line for line in asked if "/manifests/sha256:" in line or "/blobs/" in line], asked
+
+
 def without_tag_age(body: bytes) -> dict:
     """A Report without what differs between two answers of the same Report: requests made and
     how old the tag's resolution is."""

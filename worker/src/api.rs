@@ -17,6 +17,7 @@ use worker::{Context, Date, Headers, Response, Result, Url};
 
 use crate::coalesce::{self, Turn};
 use crate::edge_cache::{EdgeCache, EdgeReports, IMMUTABLE};
+use crate::later::Later;
 use crate::problem::Problem;
 use crate::settings::Settings;
 use crate::upstream::Upstream;
@@ -60,13 +61,15 @@ pub fn cors() -> Result<Headers> {
 }
 
 /// Answers an API request (`GET` or `HEAD` of a path under `/api/v1/`); a tag whose kept
-/// resolution is ageing is refreshed after the answer, through `ctx`.
+/// resolution is ageing is refreshed, and what a walk fetched is kept, after the answer
+/// (handed to `ctx` once the answer is built, see [`Later`]).
 pub async fn handle(url: &Url, if_none_match: Option<String>, settings: &Settings, ctx: &Context) -> Result<Response> {
+    let later = Later::default();
     let answer = match url.path() {
-        "/api/v1/inspect" => inspect(url, settings, WalkKind::Inspect, if_none_match.as_deref(), ctx).await,
-        "/api/v1/match" => inspect(url, settings, WalkKind::Match, if_none_match.as_deref(), ctx).await,
+        "/api/v1/inspect" => inspect(url, settings, WalkKind::Inspect, if_none_match.as_deref(), &later).await,
+        "/api/v1/match" => inspect(url, settings, WalkKind::Match, if_none_match.as_deref(), &later).await,
         "/api/v1/tags" => tags(url, settings).await,
-        "/api/v1/compare" => compare(url, settings, ctx).await,
+        "/api/v1/compare" => compare(url, settings, &later).await,
         "/api/v1/openapi.json" => openapi_document().map(|doc| Answer::json(doc, "public, max-age=300")),
         path => Err(Problem::new(
             404,
@@ -77,6 +80,7 @@ pub async fn handle(url: &Url, if_none_match: Option<String>, settings: &Setting
             ),
         )),
     };
+    later.hand_to(ctx);
     match answer {
         Ok(answer) => answer.respond(if_none_match),
         Err(problem) => problem.respond(&cors()?),
@@ -204,7 +208,7 @@ async fn inspect(
     settings: &Settings,
     walk: WalkKind,
     if_none_match: Option<&str>,
-    ctx: &Context,
+    later: &Later,
 ) -> std::result::Result<Answer, Problem> {
     let input = required(url, "ref")?;
     let platform = platform_param(url, walk == WalkKind::Match)?;
@@ -218,7 +222,7 @@ async fn inspect(
             return Ok(unchanged);
         }
     }
-    let found = report_of(&input, lookup.clone(), settings, Some(ctx)).await?;
+    let found = report_of(&input, lookup.clone(), settings, Some(later)).await?;
     let body = match walk {
         WalkKind::Inspect => match kept_json(&found, &lookup, settings).await {
             Some(json) => json,
@@ -226,7 +230,7 @@ async fn inspect(
         },
         WalkKind::Match => pretty(&MatchResult::from_report(&found.report))?,
     };
-    refresh_later(&found, &input, lookup, settings, ctx);
+    refresh_later(&found, &input, lookup, settings, later);
     let etag = found.report.digest.as_ref().map(|d| format!("\"{d}\""));
     Ok(Answer::of_reports(body, etag, Freshness::of(&[&found], settings)))
 }
@@ -279,7 +283,7 @@ pub(crate) fn tag_policy(url: &Url, settings: &Settings) -> TagPolicy {
 
 /// A tag whose kept resolution is in the last tenth of its time to live is asked again once the answer is
 /// out, so that the next request finds it young and a hot tag never waits for the registry.
-pub(crate) fn refresh_later(found: &Found, input: &str, lookup: Lookup, settings: &Settings, ctx: &Context) {
+pub(crate) fn refresh_later(found: &Found, input: &str, lookup: Lookup, settings: &Settings, later: &Later) {
     if !found.refresh {
         return;
     }
@@ -291,7 +295,7 @@ pub(crate) fn refresh_later(found: &Found, input: &str, lookup: Lookup, settings
         },
         ..lookup
     };
-    ctx.wait_until(async move {
+    later.defer(async move {
         // Nobody waits for this answer: a failure leaves the kept resolution as it was.
         let _ = report_of(&input, lookup, &settings, None).await;
     });
@@ -338,7 +342,7 @@ impl Freshness {
 }
 
 /// `compare`: both Reports at once, then the core's diff — the same as `fathom diff`.
-async fn compare(url: &Url, settings: &Settings, ctx: &Context) -> std::result::Result<Answer, Problem> {
+async fn compare(url: &Url, settings: &Settings, later: &Later) -> std::result::Result<Answer, Problem> {
     let (input_a, input_b) = (required(url, "a")?, required(url, "b")?);
     let platform = platform_param(url, false)?;
     let lookup = Lookup {
@@ -346,13 +350,13 @@ async fn compare(url: &Url, settings: &Settings, ctx: &Context) -> std::result::
         ..Lookup::default()
     };
     let (a, b) = futures_util::future::join(
-        report_of(&input_a, lookup.clone(), settings, Some(ctx)),
-        report_of(&input_b, lookup.clone(), settings, Some(ctx)),
+        report_of(&input_a, lookup.clone(), settings, Some(later)),
+        report_of(&input_b, lookup.clone(), settings, Some(later)),
     )
     .await;
     let (a, b) = (a?, b?);
-    refresh_later(&a, &input_a, lookup.clone(), settings, ctx);
-    refresh_later(&b, &input_b, lookup, settings, ctx);
+    refresh_later(&a, &input_a, lookup.clone(), settings, later);
+    refresh_later(&b, &input_b, lookup, settings, later);
     let digests = |r: &Report| r.digest.clone().unwrap_or_default();
     let body = pretty(&diff(&a.report, &b.report, platform.as_ref()))?;
     let etag = Some(format!("\"{}..{}\"", digests(&a.report), digests(&b.report)));
@@ -379,7 +383,7 @@ pub(crate) async fn report_of(
     input: &str,
     lookup: Lookup,
     settings: &Settings,
-    ctx: Option<&Context>,
+    later: Option<&Later>,
 ) -> std::result::Result<Found, Problem> {
     let reference =
         Reference::parse(input).map_err(|e| Problem::new(400, "bad-reference", format!("{input:?}: {e}")))?;
@@ -393,14 +397,14 @@ pub(crate) async fn report_of(
         return found(cached);
     }
     let Some(coalescer) = &settings.coalescer else {
-        return walk(input, reference, &remote, lookup, &reports, settings, ctx).await;
+        return walk(input, reference, &remote, lookup, &reports, settings, later).await;
     };
     let key = format!("{:?} {} {:?}", lookup.walk, reference.canonical(), lookup.platform);
     // Long enough for a walk: a few rounds of upstream requests, each within its time limit.
     let patience = Duration::from_secs(3 * settings.upstream_timeout_seconds + 5);
     match coalesce::turn(coalescer, &reference.name(), &key, patience).await {
         Turn::Lead(leader) => {
-            let outcome = walk(input, reference, &remote, lookup, &reports, settings, ctx).await;
+            let outcome = walk(input, reference, &remote, lookup, &reports, settings, later).await;
             leader.done(outcome.as_ref().err()).await;
             outcome
         }
@@ -417,15 +421,15 @@ pub(crate) async fn report_of(
             match cached::from_cache(input, &reference, remote.now(), &settled, &reports).await {
                 Some(cached) => found(cached),
                 // Not kept (Reports are not kept, or the tag moved meanwhile): walk alone.
-                None => walk(input, reference, &remote, lookup, &reports, settings, ctx).await,
+                None => walk(input, reference, &remote, lookup, &reports, settings, later).await,
             }
         }
-        Turn::Alone => walk(input, reference, &remote, lookup, &reports, settings, ctx).await,
+        Turn::Alone => walk(input, reference, &remote, lookup, &reports, settings, later).await,
     }
 }
 
 /// The core's cached inspect of `reference` with the registry's help; the content it fetched is
-/// kept in the edge cache after the answer when there is a `ctx` to wait for it, else at once.
+/// kept in the edge cache after the answer when there is a `later` to defer it to, else at once.
 async fn walk(
     input: &str,
     reference: Reference,
@@ -433,14 +437,14 @@ async fn walk(
     lookup: Lookup,
     reports: &EdgeReports,
     settings: &Settings,
-    ctx: Option<&Context>,
+    later: Option<&Later>,
 ) -> std::result::Result<Found, Problem> {
     let mut upstream = Upstream::new(
         &settings.allowlist,
         settings.upstream_timeout_seconds,
         Some(EdgeCache::default()),
     );
-    if ctx.is_some() {
+    if later.is_some() {
         upstream = upstream.deferring();
     }
     let upstream = &upstream;
@@ -448,8 +452,8 @@ async fn walk(
         upstream.send(request)
     })
     .await;
-    if let Some(ctx) = ctx {
-        ctx.wait_until(upstream.keep_deferred());
+    if let Some(later) = later {
+        later.defer(upstream.keep_deferred());
     }
     found(cached.map_err(|f: Failure| Problem::from_failure(&f))?)
 }

@@ -8,6 +8,7 @@ use fathom_core::inspect::cached::Lookup;
 use worker::{Context, Response, Result, Url};
 
 use crate::api::{self, Freshness};
+use crate::later::Later;
 use crate::problem::Problem;
 use crate::settings::Settings;
 
@@ -30,9 +31,10 @@ pub async fn handle(url: &Url, settings: &Settings, ctx: &Context) -> Result<Res
         ..Lookup::default()
     };
     let headers = api::cors()?;
-    let badge = match api::report_of(&input, lookup.clone(), settings, Some(ctx)).await {
+    let later = Later::default();
+    let badge = match api::report_of(&input, lookup.clone(), settings, Some(&later)).await {
         Ok(found) => {
-            api::refresh_later(&found, &input, lookup, settings, ctx);
+            api::refresh_later(&found, &input, lookup, settings, &later);
             let freshness = Freshness::of(&[&found], settings);
             headers.set("Cache-Control", &freshness.cache_control)?;
             headers.set("X-Fathom-Cache", freshness.cache)?;
@@ -44,6 +46,7 @@ pub async fn handle(url: &Url, settings: &Settings, ctx: &Context) -> Result<Res
             Badge::failure(&problem.code.replace('-', " "))
         }
     };
+    later.hand_to(ctx);
     headers.set("X-Content-Type-Options", "nosniff")?;
     if svg {
         // Opened on its own, the SVG is a document: nothing in it may load or run.

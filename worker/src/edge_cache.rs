@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use fathom_core::inspect::cached::{ReportCache, ReportKey, TagEntry};
-use fathom_core::registry::{request, HttpResponse};
+use fathom_core::registry::{request, HttpResponse, FROM_CACHE};
 use fathom_core::report::Report;
 use worker::{Cache, Response};
 
@@ -38,7 +38,7 @@ impl EdgeCache {
             .entries()
             .filter(|(k, _)| KEPT.contains(&k.to_ascii_lowercase().as_str()))
             .collect();
-        response.headers.push(("X-Fathom-Cache".into(), "hit".into()));
+        response.headers.push((FROM_CACHE.into(), "hit".into()));
         Some(response)
     }
 

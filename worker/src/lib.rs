@@ -13,6 +13,7 @@ pub mod badge;
 pub mod coalesce;
 pub mod edge_cache;
 pub mod hot;
+pub mod later;
 pub mod problem;
 pub mod proxy;
 pub mod settings;

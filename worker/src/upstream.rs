@@ -97,7 +97,7 @@ impl<'a> Upstream<'a> {
         }
         let target = self.allowlist.check(&request.url).map_err(UpstreamError::Refused)?;
         let cacheable = request.method == Method::Get && request::content_digest(&request.url).is_some();
-        if cacheable {
+        if cacheable && !request.unseen {
             if let Some(cache) = &self.cache {
                 if let Some(hit) = cache.content(&request.url).await {
                     return Ok(hit);

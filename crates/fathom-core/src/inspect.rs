@@ -163,6 +163,10 @@ pub struct Inspect {
     fallback_read: Option<Result<(HttpRequest, HttpResponse), String>>,
     failed: Option<InspectError>,
     finished: bool,
+    /// The top manifest came from the registry, not from a driver's cache: the manifests it
+    /// names are asked for as [`HttpRequest::unseen`] (content new here is new below).
+    /// Configs are not: one config is often shared by images of many indexes.
+    top_from_registry: bool,
 }
 
 impl Inspect {
@@ -186,6 +190,7 @@ impl Inspect {
             session,
             report,
             visited: BTreeSet::new(),
+            top_from_registry: false,
             configs: BTreeMap::new(),
             referrer_pages: 0,
             referrers_api_missing: false,
@@ -312,6 +317,7 @@ impl Inspect {
             return;
         }
         self.visited.insert(digest.to_string());
+        self.top_from_registry = !response.from_cache();
         push_findings(&mut self.report.findings, &doc, digest.as_str());
         if self.options.referrers {
             // First in the queue: the referrers lookup is the walk's longest chain.
@@ -471,6 +477,7 @@ impl Inspect {
         if let Some(size) = entry.descriptor.size() {
             request.max_body = request.max_body.min(size);
         }
+        request.unseen = self.top_from_registry;
         self.enqueue(Purpose::Child { row, depth }, request);
     }
 

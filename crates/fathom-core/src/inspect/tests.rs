@@ -654,3 +654,39 @@ fn a_config_shared_by_several_platforms_is_fetched_once() {
     // Index, three children, one config, the referrers API and its fallback tag's HEAD.
     assert_eq!(report.requests, 7, "{:?}", registry.log);
 }
+
+#[test]
+fn children_of_a_top_from_the_registry_are_asked_for_as_unseen() {
+    // (child manifests asked for as unseen, configs asked for as unseen) when the top manifest
+    // came from a driver's cache or from the registry.
+    let asked = |top_cached: bool| {
+        let mut registry = MemoryRegistry::from_layout("stereoscope-multiplatform");
+        let (mut children, mut configs) = (Vec::new(), Vec::new());
+        drive(walk("localhost:5000/multi:latest", Options::default()), 8, |r| {
+            let response = registry.answer(r);
+            if r.url.ends_with("/manifests/latest") {
+                assert!(!r.unseen, "the top is never unseen");
+                return Ok(if top_cached {
+                    response.with_header(crate::registry::FROM_CACHE, "hit")
+                } else {
+                    response
+                });
+            }
+            if r.url.contains("/manifests/sha256:") {
+                children.push(r.unseen);
+            } else if r.url.contains("/blobs/") {
+                configs.push(r.unseen);
+            }
+            Ok(response)
+        })
+        .unwrap();
+        assert!(!children.is_empty() && !configs.is_empty());
+        (children, configs)
+    };
+    let (children, configs) = asked(false);
+    assert!(children.iter().all(|&u| u), "{children:?}");
+    assert!(configs.iter().all(|&u| !u), "{configs:?}");
+    let (children, configs) = asked(true);
+    assert!(children.iter().all(|&u| !u), "{children:?}");
+    assert!(configs.iter().all(|&u| !u), "{configs:?}");
+}

@@ -26,6 +26,9 @@ impl Method {
     }
 }
 
+/// The header a driver adds (value `hit`) to a response it answered from its content cache.
+pub const FROM_CACHE: &str = "X-Fathom-Cache";
+
 /// A request for a driver to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {
@@ -41,6 +44,11 @@ pub struct HttpRequest {
     pub max_body: u64,
     /// Wait this long before sending (a retry's backoff; the core reads no clock).
     pub delay_ms: u64,
+    /// The content is named only by content that came from the registry during this walk,
+    /// not from a cache: a driver's content cache almost certainly does not hold it either, so
+    /// the driver need not ask its cache first (what it fetches it may still keep). A cold
+    /// walk of a 128-platform index would otherwise wait for 128 cache misses.
+    pub unseen: bool,
 }
 
 impl HttpRequest {
@@ -53,6 +61,7 @@ impl HttpRequest {
             body: Vec::new(),
             max_body,
             delay_ms: 0,
+            unseen: false,
         }
     }
 
@@ -111,6 +120,12 @@ impl HttpResponse {
     /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    /// Whether a driver answered this from its content cache (it says so with
+    /// [`FROM_CACHE`]) rather than from the registry.
+    pub fn from_cache(&self) -> bool {
+        self.header(FROM_CACHE).is_some_and(|v| v.eq_ignore_ascii_case("hit"))
     }
 }
 

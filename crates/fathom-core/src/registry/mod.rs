@@ -18,7 +18,7 @@ pub mod token;
 
 pub use challenge::{parse_challenges, Challenge};
 pub use error::{Diagnostic, ErrorCode, RegistryError};
-pub use http::{BodyReader, ConnectCause, HttpRequest, HttpResponse, Method, TransportError};
+pub use http::{BodyReader, ConnectCause, HttpRequest, HttpResponse, Method, TransportError, FROM_CACHE};
 pub use known::{known, KnownRegistry};
 pub use remote::Remote;
 pub use request::{Endpoint, RateLimit};
