@@ -30,6 +30,11 @@ pub enum Command {
     Tags(TagsArgs),
     /// Compare two references: platforms added, dropped and changed, and the layers they share.
     Diff(DiffArgs),
+    /// Every layer of the image a platform pulls, streamed and verified (digest, diff_id): what
+    /// each adds, changes and deletes, and the space later layers waste.
+    Layers(LayersArgs),
+    /// The files of the image a platform pulls: its merged filesystem, or one layer's archive.
+    Ls(LsArgs),
     /// Build, annotate and push multi-platform indexes (manifest lists) — checked before a byte
     /// is pushed, read back after.
     #[command(subcommand)]
@@ -150,6 +155,53 @@ pub struct MatchArgs {
     /// The platform to match (`linux/arm64/v8`), or `local` (this machine).
     #[arg(long, default_value = "local")]
     pub platform: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The image of a reference a platform pulls (`fathom layers`, `fathom ls`).
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// The image reference.
+    pub reference: String,
+    /// The platform whose image to read (`linux/arm64/v8`), or `local` (this machine).
+    #[arg(long, default_value = "local")]
+    pub platform: String,
+}
+
+/// `fathom layers`.
+#[derive(Debug, Args)]
+pub struct LayersArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `fathom ls`.
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The directory (or file) to list; the root by default.
+    #[arg(default_value = "")]
+    pub path: String,
+    /// List one layer's archive (0: the bottom layer), whiteouts included.
+    #[arg(long, conflicts_with = "merged")]
+    pub layer: Option<usize>,
+    /// List the merged filesystem, each path with the layer that wrote it (the default).
+    #[arg(long)]
+    pub merged: bool,
+    /// Mode, owner, size and layer of each entry.
+    #[arg(long, short = 'l')]
+    pub long: bool,
+    /// Everything under the path, not only what is directly in it.
+    #[arg(long, short = 'R')]
+    pub recursive: bool,
     #[command(flatten)]
     pub registry: RegistryArgs,
     #[command(flatten)]

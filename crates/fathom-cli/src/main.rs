@@ -25,6 +25,8 @@ fn main() -> ExitCode {
         Command::Match(args) => commands::matching::run_match(args),
         Command::Tags(args) => commands::tags::run_tags(args),
         Command::Diff(args) => commands::diff::run_diff(args),
+        Command::Layers(args) => commands::layers::run_layers(args),
+        Command::Ls(args) => commands::ls::run_ls(args),
         Command::Index(command) => commands::index::run(command),
     };
     match outcome {

@@ -54,7 +54,37 @@ impl Transport {
             .unwrap_or(Err(TransportError::Timeout(Some(limit))))
     }
 
-    async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+    /// Streams the body of `request` — a `GET` of a blob too large to hold, a layer — into
+    /// `feed`, chunk by chunk. The response must start within the time limit, and each chunk
+    /// arrive within it: a layer may take longer than that in all. A status other than 200 is
+    /// an error.
+    pub async fn stream(&self, request: HttpRequest, mut feed: impl FnMut(&[u8])) -> Result<(), TransportError> {
+        let limit = TransportError::Timeout(Some(self.timeout.as_secs()));
+        let mut response = tokio::time::timeout(self.timeout, self.begin(&request))
+            .await
+            .map_err(|_| limit.clone())??;
+        let status = response.status();
+        if status != reqwest::StatusCode::OK {
+            return Err(TransportError::Other(format!(
+                "the registry answered {status} for {}",
+                request.url
+            )));
+        }
+        let failed = |e| classify(e, connect_timeout(self.timeout));
+        loop {
+            let chunk = tokio::time::timeout(self.timeout, response.chunk())
+                .await
+                .map_err(|_| limit.clone())?
+                .map_err(failed)?;
+            match chunk {
+                Some(chunk) => feed(&chunk),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Sends `request` and waits for the response's headers.
+    async fn begin(&self, request: &HttpRequest) -> Result<reqwest::Response, TransportError> {
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| TransportError::Other(e.to_string()))?;
         let mut builder = self.client.request(method, &request.url);
@@ -64,8 +94,15 @@ impl Transport {
         if !request.body.is_empty() {
             builder = builder.body(request.body.clone());
         }
+        builder
+            .send()
+            .await
+            .map_err(|e| classify(e, connect_timeout(self.timeout)))
+    }
+
+    async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let failed = |e| classify(e, connect_timeout(self.timeout));
-        let mut response = builder.send().await.map_err(failed)?;
+        let mut response = self.begin(&request).await?;
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()

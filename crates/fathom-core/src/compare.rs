@@ -254,6 +254,7 @@ mod tests {
             media_type: None,
             digest: digest.into(),
             size: Some(size),
+            diff_id: None,
         }
     }
 

@@ -567,6 +567,7 @@ impl Inspect {
                     media_type: None,
                     digest: d.clone(),
                     size: None,
+                    diff_id: None,
                 })
                 .collect(),
             _ => manifest
@@ -576,6 +577,7 @@ impl Inspect {
                     media_type: l.media_type.as_ref().map(|m| m.to_string()),
                     digest: l.digest.clone(),
                     size: l.size,
+                    diff_id: None,
                 })
                 .collect(),
         };

@@ -19,6 +19,8 @@ use crate::digest::{Algorithm, Digest, Hasher, Mismatch, Verifier};
 use crate::finding::{Code, Finding};
 use crate::media_type::{Compression, MediaType};
 
+#[cfg(test)]
+pub(crate) use tar_stream::whiteout;
 pub use tar_stream::{EntryKind, LayerEntry, Whiteout};
 
 /// The most a layer may decompress to per compressed byte before it is read as a bomb (real
@@ -52,6 +54,16 @@ pub struct Layer {
     pub entries: Vec<LayerEntry>,
     /// What was wrong; an error means the listing cannot be trusted.
     pub findings: Vec<Finding>,
+}
+
+impl Layer {
+    /// The check the layer fails, if any: its first error finding (a digest, size or diff_id
+    /// mismatch, a corrupt or truncated stream, a path that leaves the root).
+    pub fn failed_check(&self) -> Option<&Finding> {
+        self.findings
+            .iter()
+            .find(|f| f.severity == crate::finding::Severity::Error)
+    }
 }
 
 /// Where uncompressed bytes go: hashed, judged for the ratio, parsed as tar.

@@ -39,6 +39,7 @@ pub mod descriptor;
 pub mod digest;
 #[cfg(feature = "egress")]
 pub mod egress;
+pub mod filesystem;
 pub mod finding;
 pub mod inspect;
 pub mod layer;

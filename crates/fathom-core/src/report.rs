@@ -83,6 +83,17 @@ impl Report {
         self.findings.iter().find(|f| f.severity == Severity::Error)
     }
 
+    /// The image a pull of the reference gets: the single manifest's own row, or the row the
+    /// platform asked for matched in an index; `None` when no image fits.
+    pub fn pulled_image(&self) -> Option<(usize, &ImageInfo)> {
+        let row = match self.platforms.as_slice() {
+            // A single manifest's row describes the top-level manifest itself.
+            [only] if self.digest.as_deref() == Some(only.descriptor.digest.as_str()) => 0,
+            _ => self.platform_match.as_ref()?.chosen?,
+        };
+        Some((row, self.platforms.get(row)?.image.as_ref()?))
+    }
+
     /// The error finding about platform row `row` — why its bytes were not shown — if any.
     pub fn row_error(&self, row: usize) -> Option<&Finding> {
         let at = format!("/platforms/{row}");
@@ -259,6 +270,12 @@ impl ImageInfo {
         }
         self.created = config.created.clone();
         self.history = config.history.clone();
+        let diff_ids = config.rootfs.as_ref().map_or(&[][..], |r| &r.diff_ids[..]);
+        if diff_ids.len() == self.layers.len() {
+            for (layer, diff_id) in self.layers.iter_mut().zip(diff_ids) {
+                layer.diff_id = Some(diff_id.clone());
+            }
+        }
         if let Some(run) = &config.config {
             self.entrypoint = run.entrypoint.clone();
             self.cmd = run.cmd.clone();
@@ -281,6 +298,10 @@ pub struct LayerInfo {
     pub digest: String,
     /// Its size.
     pub size: Option<i64>,
+    /// The digest of its uncompressed bytes, from the config's `rootfs.diff_ids` (absent without
+    /// a config, or when the config lists a different number of diff_ids — a lint finding).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff_id: Option<String>,
 }
 
 /// The answer to "which entry would this platform pull?".

@@ -2,9 +2,12 @@
 //! them to exit codes (0 success, 1 a failed check, 2 unusable input).
 
 pub mod diff;
+pub mod image_files;
 pub mod index;
 pub mod inspect;
+pub mod layers;
 pub mod lint;
+pub mod ls;
 pub mod matching;
 pub mod platform;
 pub mod reference;

@@ -110,13 +110,19 @@ pub fn platform_string(p: &Value) -> String {
 
 /// The index as the registry itself serves it, read with skopeo (an independent client).
 pub fn skopeo_raw(reference: &str) -> Value {
+    skopeo_inspect(reference, &["--raw"])
+}
+
+/// The image config as the registry serves it, read with skopeo.
+pub fn skopeo_config(reference: &str) -> Value {
+    skopeo_inspect(reference, &["--config", "--raw"])
+}
+
+fn skopeo_inspect(reference: &str, how: &[&str]) -> Value {
     let out = Command::new("skopeo")
-        .args([
-            "inspect",
-            "--raw",
-            "--tls-verify=false",
-            &format!("docker://{reference}"),
-        ])
+        .arg("inspect")
+        .args(how)
+        .args(["--tls-verify=false", &format!("docker://{reference}")])
         .output()
         .expect("skopeo runs");
     assert!(out.status.success(), "skopeo: {}", String::from_utf8_lossy(&out.stderr));

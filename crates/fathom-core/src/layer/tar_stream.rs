@@ -357,7 +357,7 @@ fn escapes(path: &str) -> Option<&'static str> {
 }
 
 /// What a whiteout entry at `path` deletes.
-fn whiteout(path: &str) -> Option<Whiteout> {
+pub(crate) fn whiteout(path: &str) -> Option<Whiteout> {
     let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
     let removed = name.strip_prefix(".wh.")?;
     if removed == ".wh..opq" {

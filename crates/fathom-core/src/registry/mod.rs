@@ -4,6 +4,7 @@
 //! [`HttpRequest`] into a real request and feeds back an [`HttpResponse`] or a
 //! [`TransportError`]; everything with a rule in a spec is decided here.
 
+pub mod blob_access;
 pub mod challenge;
 pub mod drive;
 pub mod error;

@@ -1,0 +1,416 @@
+//! `fathom layers` and `fathom ls` against the real demo registry, with peers as oracles: each
+//! layer lists as `tar -tvz` lists the same blob, and the merged filesystem is what umoci
+//! (Debian's) unpacks from the same image — for the demo images, and for an image made here
+//! whose later layers overwrite and delete files (whiteouts, an opaque directory, a file where a
+//! directory was), pushed with skopeo.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::Command;
+
+use common::{demo, fathom, report, stderr};
+use fathom_core::digest::Digest;
+use serde_json::{json, Value};
+
+/// What a path is, as both sides can say it: kind, size (files), permission bits, link target.
+type Tree = BTreeMap<String, (String, u64, u32, Option<String>)>;
+
+/// The merged filesystem as `fathom ls -R --format json` lists it.
+fn fathom_tree(reference: &str) -> Tree {
+    let listing = report(&["ls", reference, "-R", "--format", "json"]);
+    let mut tree = Tree::new();
+    for e in listing["entries"].as_array().unwrap() {
+        let kind = match e["kind"].as_str().unwrap() {
+            // umoci makes a hard link a second name of the same file.
+            "hardlink" => "file",
+            kind => kind,
+        };
+        let path = e["path"].as_str().unwrap().to_owned();
+        let link = e["link"].as_str().filter(|_| kind == "symlink").map(str::to_owned);
+        let size = if kind == "file" { e["size"].as_u64().unwrap() } else { 0 };
+        tree.insert(
+            path,
+            (kind.to_owned(), size, e["mode"].as_u64().unwrap() as u32 & 0o7777, link),
+        );
+    }
+    // A hard link's size is its target's.
+    for e in listing["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "hardlink")
+    {
+        let target = e["link"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("./")
+            .trim_start_matches('/');
+        let size = tree.get(target).map_or(0, |t| t.1);
+        tree.get_mut(e["path"].as_str().unwrap()).unwrap().1 = size;
+    }
+    tree
+}
+
+/// What `umoci unpack --rootless` puts in the bundle's rootfs for `layout:tag`.
+fn umoci_tree(layout: &Path, tag: &str) -> Tree {
+    let bundle = tempfile::tempdir().unwrap();
+    let bundle = bundle.path().join("bundle");
+    let out = Command::new("umoci")
+        .args(["unpack", "--rootless", "--image"])
+        .arg(format!("{}:{tag}", layout.display()))
+        .arg(&bundle)
+        .output()
+        .expect("umoci runs (scripts/setup.sh test debian installs it)");
+    assert!(out.status.success(), "umoci: {}", stderr(&out));
+    let root = bundle.join("rootfs");
+    let mut tree = Tree::new();
+    walk(&root, &root, &mut tree);
+    tree
+}
+
+fn walk(root: &Path, dir: &Path, tree: &mut Tree) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        let name = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        let mode = meta.permissions().mode() & 0o7777;
+        let (kind, size, link) = if meta.is_dir() {
+            ("dir", 0, None)
+        } else if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&path).unwrap().to_string_lossy().into_owned();
+            ("symlink", 0, Some(target))
+        } else {
+            ("file", meta.size(), None)
+        };
+        tree.insert(name, (kind.to_owned(), size, mode, link));
+        if meta.is_dir() {
+            walk(root, &path, tree);
+        }
+    }
+}
+
+/// Copies `reference` from the demo registry to a new OCI layout (tag `image`) with skopeo.
+fn to_layout(reference: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("skopeo")
+        .args(["copy", "--src-tls-verify=false", &format!("docker://{reference}")])
+        .arg(format!("oci:{}:image", dir.path().display()))
+        .output()
+        .expect("skopeo runs");
+    assert!(out.status.success(), "skopeo copy: {}", stderr(&out));
+    dir
+}
+
+/// umoci runs rootless: it cannot restore owners, and it makes every directory it creates
+/// user-writable and searchable so it can fill it (umoci `unpack --rootless`). Permission bits
+/// are compared for everything else.
+fn comparable(mut tree: Tree) -> Tree {
+    for (kind, _, mode, _) in tree.values_mut() {
+        if kind == "dir" {
+            *mode |= 0o700;
+        }
+    }
+    tree
+}
+
+#[test]
+fn the_merged_filesystem_of_each_demo_image_is_what_umoci_unpacks() {
+    let registry = &demo().plain;
+    for (repository, tag) in [
+        ("demo/layers", "extended"),
+        ("demo/app", "8-amd64"),
+        ("demo/busybox", "amd64-oci"),
+    ] {
+        let reference = format!("{registry}/{repository}:{tag}");
+        let layout = to_layout(&reference);
+        let ours = comparable(fathom_tree(&reference));
+        let theirs = comparable(umoci_tree(layout.path(), "image"));
+        assert!(ours.len() > 1, "{reference}: {ours:?}");
+        assert_eq!(ours, theirs, "{reference}");
+    }
+}
+
+/// `tar -tv`'s listing of a gzip blob: (path, size) of each entry.
+fn tar_listing(blob: &[u8]) -> Vec<(String, u64)> {
+    let mut child = Command::new("tar")
+        .args(["-tvzf", "-", "--numeric-owner"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(blob).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            // drwxr-xr-x 0/0 0 2024-01-01 00:00 path[ -> target| link to target]
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let rest = fields[5..].join(" ");
+            let path = rest.split(" -> ").next().unwrap().split(" link to ").next().unwrap();
+            let size = fields[2].parse().unwrap();
+            (path.trim_start_matches("./").trim_end_matches('/').to_owned(), size)
+        })
+        .filter(|(path, _)| !path.is_empty() && path != ".")
+        .collect()
+}
+
+fn blob(registry: &str, repository: &str, digest: &str) -> Vec<u8> {
+    let out = Command::new("curl")
+        .args(["-sf", &format!("http://{registry}/v2/{repository}/blobs/{digest}")])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    out.stdout
+}
+
+#[test]
+fn each_layer_is_verified_and_lists_as_tar_lists_it() {
+    let registry = &demo().plain;
+    let reference = format!("{registry}/demo/layers:extended");
+    let out = fathom(&["layers", &reference, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let layers: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let config = common::skopeo_config(&reference);
+    let diff_ids = config["rootfs"]["diff_ids"].as_array().unwrap();
+    let rows = layers["layers"].as_array().unwrap();
+    assert_eq!(rows.len(), diff_ids.len());
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row["verified"], true, "{row}");
+        assert_eq!(row["diffId"], diff_ids[i], "{row}");
+        assert_eq!(row["compression"], "gzip");
+        let digest = row["digest"].as_str().unwrap();
+        let bytes = blob(registry, "demo/layers", digest);
+        assert_eq!(row["size"], bytes.len());
+        let listing = report(&["ls", &reference, "--layer", &i.to_string(), "-R", "--format", "json"]);
+        let ours: Vec<(String, u64)> = listing["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["path"].as_str().unwrap().to_owned(), e["size"].as_u64().unwrap()))
+            .collect();
+        let mut theirs = tar_listing(&bytes);
+        theirs.sort();
+        let mut sorted = ours.clone();
+        sorted.sort();
+        assert_eq!(sorted, theirs, "layer {i}");
+        assert_eq!(row["entries"], ours.len());
+    }
+    // The top layer rewrote two paths its base wrote, and added one.
+    let top = &rows[2]["changes"];
+    assert_eq!(
+        (top["added"].as_u64(), top["modified"].as_u64()),
+        (Some(1), Some(2)),
+        "{top}"
+    );
+    // A path that is not there is a clear error, exit 1.
+    let missing = fathom(&["ls", &reference, "etc/nothing-here"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("no etc/nothing-here in the merged filesystem"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+/// A tar layer, gzip-compressed, from `(path, content)` entries: content `None` is a directory,
+/// `Some("->target")` a symlink.
+fn layer(entries: &[(&str, Option<&str>)]) -> (Vec<u8>, Vec<u8>) {
+    let mut archive = tar::Builder::new(Vec::new());
+    for (path, content) in entries {
+        let mut header = tar::Header::new_ustar();
+        header.set_mtime(1_700_000_000);
+        match content {
+            None => {
+                header.set_entry_type(tar::EntryType::Directory);
+                header.set_mode(0o755);
+                header.set_size(0);
+                header.set_cksum();
+                archive.append_data(&mut header, path, std::io::empty()).unwrap();
+            }
+            Some(target) if target.starts_with("->") => {
+                header.set_entry_type(tar::EntryType::Symlink);
+                header.set_mode(0o777);
+                header.set_size(0);
+                archive.append_link(&mut header, path, &target[2..]).unwrap();
+            }
+            Some(data) => {
+                header.set_entry_type(tar::EntryType::Regular);
+                header.set_mode(0o644);
+                header.set_size(data.len() as u64);
+                header.set_cksum();
+                archive.append_data(&mut header, path, data.as_bytes()).unwrap();
+            }
+        }
+    }
+    let tar = archive.into_inner().unwrap();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&tar).unwrap();
+    (tar, gzip.finish().unwrap())
+}
+
+/// Writes `bytes` as a blob of the OCI layout at `dir`; its descriptor.
+fn put_blob(dir: &Path, media_type: &str, bytes: &[u8]) -> Value {
+    let digest = Digest::sha256(bytes);
+    let path = dir.join("blobs/sha256").join(digest.hex());
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+    json!({ "mediaType": media_type, "digest": digest.to_string(), "size": bytes.len() })
+}
+
+/// An OCI layout (tag `image`) of one linux/amd64 image with `layers`; `diff_id_of` may lie about
+/// a layer's diff_id.
+fn image_layout(layers: &[(Vec<u8>, Vec<u8>)], diff_id_of: impl Fn(usize, String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let descriptors: Vec<Value> = layers
+        .iter()
+        .map(|(_, gz)| put_blob(dir.path(), "application/vnd.oci.image.layer.v1.tar+gzip", gz))
+        .collect();
+    let diff_ids: Vec<String> = layers
+        .iter()
+        .enumerate()
+        .map(|(i, (tar, _))| diff_id_of(i, Digest::sha256(tar).to_string()))
+        .collect();
+    let config = json!({
+        "architecture": "amd64", "os": "linux", "config": {},
+        "rootfs": { "type": "layers", "diff_ids": diff_ids },
+    });
+    let config = put_blob(
+        dir.path(),
+        "application/vnd.oci.image.config.v1+json",
+        config.to_string().as_bytes(),
+    );
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": config, "layers": descriptors,
+    });
+    let mut manifest = put_blob(
+        dir.path(),
+        "application/vnd.oci.image.manifest.v1+json",
+        manifest.to_string().as_bytes(),
+    );
+    manifest["annotations"] = json!({ "org.opencontainers.image.ref.name": "image" });
+    let index = json!({ "schemaVersion": 2, "manifests": [manifest] });
+    std::fs::write(dir.path().join("index.json"), index.to_string()).unwrap();
+    dir
+}
+
+/// Pushes the layout's `image` to the demo registry as `test/files:TAG` (a repository of the
+/// tests' own; the same bytes each run, so the same digests) with skopeo; the reference.
+fn push(layout: &Path, tag: &str) -> String {
+    let reference = format!("{}/test/files:{tag}", demo().plain);
+    let out = Command::new("skopeo")
+        .args(["copy", "--dest-tls-verify=false"])
+        .arg(format!("oci:{}:image", layout.display()))
+        .arg(format!("docker://{reference}"))
+        .output()
+        .expect("skopeo runs");
+    assert!(out.status.success(), "skopeo copy: {}", stderr(&out));
+    reference
+}
+
+fn overwriting_layers() -> Vec<(Vec<u8>, Vec<u8>)> {
+    vec![
+        layer(&[
+            ("etc", None),
+            ("etc/motd", Some("hello, base\n")),
+            ("etc/secret", Some("do not ship me\n")),
+            ("var", None),
+            ("var/cache", None),
+            ("var/cache/apt.bin", Some("0123456789abcdef0123456789abcdef")),
+            ("opt", None),
+            ("opt/tool", None),
+            ("opt/tool/bin", Some("#!/bin/sh\necho old\n")),
+            ("usr", None),
+            ("usr/lib", None),
+            ("usr/lib/libfoo.so.1", Some("ELF-ish")),
+            ("usr/lib/libfoo.so", Some("->libfoo.so.1")),
+        ]),
+        layer(&[
+            ("etc", None),
+            ("etc/motd", Some("hello, overwritten\n")),
+            ("etc/.wh.secret", Some("")),
+            ("var/cache", None),
+            ("var/cache/.wh..wh..opq", Some("")),
+            ("var/cache/fresh.bin", Some("new")),
+        ]),
+        layer(&[
+            ("opt/tool", Some("a file where a directory was")),
+            ("srv", None),
+            ("srv/data", Some("x")),
+        ]),
+    ]
+}
+
+#[test]
+fn whiteouts_and_an_opaque_directory_merge_as_umoci_unpacks_them() {
+    let layers = overwriting_layers();
+    let layout = image_layout(&layers, |_, diff_id| diff_id);
+    let reference = push(layout.path(), "whiteouts");
+    let ours = comparable(fathom_tree(&reference));
+    let theirs = comparable(umoci_tree(layout.path(), "image"));
+    assert!(
+        ours.contains_key("etc/motd") && !ours.contains_key("etc/secret"),
+        "{ours:?}"
+    );
+    assert_eq!(ours, theirs);
+
+    let out = fathom(&["layers", &reference, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listing: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes: Vec<(u64, u64, u64)> = listing["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let c = &l["changes"];
+            (
+                c["added"].as_u64().unwrap(),
+                c["modified"].as_u64().unwrap(),
+                c["deleted"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Layer 1 rewrites etc, etc/motd and var/cache, adds fresh.bin, deletes etc/secret and (its
+    // directory made opaque) apt.bin; layer 2 puts a file where opt/tool was (bin goes with it).
+    assert_eq!(changes, [(13, 0, 0), (1, 3, 2), (2, 1, 1)]);
+    let waste = &listing["waste"];
+    let base_bytes = "hello, base\n".len() + "do not ship me\n".len() + 32 + "#!/bin/sh\necho old\n".len();
+    assert_eq!(waste["wastedBytes"], base_bytes, "{waste}");
+    let wasted: Vec<&str> = waste["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(wasted, ["var/cache/apt.bin", "opt/tool/bin", "etc/secret", "etc/motd"]);
+}
+
+#[test]
+fn a_layer_whose_diff_id_lies_is_a_loud_failure() {
+    let layers = overwriting_layers();
+    let layout = image_layout(&layers, |i, diff_id| {
+        if i == 1 {
+            Digest::sha256(b"not this layer").to_string()
+        } else {
+            diff_id
+        }
+    });
+    let reference = push(layout.path(), "lying-diff-id");
+    let out = fathom(&["layers", &reference, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let listing: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &listing["layers"][1];
+    assert_eq!(row["verified"], false);
+    assert_eq!(row["findings"][0]["code"], "layer-diff-id-mismatch", "{row}");
+    assert_eq!(listing["layers"][0]["verified"], true);
+    let human = fathom(&["layers", &reference]);
+    assert_eq!(human.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&human.stdout).contains("✘ the uncompressed layer hashes to"));
+}
