@@ -35,6 +35,9 @@ pub enum Command {
     Layers(LayersArgs),
     /// The files of the image a platform pulls: its merged filesystem, or one layer's archive.
     Ls(LsArgs),
+    /// One file of the image a platform pulls, from the layer that last wrote it — links
+    /// followed, its layer verified.
+    Cat(CatArgs),
     /// Build, annotate and push multi-platform indexes (manifest lists) — checked before a byte
     /// is pushed, read back after.
     #[command(subcommand)]
@@ -202,6 +205,22 @@ pub struct LsArgs {
     /// Everything under the path, not only what is directly in it.
     #[arg(long, short = 'R')]
     pub recursive: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `fathom cat`.
+#[derive(Debug, Args)]
+pub struct CatArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The file's path from the image's root (`/etc/os-release`).
+    pub path: String,
+    /// Read at most this many bytes of it.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    pub max_bytes: u64,
     #[command(flatten)]
     pub registry: RegistryArgs,
     #[command(flatten)]

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run_diff(args),
         Command::Layers(args) => commands::layers::run_layers(args),
         Command::Ls(args) => commands::ls::run_ls(args),
+        Command::Cat(args) => commands::cat::run_cat(args),
         Command::Index(command) => commands::index::run(command),
     };
     match outcome {

@@ -414,3 +414,63 @@ fn a_layer_whose_diff_id_lies_is_a_loud_failure() {
     assert_eq!(human.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&human.stdout).contains("✘ the uncompressed layer hashes to"));
 }
+
+#[test]
+fn cat_reads_a_file_from_the_layer_that_last_wrote_it_through_links() {
+    let layout = image_layout(&overwriting_layers(), |_, diff_id| diff_id);
+    let reference = push(layout.path(), "whiteouts");
+    let cat = |path: &str, extra: &[&str]| {
+        let mut args = vec!["cat", reference.as_str(), path, "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = fathom(&args);
+        (
+            out.status.code(),
+            serde_json::from_slice::<Value>(&out.stdout).ok(),
+            stderr(&out),
+        )
+    };
+    let (code, motd, _) = cat("/etc/motd", &[]);
+    let motd = motd.unwrap();
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        (motd["text"].as_str(), motd["layer"].as_u64()),
+        (Some("hello, overwritten\n"), Some(1))
+    );
+    // A symbolic link is followed to the file (read again from its layer).
+    let (code, lib, _) = cat("usr/lib/libfoo.so", &[]);
+    let lib = lib.unwrap();
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        (lib["resolved"].as_str(), lib["text"].as_str()),
+        (Some("usr/lib/libfoo.so.1"), Some("ELF-ish"))
+    );
+    // Only the bytes asked for.
+    let (_, head, _) = cat("etc/motd", &["--max-bytes", "5"]);
+    let head = head.unwrap();
+    assert_eq!(
+        (
+            head["text"].as_str(),
+            head["truncated"].as_bool(),
+            head["size"].as_u64()
+        ),
+        (Some("hello"), Some(true), Some(19))
+    );
+    // Deleted, or under a file: clear errors, exit 1.
+    let (code, _, message) = cat("etc/secret", &[]);
+    assert_eq!(code, Some(1));
+    assert!(message.contains("no etc/secret in the image"), "{message}");
+    let (code, _, message) = cat("opt/tool/bin", &[]);
+    assert_eq!(code, Some(1));
+    assert!(message.contains("opt/tool is not a directory"), "{message}");
+    // Binary bytes come as base64 in JSON and as a hex dump for people.
+    let busybox = format!("{}/demo/busybox:amd64-oci", demo().plain);
+    let out = fathom(&["cat", &busybox, "bin/busybox", "--max-bytes", "64", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let binary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(binary["base64"].as_str().unwrap().starts_with("f0VMRg"), "{binary}"); // \x7fELF
+    let out = fathom(&["cat", &busybox, "bin/busybox", "--max-bytes", "16"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("00000000  7f 45 4c 46"),
+        "{out:?}"
+    );
+}

@@ -516,3 +516,76 @@ impl LayerSummary {
         }
     }
 }
+
+/// How many links a path may go through before it is a loop (Linux's `MAXSYMLINKS`).
+pub const MAX_LINKS: usize = 40;
+
+/// Why a path does not lead to an entry of the filesystem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// A part of the path is not there.
+    #[error("no {0} in the image")]
+    Missing(String),
+    /// A part of the path other than the last is not a directory.
+    #[error("{0} is not a directory")]
+    NotADirectory(String),
+    /// Links lead to links more than [`MAX_LINKS`] times.
+    #[error("{0}: more than {MAX_LINKS} links (a loop?)")]
+    TooManyLinks(String),
+}
+
+impl FileSystem {
+    /// The path `path` leads to, following symbolic links in every part of it (relative to
+    /// the link's directory, absolute ones from the image's root, `..` stopping at the root, as
+    /// a container sees them) and a hard link at its end (to the path it names).
+    pub fn resolve(&self, path: &str) -> Result<String, ResolveError> {
+        let mut todo: std::collections::VecDeque<String> = path.split('/').map(str::to_owned).collect();
+        let mut done: Vec<String> = Vec::new();
+        let mut links = 0;
+        while let Some(part) = todo.pop_front() {
+            match part.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    done.pop();
+                    continue;
+                }
+                _ => done.push(part),
+            }
+            let current = done.join("/");
+            let node = self
+                .paths
+                .get(&current)
+                .ok_or_else(|| ResolveError::Missing(current.clone()))?;
+            let (kind, link) = (node.entry.kind, node.entry.link.as_deref());
+            let followed = match (kind, link) {
+                (EntryKind::Symlink, Some(target)) => {
+                    done.pop();
+                    Some(target)
+                }
+                // A hard link names its target from the root, and is that file.
+                (EntryKind::Hardlink, Some(target)) if todo.is_empty() => {
+                    done.clear();
+                    Some(target)
+                }
+                (EntryKind::Dir, _) => None,
+                _ if !todo.iter().all(|p| p.is_empty() || p == ".") => {
+                    return Err(ResolveError::NotADirectory(current));
+                }
+                _ => None,
+            };
+            if let Some(target) = followed {
+                links += 1;
+                if links > MAX_LINKS {
+                    return Err(ResolveError::TooManyLinks(path.to_owned()));
+                }
+                if target.starts_with('/') {
+                    done.clear();
+                }
+                for part in target.split('/').rev() {
+                    todo.push_front(part.to_owned());
+                }
+            }
+        }
+        Ok(done.join("/"))
+    }
+}

@@ -21,7 +21,7 @@ use crate::media_type::{Compression, MediaType};
 
 #[cfg(test)]
 pub(crate) use tar_stream::whiteout;
-pub use tar_stream::{EntryKind, LayerEntry, Whiteout};
+pub use tar_stream::{EntryKind, KeptFile, LayerEntry, Whiteout};
 
 /// The most a layer may decompress to per compressed byte before it is read as a bomb (real
 /// layers compress text-heavy trees some 3–10×; deflate's own ceiling is about 1,032×).
@@ -54,6 +54,8 @@ pub struct Layer {
     pub entries: Vec<LayerEntry>,
     /// What was wrong; an error means the listing cannot be trusted.
     pub findings: Vec<Finding>,
+    /// The content of the file asked for with [`LayerReader::keeping`], when the layer has it.
+    pub kept: Option<KeptFile>,
 }
 
 impl Layer {
@@ -142,6 +144,8 @@ pub struct LayerReader {
     findings: Vec<Finding>,
     /// A fatal finding stopped the reading: what follows is not read.
     stopped: bool,
+    /// The file whose content to keep, and at most how many bytes.
+    keep: Option<(String, u64)>,
 }
 
 impl LayerReader {
@@ -159,6 +163,16 @@ impl LayerReader {
             size: 0,
             findings: Vec::new(),
             stopped: false,
+            keep: None,
+        }
+    }
+
+    /// Also keeps the content of the regular file at `path`, at most `max` bytes of it (the
+    /// layer's last entry for the path, as extraction leaves it).
+    pub fn keeping(self, path: &str, max: u64) -> LayerReader {
+        LayerReader {
+            keep: Some((path.to_owned(), max)),
+            ..self
         }
     }
 
@@ -195,7 +209,10 @@ impl LayerReader {
         self.compression = Some(compression);
         let sink = Sink {
             diff: Hasher::new(self.algorithm),
-            tar: tar_stream::TarStream::default(),
+            tar: match &self.keep {
+                Some((path, max)) => tar_stream::TarStream::keeping(path, *max),
+                None => tar_stream::TarStream::default(),
+            },
             compressed: 0,
             refused: None,
         };
@@ -264,8 +281,10 @@ impl LayerReader {
             diff_id: None,
             entries: Vec::new(),
             findings: Vec::new(),
+            kept: None,
         };
-        if let Some(sink) = sink {
+        if let Some(mut sink) = sink {
+            layer.kept = sink.tar.take_kept();
             layer.uncompressed_size = sink.diff.len();
             let (entries, findings, ended) = sink.tar.finish();
             layer.entries = entries;

@@ -1,6 +1,6 @@
-//! What `fathom layers` and `fathom ls` share: the image a platform pulls, each of its layers
-//! streamed from the registry into the core's layer reader (digest, diff_id, tar), and the
-//! merged filesystem the core builds from them.
+//! What `fathom layers`, `fathom ls` and `fathom cat` share: the image a platform pulls, each of
+//! its layers streamed from the registry into the core's layer reader (digest, diff_id, tar), and
+//! the merged filesystem the core builds from them.
 
 use std::time::Duration;
 
@@ -9,13 +9,24 @@ use fathom_core::filesystem::{FileSystem, Merger};
 use fathom_core::inspect::Options;
 use fathom_core::layer::{Layer, LayerReader};
 use fathom_core::registry::blob_access::BlobAccess;
+use fathom_core::registry::Remote;
 use fathom_core::report::{LayerInfo, Report};
-use indicatif::{ProgressBar, ProgressStyle};
+use fathom_core::Reference;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::registry::{inspect, platform_arg, run, Context};
 use super::CommandError;
 use crate::cli::{ImageArgs, RegistryArgs};
 use crate::transport::Transport;
+
+/// A file whose content to keep while its layers stream.
+#[derive(Debug, Clone)]
+pub struct Keep {
+    /// Its path from the image's root.
+    pub path: String,
+    /// At most this many bytes of it.
+    pub max: u64,
+}
 
 /// An image's layers as read, and the filesystem they build.
 pub struct ImageFiles {
@@ -27,6 +38,9 @@ pub struct ImageFiles {
     pub layers: Vec<(LayerInfo, Layer)>,
     /// The merged filesystem.
     pub filesystem: FileSystem,
+    reference: Reference,
+    remote: Remote,
+    timeout: Duration,
 }
 
 impl ImageFiles {
@@ -36,76 +50,99 @@ impl ImageFiles {
     }
 }
 
-/// Reads the image the reference gives the platform (`local`, or os/arch[/variant]).
-pub fn read(image: &ImageArgs, args: &RegistryArgs) -> Result<ImageFiles, CommandError> {
-    let reference = image.reference.as_str();
+/// Reads the image the reference gives the platform (`local`, or os/arch[/variant]), keeping
+/// `keep`'s content from each layer that has it.
+pub fn read(image: &ImageArgs, args: &RegistryArgs, keep: Option<&Keep>) -> Result<ImageFiles, CommandError> {
     let platform = platform_arg(&image.platform)?
         .ok_or_else(|| CommandError::Invalid("name one platform (`local` or os/arch[/variant]), not `all`".into()))?;
-    let context = Context::new(reference, args)?;
-    let (parsed, remote) = (context.reference.clone(), context.remote(args));
-    let report = inspect(reference, context, args, Options::for_match(platform))?;
+    let context = Context::new(&image.reference, args)?;
+    let (reference, remote) = (context.reference.clone(), context.remote(args));
+    let report = inspect(&image.reference, context, args, Options::for_match(platform))?;
     if let Some(finding) = report.failed_check() {
         return Err(CommandError::Registry(format!(
             "{}: {} {}",
             report.reference.canonical, finding.code, finding.message
         )));
     }
-    let (row, image) = report.pulled_image().ok_or_else(|| {
+    let (row, pulled) = report.pulled_image().ok_or_else(|| {
         let why = report
             .platform_match
             .as_ref()
             .map_or_else(|| "no image".to_owned(), |m| m.explanation.summary.clone());
         CommandError::Registry(format!("{}: {why}", report.reference.canonical))
     })?;
-    let infos = image.layers.clone();
+    let infos = pulled.layers.clone();
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let layers = stream(&reference, &remote, timeout, &infos, keep, args)?;
+    let mut merger = Merger::new();
+    for layer in &layers {
+        merger.apply(&layer.entries);
+    }
+    Ok(ImageFiles {
+        report,
+        row,
+        layers: infos.into_iter().zip(layers).collect(),
+        filesystem: merger.finish(),
+        reference,
+        remote,
+        timeout,
+    })
+}
+
+/// Layer `index` of `files` read again, keeping `keep` (a file a link led to, in a layer read
+/// before without it).
+pub fn reread(files: &ImageFiles, index: usize, keep: &Keep, args: &RegistryArgs) -> Result<Layer, CommandError> {
+    let info = std::slice::from_ref(&files.layers[index].0);
+    let mut layers = stream(&files.reference, &files.remote, files.timeout, info, Some(keep), args)?;
+    Ok(layers.remove(0))
+}
+
+/// Streams `infos`' blobs, bottom first, each through a layer reader.
+fn stream(
+    reference: &Reference,
+    remote: &Remote,
+    timeout: Duration,
+    infos: &[LayerInfo],
+    keep: Option<&Keep>,
+    args: &RegistryArgs,
+) -> Result<Vec<Layer>, CommandError> {
     let digests = infos
         .iter()
         .map(|l| l.digest.parse::<Digest>().map_err(CommandError::invalid))
         .collect::<Result<Vec<_>, _>>()?;
     let requests =
-        run(BlobAccess::new(&parsed, &remote, &digests), args)?.map_err(|f| CommandError::Registry(f.message))?;
-    let transport = Transport::new(Duration::from_secs(args.timeout.max(1))).map_err(CommandError::Invalid)?;
+        run(BlobAccess::new(reference, remote, &digests), args)?.map_err(|f| CommandError::Registry(f.message))?;
+    let transport = Transport::new(timeout).map_err(CommandError::Invalid)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CommandError::Invalid(format!("cannot start the async runtime: {e}")))?;
-    let mut merger = Merger::new();
     let mut layers = Vec::new();
-    for (i, (info, request)) in infos.into_iter().zip(requests).enumerate() {
+    for ((info, request), digest) in infos.iter().zip(requests).zip(digests) {
         let size = info.size.and_then(|s| u64::try_from(s).ok());
         let diff_id = info.diff_id.as_deref().and_then(|d| d.parse().ok());
-        let mut reader = LayerReader::new(
-            digests[i].clone(),
-            size,
-            info.media_type.as_deref().unwrap_or(""),
-            diff_id,
-        );
-        let progress = progress_bar(i, size);
+        let mut reader = LayerReader::new(digest, size, info.media_type.as_deref().unwrap_or(""), diff_id);
+        if let Some(keep) = keep {
+            reader = reader.keeping(&keep.path, keep.max);
+        }
+        let progress = progress_bar(&info.digest, size);
         runtime
             .block_on(transport.stream(request, |chunk| {
                 progress.inc(chunk.len() as u64);
                 reader.feed(chunk);
             }))
-            .map_err(|e| {
-                CommandError::Registry(format!("layer {i} ({}): {}", info.digest, e.describe(&info.digest)))
-            })?;
+            .map_err(|e| CommandError::Registry(format!("layer {}: {}", info.digest, e.describe(&info.digest))))?;
         progress.finish_and_clear();
-        let layer = reader.finish();
-        merger.apply(&layer.entries);
-        layers.push((info, layer));
+        layers.push(reader.finish());
     }
-    Ok(ImageFiles {
-        report,
-        row,
-        layers,
-        filesystem: merger.finish(),
-    })
+    Ok(layers)
 }
 
-/// A progress bar on stderr for layer `index` (drawn only on a terminal).
-fn progress_bar(index: usize, size: Option<u64>) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(size, indicatif::ProgressDrawTarget::stderr());
-    let template = format!("layer {index} {{bar:30}} {{bytes}}/{{total_bytes}} {{bytes_per_sec}} {{eta}}");
+/// A progress bar on stderr for a layer (drawn only on a terminal): bytes, rate, time left.
+fn progress_bar(digest: &str, size: Option<u64>) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(size, ProgressDrawTarget::stderr());
+    let short = super::registry::short_digest(digest);
+    let template = format!("{short} {{bar:30}} {{bytes}}/{{total_bytes}} {{bytes_per_sec}} {{eta}}");
     if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style);
     }

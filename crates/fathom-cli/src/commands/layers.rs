@@ -151,7 +151,7 @@ impl Render for Layers {
 
 /// Runs `fathom layers`.
 pub fn run_layers(args: LayersArgs) -> Result<Outcome, CommandError> {
-    let files = image_files::read(&args.image, &args.registry)?;
+    let files = image_files::read(&args.image, &args.registry, None)?;
     Printer::new(args.output.format).emit(&Layers::of(&files))?;
     Ok(if files.failed() {
         Outcome::Failure

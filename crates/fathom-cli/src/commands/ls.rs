@@ -123,7 +123,7 @@ fn is_under(entry: &LayerEntry, under: &str, recursive: bool) -> bool {
 
 /// Runs `fathom ls`.
 pub fn run_ls(args: LsArgs) -> Result<Outcome, CommandError> {
-    let files = image_files::read(&args.image, &args.registry)?;
+    let files = image_files::read(&args.image, &args.registry, None)?;
     let under = args.path.trim_matches('/').to_owned();
     let (entries, exists): (Vec<Listed>, bool) = match args.layer {
         Some(n) => {

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each returns an [`Outcome`] or a [`CommandError`]; `main` maps
 //! them to exit codes (0 success, 1 a failed check, 2 unusable input).
 
+pub mod cat;
 pub mod diff;
 pub mod image_files;
 pub mod index;

@@ -189,3 +189,47 @@ fn parents_are_made_and_unsafe_paths_are_not_applied() {
     assert!(!fs.paths["usr"].implicit && fs.paths["usr"].hides.is_empty());
     assert_eq!(fs.largest(1)[0].entry.path, "usr/bin/sh");
 }
+
+#[test]
+fn paths_resolve_through_links_as_a_container_sees_them() {
+    let link = |path: &str, kind: EntryKind, target: &str| LayerEntry {
+        link: Some(target.to_owned()),
+        ..entry(path, kind, 0)
+    };
+    let fs = merge(&[vec![
+        dir("usr"),
+        dir("usr/lib"),
+        file("usr/lib/os-release", 40),
+        dir("etc"),
+        link("etc/os-release", EntryKind::Symlink, "../usr/lib/os-release"),
+        link("lib", EntryKind::Symlink, "usr/lib"),
+        link("etc/abs", EntryKind::Symlink, "/usr/lib/os-release"),
+        link("etc/up", EntryKind::Symlink, "../../../usr/lib/os-release"),
+        link("etc/hard", EntryKind::Hardlink, "usr/lib/os-release"),
+        link("loop", EntryKind::Symlink, "loop"),
+        link("dangling", EntryKind::Symlink, "nowhere"),
+    ]]);
+    for path in [
+        "usr/lib/os-release",
+        "etc/os-release",
+        "/lib/os-release",
+        "lib/./os-release",
+        "etc/abs",
+        "etc/up",
+        "etc/hard",
+        "usr/../etc/os-release",
+    ] {
+        assert_eq!(fs.resolve(path), Ok("usr/lib/os-release".into()), "{path}");
+    }
+    assert_eq!(fs.resolve("lib"), Ok("usr/lib".into()));
+    assert_eq!(fs.resolve("loop"), Err(ResolveError::TooManyLinks("loop".into())));
+    assert_eq!(fs.resolve("dangling"), Err(ResolveError::Missing("nowhere".into())));
+    assert_eq!(
+        fs.resolve("etc/nothing"),
+        Err(ResolveError::Missing("etc/nothing".into()))
+    );
+    assert_eq!(
+        fs.resolve("usr/lib/os-release/x"),
+        Err(ResolveError::NotADirectory("usr/lib/os-release".into()))
+    );
+}

@@ -110,9 +110,47 @@ pub struct TarStream {
     at: u64,
     entries: Vec<LayerEntry>,
     findings: Vec<Finding>,
+    /// The path whose content to keep, and at most how many bytes of it.
+    keep: Option<(String, u64)>,
+    /// The content kept so far (the path's last entry in the archive).
+    kept: Option<KeptFile>,
+    /// Content bytes of the entry being kept still to come.
+    keeping: u64,
+}
+
+/// One file's content, read from a layer's archive (see [`TarStream::keeping`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptFile {
+    /// Its path.
+    pub path: String,
+    /// Its size in the archive.
+    pub size: u64,
+    /// Its first bytes: all of them, unless the size is past the limit asked for.
+    pub bytes: Vec<u8>,
+}
+
+impl KeptFile {
+    /// Whether only the first bytes were kept.
+    pub fn truncated(&self) -> bool {
+        (self.bytes.len() as u64) < self.size
+    }
 }
 
 impl TarStream {
+    /// A reader that also keeps the content of the regular file at `path` (normalised as
+    /// entries are), at most `max` bytes of it: memory stays bounded by what is asked for.
+    pub fn keeping(path: &str, max: u64) -> TarStream {
+        TarStream {
+            keep: Some((normalise(path), max)),
+            ..TarStream::default()
+        }
+    }
+
+    /// The kept file, when the archive has it.
+    pub fn take_kept(&mut self) -> Option<KeptFile> {
+        self.kept.take()
+    }
+
     /// Reads the next bytes of the archive; a corrupt header stops the reading.
     pub fn feed(&mut self, mut bytes: &[u8]) -> Result<(), Finding> {
         while !bytes.is_empty() {
@@ -131,6 +169,15 @@ impl TarStream {
                 State::Data { left } => {
                     let take = (*left).min(bytes.len() as u64);
                     *left -= take;
+                    if self.keeping > 0 {
+                        // Content comes before the padding: keep up to what is left of it.
+                        let content = take.min(self.keeping);
+                        self.keeping -= content;
+                        if let (Some(kept), Some((_, max))) = (self.kept.as_mut(), &self.keep) {
+                            let room = max.saturating_sub(kept.bytes.len() as u64).min(content) as usize;
+                            kept.bytes.extend_from_slice(&bytes[..room]);
+                        }
+                    }
                     if *left == 0 {
                         self.state = State::Header;
                     }
@@ -223,6 +270,15 @@ impl TarStream {
             return Ok(());
         }
         let entry = self.entry(header, size);
+        if self.keep.as_ref().is_some_and(|(path, _)| *path == entry.path) && entry.kind == EntryKind::File {
+            // The last entry for the path in the archive is the one extraction leaves.
+            self.kept = Some(KeptFile {
+                path: entry.path.clone(),
+                size,
+                bytes: Vec::new(),
+            });
+            self.keeping = size;
+        }
         self.entries.push(entry);
         let data = size + padding;
         self.state = if data == 0 {

@@ -308,3 +308,40 @@ fn a_file_pushed_as_a_tar_layer_is_not_an_archive() {
     assert_eq!(codes(&layer), ["layer-truncated"]);
     assert!(layer.entries.is_empty());
 }
+
+#[test]
+fn a_file_asked_for_is_kept_whatever_the_chunks_up_to_its_limit() {
+    let content: Vec<u8> = (0..1500u32).map(|i| (i % 251) as u8).collect();
+    let tar = gzip(&archive(&[
+        ("etc/os-release", b'0', "", b"ID=old\n"),
+        ("usr/lib/big.bin", b'0', "", &content),
+        ("etc/os-release", b'0', "", b"ID=fathom\n"),
+        ("etc/link", b'2', "os-release", b""),
+    ]));
+    let keep = |path: &str, max: u64, chunk: usize| {
+        let digest = Digest::sha256(&tar);
+        let mut reader = LayerReader::new(digest, Some(tar.len() as u64), GZIP_LAYER, None).keeping(path, max);
+        for piece in tar.chunks(chunk) {
+            reader.feed(piece);
+        }
+        reader.finish().kept
+    };
+    for chunk in [1, 7, 512, 1 << 20] {
+        // The archive's last entry for the path is the one extraction leaves.
+        let kept = keep("./etc/os-release", 1 << 20, chunk).unwrap();
+        assert_eq!(
+            (kept.path.as_str(), kept.bytes.as_slice(), kept.truncated()),
+            ("etc/os-release", &b"ID=fathom\n"[..], false)
+        );
+        let big = keep("usr/lib/big.bin", 1 << 20, chunk).unwrap();
+        assert_eq!(big.bytes, content, "chunk {chunk}");
+        let head = keep("usr/lib/big.bin", 100, chunk).unwrap();
+        assert_eq!(
+            (head.bytes.as_slice(), head.size, head.truncated()),
+            (&content[..100], 1500, true)
+        );
+    }
+    // Only regular files are kept; a path not there keeps nothing.
+    assert_eq!(keep("etc/link", 100, 512), None);
+    assert_eq!(keep("etc/none", 100, 512), None);
+}
