@@ -14,12 +14,16 @@ scripts/setup.sh fuzz
 source scripts/lib/common.sh
 
 # Seed the manifest fuzzer with the real-world corpus, and the layer fuzzer with its real gzip
-# layers (each after the byte that picks the chunk size: 7).
+# layers and the same archives recompressed with zstd (each after the byte that picks the chunk
+# size: 7).
 mkdir -p fuzz/corpus/manifest fuzz/corpus/layer
 cp tests/data/corpus/*.json fuzz/corpus/manifest/
 for blob in tests/data/corpus/layouts/*/blobs/sha256/*; do
   [[ $(head -c 2 "$blob" | od -An -tx1 | tr -d ' ') == 1f8b ]] || continue
   { printf '\007'; cat "$blob"; } >"fuzz/corpus/layer/$(basename "$blob")"
+  if command -v zstd >/dev/null && gzip -dc "$blob" >/dev/null 2>&1; then
+    { printf '\007'; gzip -dc "$blob" | zstd -q -c; } >"fuzz/corpus/layer/$(basename "$blob").zst"
+  fi
 done
 
 printf '%-10s %12s %8s %8s\n' target execs seconds crashes

@@ -27,7 +27,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&cut, data)) = data.split_first() else {
         return;
     };
-    for media_type in ["application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip"] {
+    for media_type in [
+        "application/vnd.oci.image.layer.v1.tar",
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        "application/vnd.oci.image.layer.v1.tar+zstd",
+    ] {
         assert_eq!(read(data, usize::from(cut), media_type), read(data, data.len(), media_type));
     }
 });

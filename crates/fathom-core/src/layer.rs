@@ -10,6 +10,16 @@
 //! leave the root.
 
 mod tar_stream;
+#[cfg(not(target_arch = "wasm32"))]
+mod zstd_native;
+#[cfg(any(test, target_arch = "wasm32"))]
+mod zstd_stream;
+
+/// The zstd decoder of this build: libzstd natively, ruzstd (pure Rust) in wasm.
+#[cfg(not(target_arch = "wasm32"))]
+use zstd_native::ZstdStream;
+#[cfg(target_arch = "wasm32")]
+use zstd_stream::ZstdStream;
 
 use std::io::Write;
 
@@ -96,6 +106,18 @@ impl Sink {
     }
 }
 
+/// A sink for decoded bytes (written to it) that says why when it takes no more.
+trait Refusing: Write {
+    /// Why the sink refused the bytes it was last given, if it did.
+    fn refused(&mut self) -> Option<Finding>;
+}
+
+impl Refusing for Sink {
+    fn refused(&mut self) -> Option<Finding> {
+        self.refused.take()
+    }
+}
+
 impl Write for Sink {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         match self.take(bytes) {
@@ -117,6 +139,8 @@ enum Decoder {
     Plain(Box<Sink>),
     /// flate2's push-style gzip decoder (every member of a multi-member stream, as `gzip -d`).
     Gzip(Box<MultiGzDecoder<Sink>>),
+    /// Every frame, skippable ones skipped (libzstd natively, ruzstd in wasm).
+    Zstd(Box<ZstdStream<Sink>>),
 }
 
 impl Decoder {
@@ -124,6 +148,7 @@ impl Decoder {
         match self {
             Decoder::Plain(sink) => sink,
             Decoder::Gzip(decoder) => decoder.get_mut(),
+            Decoder::Zstd(decoder) => decoder.get_mut(),
         }
     }
 }
@@ -219,13 +244,10 @@ impl LayerReader {
         self.decoder = match compression {
             Compression::None => Some(Decoder::Plain(Box::new(sink))),
             Compression::Gzip => Some(Decoder::Gzip(Box::new(MultiGzDecoder::new(sink)))),
-            Compression::Zstd => {
-                return self.stop(Finding::warning(
-                    Code::LayerCorrupt,
-                    "",
-                    "zstd layers are not read yet: their files are not listed",
-                ))
-            }
+            Compression::Zstd => match ZstdStream::new(sink) {
+                Ok(zstd) => Some(Decoder::Zstd(Box::new(zstd))),
+                Err(finding) => return self.stop(finding),
+            },
         };
         self.decompress(&head);
     }
@@ -243,6 +265,7 @@ impl LayerReader {
                     Finding::error(Code::LayerCorrupt, "", format!("the gzip stream is corrupt: {e}"))
                 })
             }),
+            Decoder::Zstd(zstd) => zstd.push(bytes, false),
         };
         if let Err(finding) = written {
             self.stop(finding);
@@ -271,6 +294,14 @@ impl LayerReader {
                     self.stop(truncated("the gzip stream ends before its end"));
                 }
                 gzip.finish().ok()
+            }
+            Some(Decoder::Zstd(mut zstd)) => {
+                if !self.stopped {
+                    if let Err(finding) = zstd.finish() {
+                        self.stop(finding);
+                    }
+                }
+                Some(zstd.into_inner())
             }
             None => None,
         };

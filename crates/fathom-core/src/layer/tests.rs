@@ -345,3 +345,180 @@ fn a_file_asked_for_is_kept_whatever_the_chunks_up_to_its_limit() {
     assert_eq!(keep("etc/link", 100, 512), None);
     assert_eq!(keep("etc/none", 100, 512), None);
 }
+
+/// `zstd ARGS` (Debian's, the reference implementation) run over `input`.
+fn zstd_cli(args: &[&str], input: &[u8]) -> Vec<u8> {
+    let mut child = Command::new("zstd")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("zstd runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success());
+    out.stdout
+}
+
+const ZSTD_LAYER: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
+
+/// `bytes` as two zstd frames, cut at `at`, with a skippable frame between them (magic
+/// 0x184D2A50, as zstd:chunked puts its table of contents in one).
+fn frames_in_turn(bytes: &[u8], at: usize) -> Vec<u8> {
+    let (first, second) = bytes.split_at(at);
+    let mut zst = zstd_cli(&["-c"], first);
+    zst.extend_from_slice(&0x184D_2A50u32.to_le_bytes());
+    zst.extend_from_slice(&5u32.to_le_bytes());
+    zst.extend_from_slice(b"index");
+    zst.extend_from_slice(&zstd_cli(&["-c"], second));
+    zst
+}
+
+#[test]
+fn real_layers_recompressed_with_zstd_read_as_their_gzip_selves() {
+    let mut checked = 0;
+    for (path, media_type, digest, size, diff_id) in corpus_layers() {
+        let gz = std::fs::read(&path).unwrap();
+        let from_gzip = {
+            let mut reader = LayerReader::new(digest, Some(size), &media_type, diff_id.clone());
+            reader.feed(&gz);
+            reader.finish()
+        };
+        if from_gzip.failed_check().is_some() || from_gzip.compression != mt::Compression::Gzip {
+            continue; // the placeholders, and plain tars
+        }
+        let mut tar = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&gz[..]), &mut tar).unwrap();
+        // With and without checksums, fast and slow levels (frames in turn: the next test).
+        for args in [&["-3", "-c"][..], &["-19", "--no-check", "-c"], &["-1", "-c"]] {
+            let zst = zstd_cli(args, &tar);
+            for chunk in [1, 7, 512, 1 << 20] {
+                let layer = read(&zst, chunk, ZSTD_LAYER, diff_id.clone());
+                assert!(
+                    layer.findings.is_empty(),
+                    "{} {args:?}: {:?}",
+                    path.display(),
+                    layer.findings
+                );
+                assert_eq!(layer.compression, mt::Compression::Zstd);
+                assert_eq!(
+                    layer.entries,
+                    from_gzip.entries,
+                    "{} {args:?} fed {chunk} at a time",
+                    path.display()
+                );
+                assert_eq!(layer.diff_id, from_gzip.diff_id);
+                assert_eq!(layer.uncompressed_size, tar.len() as u64);
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} real layers read as zstd");
+}
+
+#[test]
+fn skippable_frames_are_skipped_and_broken_zstd_streams_say_so() {
+    let tar = archive(&[("etc/hostname", b'0', "", b"fathom\n"), ("etc/motd", b'0', "", b"hi\n")]);
+    let zst = frames_in_turn(&tar, 512 * 2);
+    for chunk in [1, 3, 512] {
+        let layer = read(&zst, chunk, ZSTD_LAYER, Some(Digest::sha256(&tar)));
+        assert!(layer.findings.is_empty(), "{:?}", layer.findings);
+        let paths: Vec<&str> = layer.entries.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["etc/hostname", "etc/motd"]);
+    }
+    let whole = zstd_cli(&["-c"], &tar);
+    // Cut in the frame's checksum (its last 4 bytes) or before it.
+    for cut in 1..=6 {
+        for chunk in [1, 512] {
+            let layer = read(&whole[..whole.len() - cut], chunk, ZSTD_LAYER, None);
+            assert_eq!(codes(&layer), ["layer-truncated"], "cut {cut}, fed {chunk} at a time");
+        }
+    }
+    // A byte changed inside the compressed block: the frame's checksum (or the decoder) says so.
+    let mut flipped = whole.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x40;
+    let layer = read(&flipped, 512, ZSTD_LAYER, Some(Digest::sha256(&tar)));
+    assert!(layer.failed_check().is_some(), "{:?}", layer.findings);
+    let garbage = [&whole[..], b"not zstd at all"].concat();
+    assert_eq!(codes(&read(&garbage, 512, ZSTD_LAYER, None)), ["layer-corrupt"]);
+}
+
+/// What ruzstd — the wasm builds' zstd decoder — makes of `zst` fed `chunk` bytes at a time:
+/// the decoded bytes, or the finding that stopped it.
+fn ruzstd_decode(zst: &[u8], chunk: usize) -> Result<Vec<u8>, Finding> {
+    struct Collect(Vec<u8>);
+    impl Write for Collect {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    impl Refusing for Collect {
+        fn refused(&mut self) -> Option<Finding> {
+            None
+        }
+    }
+    let mut stream = zstd_stream::ZstdStream::new(Collect(Vec::new()))?;
+    for piece in zst.chunks(chunk) {
+        stream.push(piece, false)?;
+    }
+    stream.finish()?;
+    Ok(stream.into_inner().0)
+}
+
+#[test]
+fn the_wasm_builds_zstd_decoder_reads_what_libzstd_reads() {
+    let tars: Vec<Vec<u8>> = corpus_layers()
+        .into_iter()
+        .filter_map(|(path, ..)| {
+            let mut tar = Vec::new();
+            std::io::Read::read_to_end(
+                &mut flate2::read::MultiGzDecoder::new(&std::fs::read(path).ok()?[..]),
+                &mut tar,
+            )
+            .ok()?;
+            Some(tar)
+        })
+        .take(3)
+        .collect();
+    assert_eq!(tars.len(), 3);
+    for tar in &tars {
+        for args in [&["-3", "-c"][..], &["-19", "--no-check", "-c"]] {
+            let zst = zstd_cli(args, tar);
+            for chunk in [1, 7, 512, 1 << 20] {
+                assert_eq!(
+                    ruzstd_decode(&zst, chunk).as_ref(),
+                    Ok(tar),
+                    "{args:?} fed {chunk} at a time"
+                );
+            }
+        }
+    }
+    // Frames in turn, a skippable one between them.
+    let tar = &tars[0];
+    let zst = frames_in_turn(tar, tar.len() / 2);
+    for chunk in [1, 3, 512] {
+        assert_eq!(ruzstd_decode(&zst, chunk).as_ref(), Ok(tar));
+    }
+    // Cut anywhere in the last 6 bytes (the checksum is the last 4): truncated, and no loop.
+    let whole = zstd_cli(&["-c"], tar);
+    for cut in 1..=6 {
+        for chunk in [1, 512] {
+            let code = ruzstd_decode(&whole[..whole.len() - cut], chunk).unwrap_err().code;
+            assert_eq!(code, Code::LayerTruncated, "cut {cut}, fed {chunk} at a time");
+        }
+    }
+    let garbage = [&whole[..], b"not zstd at all"].concat();
+    assert_eq!(ruzstd_decode(&garbage, 512).unwrap_err().code, Code::LayerCorrupt);
+    let mut flipped = whole.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x40;
+    assert_ne!(ruzstd_decode(&flipped, 512).as_ref(), Ok(tar));
+}
