@@ -94,6 +94,22 @@ def test_match_picks_the_arm64_image(kind, anonymous, credentials):
     assert got["digest"] == expected["linux/arm64/v8"], got
 
 
+def test_layers_stream_through_each_registrys_redirects_verified(kind, anonymous, credentials, zoo):
+    """`fathom layers` reaches each layer as the registry serves blobs — a HEAD through its token
+    service, then a GET that most registries redirect to a blob store — and every layer hashes to
+    its digest and, uncompressed, to its diff_id. Credentials never follow a redirect."""
+    zoo.clear()
+    config = anonymous if kind.anonymous_pull else credentials
+    got = report(fathom("layers", kind.example, "--platform", "linux/arm64", "--format", "json", config=config))
+    assert got["platform"].startswith("linux/arm64"), got["platform"]
+    assert got["layers"], got
+    for layer in got["layers"]:
+        assert layer["verified"] and layer["diffId"] and layer["entries"] > 0, layer
+    log = zoo.log()
+    stores = {h for store in registries.STORES for h in store.hosts}
+    assert [e for e in log if e["host"] in stores and e["authorization"]] == [], "credentials sent to a blob store"
+
+
 def test_tags_are_listed_in_full(kind, anonymous, credentials):
     config = anonymous if kind.anonymous_pull else credentials
     name = kind.example.rsplit(":", 1)[0]

@@ -45,17 +45,29 @@ impl BlobAccess {
     }
 
     fn on_response(&mut self, i: usize, request: HttpRequest, response: &HttpResponse) {
+        if response.status == 401 {
+            // ECR Public answers every blob HEAD with 401, a valid token or not
+            // (aws/containers-roadmap#2671): the HEAD cannot decide, so the GET goes out with the
+            // credentials the HEAD carried, and its own answer decides.
+            self.requests[i] = Some(get_of(request));
+            return;
+        }
         if !response.is_success() {
             let what = format!("{}@{} (a layer)", self.name, self.digests[i]);
             self.failed.get_or_insert(Failure::from_response(response, &what));
             self.session.abandon();
             return;
         }
-        self.requests[i] = Some(HttpRequest {
-            method: Method::Get,
-            max_body: u64::MAX,
-            ..request
-        });
+        self.requests[i] = Some(get_of(request));
+    }
+}
+
+/// The streamed `GET` a blob `HEAD` stands for.
+fn get_of(head: HttpRequest) -> HttpRequest {
+    HttpRequest {
+        method: Method::Get,
+        max_body: u64::MAX,
+        ..head
     }
 }
 
@@ -95,8 +107,13 @@ mod tests {
     const CHALLENGE: &str =
         r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:app:pull""#;
 
-    /// Runs the walk for `digests` against a registry that asks for a token and has `present`.
-    fn access(digests: &[Digest], present: &[Digest]) -> (Result<Vec<HttpRequest>, Failure>, Vec<String>) {
+    /// Runs the walk for `digests` against a registry that asks for a token and has `present`
+    /// (and, `heads_refused`, answers every blob HEAD 401 as ECR Public does).
+    fn access(
+        digests: &[Digest],
+        present: &[Digest],
+        heads_refused: bool,
+    ) -> (Result<Vec<HttpRequest>, Failure>, Vec<String>) {
         let reference: Reference = "registry.example/app:1".parse().unwrap();
         let remote = Remote::of(&reference).at(1000);
         let mut seen = Vec::new();
@@ -105,7 +122,7 @@ mod tests {
             if r.url.starts_with("https://auth.example/token") {
                 return Ok(HttpResponse::new(200, r#"{"token":"T","expires_in":300}"#));
             }
-            if r.header("authorization") != Some("Bearer T") {
+            if r.header("authorization") != Some("Bearer T") || heads_refused {
                 return Ok(HttpResponse::new(401, "").with_header("WWW-Authenticate", CHALLENGE));
             }
             let found = present.iter().any(|d| r.url.ends_with(&d.to_string()));
@@ -117,7 +134,7 @@ mod tests {
     #[test]
     fn each_layer_is_reached_with_the_token_the_registry_asked_for() {
         let digests = [Digest::sha256(b"layer 0"), Digest::sha256(b"layer 1")];
-        let (result, seen) = access(&digests, &digests);
+        let (result, seen) = access(&digests, &digests, false);
         let requests = result.unwrap();
         assert_eq!(requests.len(), 2);
         for (request, digest) in requests.iter().zip(&digests) {
@@ -137,9 +154,18 @@ mod tests {
     #[test]
     fn a_missing_layer_is_named() {
         let digests = [Digest::sha256(b"layer 0"), Digest::sha256(b"gone")];
-        let (result, _) = access(&digests, &digests[..1]);
+        let (result, _) = access(&digests, &digests[..1], false);
         let failure = result.unwrap_err();
         assert_eq!(failure.kind, ErrorKind::NotFound);
         assert!(failure.message.contains(&digests[1].to_string()), "{}", failure.message);
+    }
+
+    #[test]
+    fn a_registry_that_refuses_every_blob_head_is_asked_with_the_get() {
+        let digests = [Digest::sha256(b"layer 0")];
+        let (result, _) = access(&digests, &digests, true);
+        let requests = result.unwrap();
+        assert_eq!(requests[0].method, Method::Get);
+        assert_eq!(requests[0].header("authorization"), Some("Bearer T"));
     }
 }
