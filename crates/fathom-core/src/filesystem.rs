@@ -517,6 +517,23 @@ impl LayerSummary {
     }
 }
 
+/// Whether `entry` is listed for directory `dir` (`""`: the root) — what is in it (at any depth
+/// when `recursive`), or `dir` itself when it is not a directory: what a listing of a layer's
+/// archive or of the merged filesystem shows, in every face.
+pub fn listed_under(entry: &LayerEntry, dir: &str, recursive: bool) -> bool {
+    let path = entry.path.as_str();
+    if dir.is_empty() {
+        return recursive || !path.contains('/');
+    }
+    if path == dir {
+        return entry.kind != EntryKind::Dir;
+    }
+    match path.strip_prefix(dir).and_then(|rest| rest.strip_prefix('/')) {
+        Some(rest) => recursive || !rest.contains('/'),
+        None => false,
+    }
+}
+
 /// How many links a path may go through before it is a loop (Linux's `MAXSYMLINKS`).
 pub const MAX_LINKS: usize = 40;
 

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use fathom_core::filesystem::listed_under;
 use fathom_core::layer::{EntryKind, LayerEntry, Whiteout};
 use owo_colors::OwoColorize;
 use serde::Serialize;
@@ -105,22 +106,6 @@ fn mode_string(kind: EntryKind, mode: u32) -> String {
     format!("{kind}{bits}")
 }
 
-/// Whether `entry` is listed for `under` (`""`: the root): what is in that directory (or in
-/// it at any depth, `recursive`), or `under` itself when it is not a directory.
-fn is_under(entry: &LayerEntry, under: &str, recursive: bool) -> bool {
-    let path = entry.path.as_str();
-    if under.is_empty() {
-        return recursive || !path.contains('/');
-    }
-    if path == under {
-        return entry.kind != EntryKind::Dir;
-    }
-    match path.strip_prefix(under).and_then(|rest| rest.strip_prefix('/')) {
-        Some(rest) => recursive || !rest.contains('/'),
-        None => false,
-    }
-}
-
 /// Runs `fathom ls`.
 pub fn run_ls(args: LsArgs) -> Result<Outcome, CommandError> {
     let files = image_files::read(&args.image, &args.registry, None)?;
@@ -143,7 +128,7 @@ pub fn run_ls(args: LsArgs) -> Result<Outcome, CommandError> {
             let entries = layer
                 .entries
                 .iter()
-                .filter(|e| is_under(e, &under, args.recursive))
+                .filter(|e| listed_under(e, &under, args.recursive))
                 .map(|e| Listed {
                     entry: e.clone(),
                     layer: None,
@@ -156,7 +141,7 @@ pub fn run_ls(args: LsArgs) -> Result<Outcome, CommandError> {
             let paths = &files.filesystem.paths;
             let entries = paths
                 .values()
-                .filter(|m| is_under(&m.entry, &under, args.recursive))
+                .filter(|m| listed_under(&m.entry, &under, args.recursive))
                 .map(|m| Listed {
                     entry: m.entry.clone(),
                     layer: Some(m.layer),
