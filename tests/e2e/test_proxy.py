@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import WORKER_PORT
+from conftest import WORKER_PORT, push_blob
 
 INDEX = "application/vnd.oci.image.index.v1+json"
 
@@ -188,4 +188,24 @@ def test_oversized_bodies_are_refused(worker, fault_proxy, demo):
     layer = manifest["layers"][0]["digest"]
     refused("GET", f"/proxy/{fault_proxy}/v2/fault-big/demo/busybox/manifests/oci", 502, "upstream-too-large",
             {"Accept": INDEX})
+    # A layer streams through (below), but not one past the cap, by what it declares.
     refused("GET", f"/proxy/{fault_proxy}/v2/fault-bigblob/demo/busybox/blobs/{layer}", 502, "upstream-too-large")
+
+
+def test_a_layer_streams_through_whole_and_small_blobs_are_kept_at_the_edge(worker, demo):
+    """A blob over 8 MiB (a layer) is relayed as it arrives, never held whole by the edge; the
+    bytes that come out hash to the digest the page asked for. A small one (a config) is read,
+    relayed and kept at the edge by digest."""
+    import hashlib
+    import os
+
+    big = os.urandom(12 << 20)
+    digest = push_blob("127.0.0.1:5555", "test-proxy/stream", big)
+    status, headers, body = send("GET", f"/proxy/127.0.0.1:5555/v2/test-proxy/stream/blobs/{digest}")
+    assert status == 200 and len(body) == len(big)
+    assert "sha256:" + hashlib.sha256(body).hexdigest() == digest
+    assert headers["x-fathom-cache"] == "stream" and "immutable" in headers["cache-control"]
+    small = os.urandom(4096)
+    digest = push_blob("127.0.0.1:5555", "test-proxy/stream", small)
+    first = send("GET", f"/proxy/127.0.0.1:5555/v2/test-proxy/stream/blobs/{digest}")
+    assert first[0] == 200 and first[2] == small and first[1]["x-fathom-cache"] == "miss"

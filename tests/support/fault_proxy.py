@@ -11,10 +11,11 @@ The fault is chosen by the first path component after /v2/: a request for
   503        the first two requests of each path get 503, then pass
   500        always 500 with an OCI error body
   stall      headers and half the body, then nothing (the client must time out)
+  stall-layers  like stall, only for GETs of blobs over 64 KiB (layers; manifests and configs pass)
   reset      the connection is closed without a response
   big        manifests come back as 5 MiB bodies
   quota      passes, adding Docker Hub-style ratelimit headers
-  bigblob    blobs come back as 9 MiB bodies
+  bigblob    blobs come back declaring 20 GiB (Content-Length), then a few bytes and the close
   redirect-same      302 to the same path without the fault (a redirect that must be followed)
   redirect-metadata  302 to the cloud metadata address 169.254.169.254
   redirect-loopback  302 to [::ffff:127.0.0.1]:6379 (loopback, IPv4-mapped IPv6)
@@ -78,10 +79,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "big" and "/manifests/" in path and status == 200:
             body = b"{" + b" " * (5 << 20) + b"}"
         if mode == "bigblob" and "/blobs/" in path and status == 200:
-            body = b"\0" * (9 << 20)
+            self.send_response(200)
+            self.send_header("Content-Length", str(20 << 30))
+            self.end_headers()
+            self.wfile.write(b"\0" * 4096)
+            self.close_connection = True
+            return
         if mode == "quota":
             headers.update(QUOTA)
-        if mode == "stall":
+        stalls = mode == "stall" or (
+            mode == "stall-layers" and self.command == "GET" and "/blobs/" in path and len(body) > 64 << 10)
+        if stalls:
             self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

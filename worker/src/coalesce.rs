@@ -10,7 +10,10 @@
 //! - `turn`: the first asker of a key *leads* (walks, and keeps what it found in the Cache API
 //!   as any walk does); askers meanwhile *follow*: they wait until the leader is done;
 //! - `done`: the leader says so, with its problem when the walk failed; the followers then read
-//!   the kept Report from the cache — or answer with the leader's problem.
+//!   the kept Report from the cache — or answer with the leader's problem. A failure's problem
+//!   also answers the askers that come for [`REMEMBER_FAILURE_MS`] after it: the requests of a
+//!   herd arrive spread over a moment, and a failed walk keeps nothing in the cache for the
+//!   stragglers to read (a success does: they read it).
 //!
 //! It fails open: a follower that waited longer than a walk may take, or a worker that cannot
 //! reach the object, walks alone.
@@ -44,6 +47,10 @@ enum Answer {
     Alone,
 }
 
+/// How long (ms) a failed walk's problem answers later askers of its key, as if they had waited
+/// for that walk: a herd on a tag not pushed yet costs the registry one walk per this long.
+pub const REMEMBER_FAILURE_MS: f64 = 2_000.0;
+
 /// A key being walked: since when (ms), and who waits for it.
 struct Lead {
     since: f64,
@@ -54,12 +61,15 @@ struct Lead {
 #[durable_object(fetch)]
 pub struct Coalescer {
     leads: RefCell<HashMap<String, Lead>>,
+    /// Keys whose last walk failed: when (ms), and its problem.
+    failed: RefCell<HashMap<String, (f64, serde_json::Value)>>,
 }
 
 impl DurableObject for Coalescer {
     fn new(_state: State, _env: Env) -> Self {
         Coalescer {
             leads: RefCell::new(HashMap::new()),
+            failed: RefCell::new(HashMap::new()),
         }
     }
 
@@ -87,6 +97,15 @@ impl Coalescer {
     /// when its request was cancelled), else waits for the leader — `patience` ms at most.
     async fn turn(&self, key: String, patience: f64) -> Answer {
         let now = Date::now().as_millis() as f64;
+        {
+            let mut failed = self.failed.borrow_mut();
+            failed.retain(|_, (at, _)| now - *at < REMEMBER_FAILURE_MS);
+            if let Some((_, problem)) = failed.get(&key) {
+                return Answer::Follow {
+                    problem: Some(problem.clone()),
+                };
+            }
+        }
         let waiting = {
             let mut leads = self.leads.borrow_mut();
             match leads.get_mut(&key) {
@@ -119,6 +138,10 @@ impl Coalescer {
         let Some(lead) = self.leads.borrow_mut().remove(key) else {
             return;
         };
+        if let Some(problem) = &problem {
+            let now = Date::now().as_millis() as f64;
+            self.failed.borrow_mut().insert(key.to_owned(), (now, problem.clone()));
+        }
         for waiter in lead.waiters {
             let _ = waiter.send(problem.clone());
         }

@@ -6,7 +6,7 @@
 use fathom_core::egress::Target;
 use fathom_core::registry::session::{ErrorKind, Failure};
 use fathom_core::registry::{request, HttpResponse, Method};
-use worker::{Context, Headers, Request, Response, Result};
+use worker::{Context, Headers, Request, Response, ResponseBody, Result};
 
 use crate::edge_cache::{EdgeCache, IMMUTABLE};
 use crate::problem::Problem;
@@ -115,14 +115,23 @@ pub async fn handle(
     let cache = EdgeCache::default();
     if shared {
         if let Some(hit) = cache.content(target.url.as_str()).await {
-            return relay(&hit, &target, "hit", headers);
+            return relay(&hit, ResponseBody::Body(hit.body.clone()), &target, "hit", headers);
         }
     }
     let upstream = Upstream::new(&settings.allowlist, settings.upstream_timeout_seconds, None);
     let max_body = target.kind.max_body();
-    match upstream.fetch(target.clone(), method, &forwarded, max_body).await {
-        Ok(response) => {
-            let answer = relay(&response, &target, if shared { "miss" } else { "bypass" }, headers);
+    let stream = method == Method::Get;
+    match upstream
+        .fetch_or_stream(target.clone(), method, &forwarded, max_body, stream)
+        .await
+    {
+        // A layer: relayed as it arrives, never held whole nor kept here (the client hashes it;
+        // its browser may keep it for good, by digest).
+        Ok((response, Some(body))) => relay(&response, ResponseBody::Stream(body), &target, "stream", headers),
+        Ok((response, None)) => {
+            let cache_state = if shared { "miss" } else { "bypass" };
+            let body = ResponseBody::Body(response.body.clone());
+            let answer = relay(&response, body, &target, cache_state, headers);
             if shared {
                 // Kept after the answer has gone out.
                 let url = target.url.to_string();
@@ -142,9 +151,15 @@ pub async fn handle(
     }
 }
 
-/// The registry's answer as the page gets it: its status and body, the headers a client of the
+/// The registry's answer as the page gets it: its status and `body`, the headers a client of the
 /// registry protocol needs, and how long it may be kept.
-fn relay(response: &HttpResponse, target: &Target, cache: &str, headers: Headers) -> Result<Response> {
+fn relay(
+    response: &HttpResponse,
+    body: ResponseBody,
+    target: &Target,
+    cache: &str,
+    headers: Headers,
+) -> Result<Response> {
     for (name, value) in &response.headers {
         let name = name.to_ascii_lowercase();
         if name == "www-authenticate" {
@@ -163,7 +178,7 @@ fn relay(response: &HttpResponse, target: &Target, cache: &str, headers: Headers
     };
     headers.set("Cache-Control", cache_control)?;
     headers.set("X-Fathom-Cache", cache)?;
-    Ok(Response::from_bytes(response.body.clone())?
+    Ok(Response::from_body(body)?
         .with_status(response.status)
         .with_headers(headers))
 }

@@ -1,17 +1,18 @@
 //! Reaching registries from the edge: every request and every redirect hop checked against the
-//! allowlist, a time limit on each request, bodies read only up to their limit, and content
-//! addressed by digest answered from the edge cache once verified.
+//! allowlist, a time limit on each request, bodies read only up to their limit (or, for a layer,
+//! left to stream), and content addressed by digest answered from the edge cache once verified.
 
 use std::cell::RefCell;
 use std::time::Duration;
 
-use fathom_core::egress::{Allowlist, Refusal, Target, MAX_REDIRECTS};
+use fathom_core::egress::{Allowlist, Refusal, Target, MAX_REDIRECTS, MAX_STREAMED_BLOB};
 use fathom_core::registry::drive;
 use fathom_core::registry::session::{Failure, Walk};
 use fathom_core::registry::{request, BodyReader, ConnectCause, HttpRequest, HttpResponse, Method, TransportError};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
-use worker::{AbortController, Delay, Fetch, Headers, Request, RequestInit, RequestRedirect};
+use worker::web_sys::ReadableStream;
+use worker::{AbortController, Delay, Fetch, Headers, Request, RequestInit, RequestRedirect, ResponseBody};
 
 use crate::edge_cache::EdgeCache;
 
@@ -126,12 +127,31 @@ impl<'a> Upstream<'a> {
         headers: &[(String, String)],
         max_body: u64,
     ) -> Result<HttpResponse, UpstreamError> {
+        self.fetch_or_stream(target, method, headers, max_body, false)
+            .await
+            .map(|(response, _)| response)
+    }
+
+    /// Like [`Upstream::fetch`], except that a successful blob declaring more bytes than it may
+    /// read whole (a layer) comes back with its body left to stream — up to
+    /// [`MAX_STREAMED_BLOB`], and the time limit then only covers the wait for its headers.
+    pub async fn fetch_or_stream(
+        &self,
+        target: Target,
+        method: Method,
+        headers: &[(String, String)],
+        max_body: u64,
+        stream: bool,
+    ) -> Result<(HttpResponse, Option<ReadableStream>), UpstreamError> {
         let origin = target.url.origin();
         let mut target = target;
         for _ in 0..=MAX_REDIRECTS {
             let same_origin = target.url.origin() == origin;
             let limit = max_body.min(target.kind.max_body());
-            let response = self.fetch_once(&target, method, headers, same_origin, limit).await?;
+            let streams = stream && target.kind.streams();
+            let (response, body) = self
+                .fetch_once(&target, method, headers, same_origin, limit, streams)
+                .await?;
             let location = response.header("location").map(str::to_owned);
             match (response.status, location) {
                 (301 | 302 | 303 | 307 | 308, Some(location)) => {
@@ -140,7 +160,7 @@ impl<'a> Upstream<'a> {
                         .check_redirect(&target.url, &location)
                         .map_err(UpstreamError::Refused)?;
                 }
-                _ => return Ok(response),
+                _ => return Ok((response, body)),
             }
         }
         Err(UpstreamError::Transport(TransportError::Other(format!(
@@ -155,7 +175,8 @@ impl<'a> Upstream<'a> {
         headers: &[(String, String)],
         same_origin: bool,
         max_body: u64,
-    ) -> Result<HttpResponse, UpstreamError> {
+        stream: bool,
+    ) -> Result<(HttpResponse, Option<ReadableStream>), UpstreamError> {
         let transport = |e: worker::Error| UpstreamError::Transport(TransportError::Other(e.to_string()));
         let out = Headers::new();
         for (name, value) in headers {
@@ -185,7 +206,7 @@ impl<'a> Upstream<'a> {
                     .send_with_signal(&signal)
                     .await
                     .map_err(|e| connect_failure(&e, ConnectCause::Lost))?;
-                read(&mut response, method, max_body).await
+                read(&mut response, method, max_body, stream).await
             });
             match select(exchange, Box::pin(Delay::from(self.timeout))).await {
                 Either::Left((result, _)) => Some(result),
@@ -202,12 +223,38 @@ impl<'a> Upstream<'a> {
 }
 
 /// The response with its body read up to `max_body` bytes (a longer one is an error, whether
-/// the `Content-Length` says so up front or the stream runs on).
-async fn read(response: &mut worker::Response, method: Method, max_body: u64) -> Result<HttpResponse, UpstreamError> {
+/// the `Content-Length` says so up front or the stream runs on) — or, when it may `stream`, a
+/// success declaring more than `max_body` (up to [`MAX_STREAMED_BLOB`]) with its body unread.
+async fn read(
+    response: &mut worker::Response,
+    method: Method,
+    max_body: u64,
+    stream: bool,
+) -> Result<(HttpResponse, Option<ReadableStream>), UpstreamError> {
     let headers: Vec<(String, String)> = response.headers().entries().collect();
     let status = response.status_code();
     let mut body = Vec::new();
     let has_body = method != Method::Head && !matches!(status, 204 | 304) && !(300..400).contains(&status);
+    let declared = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<u64>().ok());
+    if let (true, true, Some(length)) = (has_body && stream, status == 200, declared) {
+        if length > max_body {
+            if length > MAX_STREAMED_BLOB {
+                return Err(UpstreamError::Transport(TransportError::TooLarge {
+                    limit: MAX_STREAMED_BLOB,
+                }));
+            }
+            let mut out = HttpResponse::new(status, Vec::new());
+            out.headers = headers;
+            let body = match response.body() {
+                ResponseBody::Stream(body) => Some(body.clone()),
+                _ => None,
+            };
+            return Ok((out, body));
+        }
+    }
     if has_body {
         let mut reader = BodyReader::new(max_body, &headers).map_err(UpstreamError::Transport)?;
         let mut stream = response
@@ -221,7 +268,7 @@ async fn read(response: &mut worker::Response, method: Method, max_body: u64) ->
     }
     let mut out = HttpResponse::new(status, body);
     out.headers = headers;
-    Ok(out)
+    Ok((out, None))
 }
 
 /// A failed `fetch()` as precisely as workerd tells: "Network connection lost." is a refused or

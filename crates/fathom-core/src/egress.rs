@@ -29,6 +29,11 @@ pub const MAX_TOKEN_BODY: u64 = 64 << 10;
 pub const MAX_PING_BODY: u64 = 64 << 10;
 /// Redirect hops followed at most.
 pub const MAX_REDIRECTS: usize = 5;
+/// The largest blob the proxy relays as it streams (a layer: never held whole, never cached at
+/// the edge; its bytes are hashed by the client that asked). Blobs up to the blob kind's
+/// [`TargetKind::max_body`] are read, relayed and kept at the edge by digest instead. Real
+/// layers run to a few GiB (CUDA and model images); this bounds the bandwidth one request takes.
+pub const MAX_STREAMED_BLOB: u64 = 16 << 30;
 
 /// Why a request was refused: a stable `code` and a message naming what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,7 +69,8 @@ pub enum TargetKind {
     Ping,
     /// `/v2/<name>/manifests/<tag or digest>`.
     Manifest,
-    /// `/v2/<name>/blobs/<digest>` (configs and other small blobs, under [`MAX_CONFIG`]).
+    /// `/v2/<name>/blobs/<digest>` (configs and other small blobs read whole, under
+    /// [`MAX_CONFIG`]; layers stream, under [`MAX_STREAMED_BLOB`]).
     Blob,
     /// `/v2/<name>/tags/list`.
     Tags,
@@ -77,6 +83,12 @@ pub enum TargetKind {
 }
 
 impl TargetKind {
+    /// Whether a body too large to read whole may stream through instead (blobs, and the
+    /// blob stores they redirect to).
+    pub fn streams(self) -> bool {
+        matches!(self, TargetKind::Blob | TargetKind::Redirect)
+    }
+
     /// Largest body read for this kind of request.
     pub fn max_body(self) -> u64 {
         match self {
