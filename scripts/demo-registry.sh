@@ -57,7 +57,7 @@ die() {
 PYTHON=$FATHOM_PYTHON
 check_tools() {
   local tool
-  for tool in docker-registry buildah skopeo htpasswd jq curl flock setsid; do
+  for tool in docker-registry buildah skopeo htpasswd jq curl flock setsid zstd; do
     require "$tool" "$tool (Debian)"
   done
   "$PYTHON" -c 'import cryptography' 2>/dev/null ||

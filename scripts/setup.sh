@@ -9,7 +9,7 @@
 #   test    that, plus what the tests need (rustfmt, clippy; wrk and Chromium from Debian)
 #   PART    rust      rustup: the wasm32-unknown-unknown target (test: also rustfmt, clippy)
 #           debian    docker-registry (CNCF distribution), buildah, skopeo, apache2-utils, jq,
-#                     curl, python3-venv (test: also wrk, chromium, iproute2, umoci, zstd)
+#                     curl, python3-venv, zstd (test: also wrk, chromium, iproute2, umoci)
 #           npm       wrangler + workerd, Node 22 for wrangler, binaryen's wasm-opt
 #                     (package-lock.json, into node_modules/)
 #           python    one venv in $FATHOM_TOOLS_DIR/venv: scripts/requirements.txt (cryptography
@@ -56,11 +56,12 @@ part_rust() {
 debian_installed() { [[ $(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null) == installed ]]; }
 
 part_debian() {
-  local packages=(docker-registry buildah skopeo apache2-utils jq curl python3-venv util-linux)
+  # zstd (the reference) recompresses demo/debian's layers for the demo registry, and makes the
+  # zstd layers the layer reader is tested on.
+  local packages=(docker-registry buildah skopeo apache2-utils jq curl python3-venv util-linux zstd)
   # The registry zoo (tests only) makes namespaces with util-linux and brings up loopback with iproute2.
-  # umoci unpacks images for the merged-filesystem oracle, zstd (the reference) makes the zstd
-  # layers the layer reader is tested on (tests only).
-  [[ $PROFILE == test ]] && packages+=(wrk chromium iproute2 umoci zstd)
+  # umoci unpacks images for the merged-filesystem oracle (tests only).
+  [[ $PROFILE == test ]] && packages+=(wrk chromium iproute2 umoci)
   local pkg missing=()
   for pkg in "${packages[@]}"; do
     debian_installed "$pkg" || missing+=("$pkg")

@@ -17,6 +17,11 @@ declare -A OCI_ARCH=([amd64]=amd64 [arm64]=arm64 [armhf]=arm [armel]=arm [i386]=
   [ppc64el]=ppc64le [s390x]=s390x [mips64el]=mips64le)
 declare -A OCI_VARIANT=([arm64]=v8 [armhf]=v7 [armel]=v5)
 
+# demo/debian: Debian's own userland, pinned (other versions mean other layer bytes, hence other
+# digests): versions bookworm has kept since its release.
+DEBIAN_PACKAGES=(coreutils=9.1-1 tar=1.34+dfsg-1.2+deb12u1 dash=0.5.12-2 grep=3.8-5
+  findutils=4.9.0-4 gzip=1.12-1 diffutils=1:3.8-4)
+
 LOCAL=localhost/fathom-demo             # names inside buildah's private store
 MARKUP_LABEL_KEY=org.example.fathom.markup  # a label whose value is HTML: the web app must escape it
 MARKUP_LABEL_VALUE='<img src=x onerror=alert(1)>'
@@ -49,26 +54,17 @@ debian_mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
-# Downloads busybox-static for every architecture into $STATE/debs/<arch>.deb with an apt of our own
-# (own lists, own sources list) so that the machine's apt configuration and dpkg are left untouched.
-fetch_busybox_debs() {
-  local arch missing=() dir=$STATE/apt debs=$STATE/debs
-  for arch in "${BUSYBOX_ARCHES[@]}"; do
-    [[ -s $debs/$arch.deb && $(dpkg-deb -f "$debs/$arch.deb" Version) == "$BUSYBOX_VERSION" ]] ||
-      missing+=("$arch")
-  done
-  ((${#missing[@]})) || return 0
-  log "downloading busybox-static $BUSYBOX_VERSION for: ${missing[*]}"
-  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/sources.list.d" \
-    "$dir/preferences.d" "$debs"
+# An apt of our own for ARCHES (own lists, own sources list, the machine's mirror) so that the
+# machine's apt configuration and dpkg are left untouched: fills APT_OPTS and updates its lists.
+private_apt() { # dir arch[,arch…]
+  local dir=$1 arches=$2
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/sources.list.d" "$dir/preferences.d"
   local signed=
   [[ -r /usr/share/keyrings/debian-archive-keyring.gpg ]] &&
     signed='[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] '
   echo "deb ${signed}$(debian_mirror) bookworm main" >"$dir/sources.list"
-  local all
-  all=$(IFS=,; echo "${BUSYBOX_ARCHES[*]}")
-  local apt_opts=(
-    -o "APT::Architecture=amd64" -o "APT::Architectures=$all"
+  APT_OPTS=(
+    -o "APT::Architecture=amd64" -o "APT::Architectures=$arches"
     -o "Dir::State::Lists=$dir/lists" -o "Dir::Etc::SourceList=$dir/sources.list"
     -o "Dir::Etc::SourceParts=$dir/sources.list.d" -o "Dir::Etc::PreferencesParts=$dir/preferences.d"
     -o "Dir::Etc::Preferences=/dev/null" -o "Dir::Cache=$dir/cache"
@@ -81,15 +77,28 @@ fetch_busybox_debs() {
     -o "Acquire::IndexTargets::deb::DEP-11-icons-hidpi::DefaultEnabled=false"
     -o "Acquire::IndexTargets::deb::CNF::DefaultEnabled=false"
   )
-  apt-get "${apt_opts[@]}" -qq update || die "apt-get update for the busybox architectures failed"
+  apt-get "${APT_OPTS[@]}" -qq update || die "apt-get update ($arches) from $(debian_mirror) failed"
+}
+
+# Downloads busybox-static for every architecture into $STATE/debs/<arch>.deb.
+fetch_busybox_debs() {
+  local arch missing=() dir=$STATE/apt debs=$STATE/debs
+  for arch in "${BUSYBOX_ARCHES[@]}"; do
+    [[ -s $debs/$arch.deb && $(dpkg-deb -f "$debs/$arch.deb" Version) == "$BUSYBOX_VERSION" ]] ||
+      missing+=("$arch")
+  done
+  ((${#missing[@]})) || return 0
+  log "downloading busybox-static $BUSYBOX_VERSION for: ${missing[*]}"
+  mkdir -p "$debs"
+  private_apt "$dir" "$(IFS=,; echo "${BUSYBOX_ARCHES[*]}")"
   local tmp
   tmp=$(mktemp -d "$STATE/tmp/debs.XXXXXX")
   local pkgs=()
   for arch in "${missing[@]}"; do pkgs+=("busybox-static:$arch=$BUSYBOX_VERSION"); done
   # The version is pinned: another busybox build means other layer bytes, hence other digests.
-  if ! (cd "$tmp" && apt-get "${apt_opts[@]}" -qq download "${pkgs[@]}"); then
+  if ! (cd "$tmp" && apt-get "${APT_OPTS[@]}" -qq download "${pkgs[@]}"); then
     die "busybox-static $BUSYBOX_VERSION is not on $(debian_mirror) for all of ${missing[*]}." \
-      "The mirror offers: $(apt-cache "${apt_opts[@]}" madison busybox-static | awk -F'|' '{print $2}' | sort -u | xargs)." \
+      "The mirror offers: $(apt-cache "${APT_OPTS[@]}" madison busybox-static | awk -F'|' '{print $2}' | sort -u | xargs)." \
       "Set FATHOM_BUSYBOX_VERSION to one of those and regenerate expected.json (digests will change)."
   fi
   for arch in "${missing[@]}"; do
@@ -100,6 +109,29 @@ fetch_busybox_debs() {
     mv "$f" "$debs/$arch.deb"
   done
   # The package lists (~140 MB for 8 architectures) are only needed to download again.
+  rm -rf "$tmp" "$dir"
+}
+
+# Downloads the pinned amd64 packages of demo/debian into $STATE/debs/debian/.
+fetch_debian_debs() {
+  local pkg name missing=() dir=$STATE/apt-debian debs=$STATE/debs/debian
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    name=${pkg%%=*}
+    [[ -s $debs/$name.deb && $(dpkg-deb -f "$debs/$name.deb" Version) == "${pkg#*=}" ]] || missing+=("$pkg")
+  done
+  ((${#missing[@]})) || return 0
+  log "downloading ${missing[*]} (amd64) for demo/debian"
+  mkdir -p "$debs"
+  private_apt "$dir" amd64
+  local tmp
+  tmp=$(mktemp -d "$STATE/tmp/debs.XXXXXX")
+  (cd "$tmp" && apt-get "${APT_OPTS[@]}" -qq download "${missing[@]}") ||
+    die "not all of ${missing[*]} are on $(debian_mirror): pin the versions it offers in" \
+      "DEBIAN_PACKAGES (build-images.sh) and regenerate expected.json (digests will change)."
+  for pkg in "${missing[@]}"; do
+    name=${pkg%%=*}
+    mv "$(compgen -G "$tmp/${name}_*_*.deb" | head -1)" "$debs/$name.deb"
+  done
   rm -rf "$tmp" "$dir"
 }
 
@@ -152,6 +184,36 @@ build_on_top() { # debian-arch base-image new-image path-in-image content [label
   for label in "$@"; do bah config --label "$label" "$ctr"; done
   commit "$ctr" "$image"
   rm -f "$file"
+}
+
+# demo/debian: a real rootfs — the DEBIAN_PACKAGES unpacked as dpkg unpacks them (no maintainer
+# scripts run) with the static busybox, some 28 MB in some 750 files — and a second layer
+# made by running that busybox in it, as a Dockerfile's RUN would: the manuals and most
+# translations deleted (real whiteouts, written by buildah), /etc/os-release written again, and a
+# file added.
+build_debian() {
+  local root=$STATE/scratch/debian deb ctr
+  rm -rf "$root"
+  mkdir -p "$root/bin"
+  for deb in "$STATE/debs/debian/"*.deb; do dpkg-deb -x "$deb" "$root"; done
+  dpkg-deb --fsys-tarfile "$STATE/debs/amd64.deb" | tar -x -O ./bin/busybox >"$root/bin/busybox"
+  chmod 0755 "$root/bin/busybox"
+  mkdir -p "$root/etc"
+  printf 'PRETTY_NAME="Fathom demo (Debian bookworm packages)"\nNAME="Fathom demo"\nID=fathom-demo\n' \
+    >"$root/etc/os-release"
+  ctr=$(bah from scratch)
+  bah copy --quiet "$ctr" "$root/" / >/dev/null
+  bah config --os linux --arch amd64 --cmd '["/bin/dash"]' \
+    --label org.opencontainers.image.title=demo-debian "$ctr"
+  commit "$ctr" "$LOCAL/debian:base"
+  ctr=$(bah from --quiet --pull=never --os linux --arch amd64 "$LOCAL/debian:base")
+  bah run --isolation chroot "$ctr" -- /bin/busybox sh -c '
+    rm -rf /usr/share/man /usr/share/info &&
+    for d in /usr/share/locale/*; do case $d in */de|*/fr) ;; *) rm -rf "$d" ;; esac; done &&
+    printf "PRETTY_NAME=\"Fathom demo, trimmed\"\nNAME=\"Fathom demo\"\nID=fathom-demo\n" >/etc/os-release &&
+    echo "Debian packages: '"${DEBIAN_PACKAGES[*]}"'" >/etc/fathom-packages' ||
+    die "running busybox in demo/debian failed"
+  commit "$ctr" "$LOCAL/debian:trimmed"
 }
 
 push_image() { # local-image format repo:tag
@@ -349,6 +411,37 @@ push_artifact() { # subject-digest subject-size
   manifest_put demo/busybox "sha256-${1#sha256:}" "$w/referrers.json" application/vnd.oci.image.index.v1+json
 }
 
+# The image at repo:from (gzip layers) again as repo:to with each layer recompressed by Debian's
+# zstd at level 3 (as buildkit and containerd compress when asked for zstd) or left a plain tar;
+# the config, hence every diff_id, stays. buildah 1.28 cannot push this itself: asked for zstd,
+# it reuses the gzip blobs the registry already has.
+push_recompressed() { # repo from-tag to-tag zstd|tar
+  local repo=$1 w=$STATE/scratch/recompressed-$4 digest blob media pushed i=0 layers=()
+  mkdir -p "$w"
+  manifest_get "$repo" "$2" "$w/from.json" >/dev/null
+  for digest in $(jq -r '.layers[].digest' "$w/from.json"); do
+    blob=$w/layer-$i
+    curl -fsS -o "$blob.gz" "$(v2)/$repo/blobs/$digest" || die "GET blob $repo@$digest failed"
+    case $4 in
+      zstd)
+        gzip -dc "$blob.gz" | zstd -q -3 -c >"$blob"
+        media=application/vnd.oci.image.layer.v1.tar+zstd
+        ;;
+      tar)
+        gzip -dc "$blob.gz" >"$blob"
+        media=application/vnd.oci.image.layer.v1.tar
+        ;;
+    esac
+    pushed=$(blob_push "$repo" "$blob")
+    layers+=("$(jq -cn --arg m "$media" --arg d "$pushed" --argjson s "$(size_of "$blob")" \
+      '{mediaType: $m, digest: $d, size: $s}')")
+    i=$((i + 1))
+  done
+  jq -c --argjson layers "$(printf '%s\n' "${layers[@]}" | jq -cs .)" '.layers = $layers' \
+    "$w/from.json" >"$w/to.json"
+  manifest_put "$repo" "$3" "$w/to.json" application/vnd.oci.image.manifest.v1+json
+}
+
 # ---------------------------------------------------------------------------------------------------
 
 # Builds everything and pushes it to the registry at $REG (host:port, no auth).
@@ -379,6 +472,10 @@ build_and_push_all() {
   build_on_top amd64 "$LOCAL/layers:base" "$LOCAL/layers:extended" /etc/fathom/extended.txt \
     "extended layer" org.opencontainers.image.title=demo-layers-extended
 
+  log "building demo/debian from Debian packages"
+  fetch_debian_debs
+  build_debian
+
   log "pushing to $REG"
   push_list busybox-all oci demo/busybox:oci
   push_list busybox-all v2s2 demo/busybox:docker
@@ -389,6 +486,7 @@ build_and_push_all() {
   # demo/layers in Docker v2s2: the same gzip layers are then shared across both formats.
   push_image layers:base v2s2 demo/layers:base
   push_image layers:extended v2s2 demo/layers:extended
+  push_image debian:trimmed oci demo/debian:gzip
 
   log "pushing hand-written manifests (nested index, attestation, artifact + referrers tag)"
   local index index_size amd64 amd64_size
@@ -400,4 +498,8 @@ build_and_push_all() {
   push_nested "$index" "$index_size" "$amd64" "$amd64_size"
   push_attested "$amd64" "$amd64_size"
   push_artifact "$index" "$index_size"
+
+  log "pushing demo/debian with zstd and with uncompressed layers"
+  push_recompressed demo/debian gzip zstd zstd
+  push_recompressed demo/debian gzip tar tar
 }
