@@ -2,7 +2,9 @@
 # The layer reader's speed on real layers: a tar of this machine's /usr/share (Debian's files,
 # some 700 MB uncompressed) compressed by gzip -6 as docker and buildkit do, and by zstd -3 as
 # they do when asked for zstd, made once into target/bench/; then `cargo bench --bench layer`
-# prints one table. Asserts nothing.
+# prints one table. Then the same code as wasm, in the web app's file worker in headless
+# Chromium (scripts/bench/files_speed.py: the same files pushed as one-layer images to a
+# bench-only repository of the demo registry), beside the native figures. Asserts nothing.
 #   scripts/bench-layer.sh [DIRECTORY=/usr/share]
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -21,4 +23,22 @@ if [[ ! -s $zstd_layer ]]; then
   gzip -dc "$layer" | zstd -q -3 -c >"$zstd_layer.tmp"
   mv "$zstd_layer.tmp" "$zstd_layer"
 fi
-cargo bench -p fathom-core --bench layer --quiet -- "$FATHOM_ROOT/$layer" "$FATHOM_ROOT/$zstd_layer"
+native=$(mktemp)
+worker_state=$(mktemp -d)
+source "$(dirname "$0")/lib/worker.sh"
+trap 'stop_worker; rm -rf "$native" "$worker_state"' EXIT
+cargo bench -p fathom-core --bench layer --quiet -- "$FATHOM_ROOT/$layer" "$FATHOM_ROOT/$zstd_layer" | tee "$native"
+
+require chromium "chromium (Debian)"
+scripts/demo-registry.sh start >/dev/null
+port=8792
+start_worker "$port" "$worker_state/worker.log" --state "$worker_state" --log-level error
+echo
+echo "| layer, as wasm in headless Chromium (the file worker) | MiB of tar | best of 3 | MiB/s of tar | ÷ native |"
+echo "|---|---:|---:|---:|---:|"
+"$FATHOM_PYTHON" scripts/bench/files_speed.py "http://127.0.0.1:$port" 127.0.0.1:5555 3 "$layer" "$zstd_layer" |
+  while read -r name mib seconds rate; do
+    native_rate=$(awk -F'|' -v n="$name" '$2 ~ "^ "n"," { gsub(/ /, "", $5); print $5 }' "$native")
+    ratio=$(awk -v a="$rate" -v b="$native_rate" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "?" }')
+    echo "| $name | $mib | $seconds s | $rate | $ratio |"
+  done

@@ -24,6 +24,7 @@ printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" -------------- ----------
 for kind in html js wasm css; do
   bytes=0
   for file in web/dist/*."$kind"; do
+    [[ $(basename "$file") == fathom-files-* ]] && continue # the file worker: loaded on demand
     [ -e "$file" ] && bytes=$((bytes + $(gzip -9c "$file" | wc -c)))
   done
   row "first load: $kind (gzip)" "$bytes B"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the web app offline into web/dist/ with Trunk (release: opt-level z, LTO, wasm-opt -Oz;
 # the JS glue minified by terser after Trunk; the security headers written to web/dist/_headers),
-# using the pinned wasm-bindgen and npm's wasm-opt 132. Skipped when nothing it is built from
+# using the pinned wasm-bindgen and npm's wasm-opt 132. The file worker (a second wasm, loaded
+# only when a user opens an image's files) is built beside it and named in index.html. Skipped when nothing it is built from
 # changed (a fingerprint in web/dist/.fingerprint). Prints what a first load transfers.
 #   scripts/build-web.sh [--cargo-only]
 #     --cargo-only  only the cargo build Trunk would run (so that it can run before Trunk is
@@ -19,17 +20,19 @@ done
 
 dist=web/dist
 stamp=$(fingerprint "trunk $TRUNK_VERSION" "wasm-bindgen $WASM_BINDGEN_VERSION" \
-  -- Cargo.toml Cargo.lock Trunk.toml crates/fathom-core/Cargo.toml crates/fathom-core/src web/Cargo.toml web/src \
-  web/index.html web/style.css package-lock.json scripts/build-web.sh scripts/lib/minify-glue.mjs scripts/lib/security-headers.mjs)
+  -- Cargo.toml Cargo.lock Trunk.toml crates/fathom-core/Cargo.toml crates/fathom-core/src web/Cargo.toml web/src web/browser web/files \
+  web/index.html web/style.css package-lock.json scripts/build-web.sh scripts/lib/minify-glue.mjs scripts/lib/security-headers.mjs \
+  scripts/lib/name-worker.mjs)
 if [[ -f $dist/index.html && $(cat "$dist/.fingerprint" 2>/dev/null) == "$stamp" ]]; then
   ((cargo_only)) || say "web app: up to date ($dist)"
   exit 0
 fi
 
-# The very cargo command Trunk runs (web/index.html names the profile).
+# The very cargo commands Trunk runs (web/index.html names the profiles).
 RUSTFLAGS=$(wasm_rustflags)
-export RUSTFLAGS # Trunk runs the same cargo build again, and must find it done
-cargo build --target=wasm32-unknown-unknown --manifest-path web/Cargo.toml --profile web-release --locked --quiet
+export RUSTFLAGS # Trunk runs the same cargo builds again, and must find them done
+cargo build --target=wasm32-unknown-unknown --manifest-path web/Cargo.toml --profile web-release --locked --quiet --bin fathom-web
+cargo build --target=wasm32-unknown-unknown --manifest-path web/files/Cargo.toml --profile files-release --locked --quiet
 ((cargo_only == 0)) || exit 0
 require trunk "trunk $TRUNK_VERSION"
 require wasm-bindgen "wasm-bindgen-cli $WASM_BINDGEN_VERSION"
@@ -39,10 +42,13 @@ log="$FATHOM_ROOT/target/logs/trunk.log"
 mkdir -p "$(dirname "$log")"
 trunk build --release --locked --config Trunk.toml >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "trunk build failed (log: $log)"; }
 node scripts/lib/minify-glue.mjs "$dist" >>"$log" || die "minifying the JS glue failed (log: $log)"
+node scripts/lib/name-worker.mjs "$dist" >>"$log" || die "naming the file worker failed (log: $log)"
 node scripts/lib/security-headers.mjs "$dist" >>"$log" || die "writing the security headers failed (log: $log)"
 echo "$stamp" >"$dist/.fingerprint"
 total=0
 for file in "$dist"/*.{html,js,wasm,css}; do # `_headers` is read by the host, never sent
+  [[ $(basename "$file") == fathom-files-* ]] && continue # the file worker: loaded on demand
   total=$((total + $(gzip -9c "$file" | wc -c)))
 done
-say "web app: built, first load $total bytes gzip ($(ls "$dist" | wc -l) files)"
+worker=$(cat "$dist"/fathom-files-*_bg.wasm | gzip -9c | wc -c)
+say "web app: built, first load $total bytes gzip; file worker $worker bytes gzip ($(ls "$dist" | wc -l) files)"

@@ -483,3 +483,145 @@ def test_compare_is_linked_from_the_platform_table_and_the_tags(page):
     shown = compare_rows(page)
     assert len(shown) == 8, shown
     assert "demo/busybox:docker" in page.inner_text("#sides")
+
+
+# An image's files: a hand-made image (Python's tarfile, gzip) whose second layer overwrites a
+# file, deletes one (`.wh.`), makes a directory opaque (`.wh..wh..opq`) and adds a binary, as the
+# OCI image spec's "Applying Changesets" describes — pushed to a real registry, read by the page's
+# file worker.
+OS_RELEASE = b"NAME=Fathom test, again\n"
+TOOL = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0fathom"
+
+
+def tar_gz(entries):
+    """A gzip'd tar layer of (name, bytes | None for a directory); returns (blob, diff_id)."""
+    import gzip
+    import hashlib
+    import io
+    import tarfile
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.mtime = 1_700_000_000
+            if data is None:
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                tar.addfile(info)
+            else:
+                info.size, info.mode = len(data), 0o644
+                tar.addfile(info, io.BytesIO(data))
+    tar_bytes = raw.getvalue()
+    return gzip.compress(tar_bytes, mtime=0), "sha256:" + hashlib.sha256(tar_bytes).hexdigest()
+
+
+def push_files_image(address, repository, lie_about_layer=None, big=b""):
+    """`big`: a file's bytes added to the first layer (incompressible bytes over 8 MiB make it a
+    layer the edge's proxy streams rather than reads)."""
+    layers = [
+        tar_gz([("etc", None), ("etc/os-release", b"NAME=Fathom test\n"), ("etc/gone", b"g" * 500),
+                ("opt", None), ("opt/a", b"a"), ("opt/b", b"b")] + ([("srv/big", big)] if big else [])),
+        tar_gz([("etc", None), ("etc/os-release", OS_RELEASE), ("etc/.wh.gone", b""),
+                ("opt", None), ("opt/.wh..wh..opq", b""), ("opt/c", b"c"), ("bin", None), ("bin/tool", TOOL)]),
+    ]
+    diff_ids = [diff_id for _, diff_id in layers]
+    if lie_about_layer is not None:
+        diff_ids[lie_about_layer] = "sha256:" + "0" * 64
+    config = json.dumps({"architecture": "amd64", "os": "linux",
+                         "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": push_blob(address, repository, config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": push_blob(address, repository, blob), "size": len(blob)} for blob, _ in layers],
+    }).encode()
+    push_manifest(address, repository, "files", manifest, "application/vnd.oci.image.manifest.v1+json")
+    return f"{address}/{repository}:files"
+
+
+def entries(page):
+    """(name, change, layer) of each entry listed."""
+    page.wait_for_selector("#entries tbody tr", timeout=30_000)
+    return page.eval_on_selector_all(
+        "#entries tbody tr", "rs => rs.map(r => [r.cells[0].innerText, r.cells[5].innerText, r.cells[4].innerText])")
+
+
+def wait_for_file(page, text):
+    wait_for(page, f"document.querySelector('#file-content')?.textContent === {json.dumps(text)}")
+
+
+def test_an_images_files_stream_through_a_worker_verified_and_browsable(page):
+    reference = push_files_image("127.0.0.1:5555", "test-web/files")
+    open_view(page, reference)
+    page.wait_for_selector("#browse-files")
+    loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert not [u for u in loaded if "fathom-files" in u], "the file worker loads only when asked for"
+    page.click("#browse-files")
+    page.wait_for_selector("#layers tbody tr")
+    checks = page.eval_on_selector_all("#layers tbody tr", "rs => rs.map(r => r.cells[8].innerText)")
+    assert checks == ["✔ digest, diff_id"] * 2
+    assert page.query_selector("#files-unverified") is None
+    # Wasted: the first os-release, etc/gone, opt/a and opt/b; shown: the rest.
+    wasted, shown = len(b"NAME=Fathom test\n") + 500 + 1 + 1, len(OS_RELEASE) + 1 + len(TOOL)
+    assert page.inner_text("#waste").startswith(f"Wasted: {wasted} B of {wasted + shown} B"), page.inner_text("#waste")
+    assert entries(page) == [["bin/", "added", "1"], ["etc/", "modified", "1"], ["opt/", "modified", "1"]]
+    page.click("#entries a:text-is('etc/')")
+    wait_for(page, "document.querySelector('#crumbs')?.innerText === '/etc/'")
+    assert entries(page) == [["os-release", "modified", "1"]], "the whiteout deleted etc/gone"
+    page.click("#entries a:text-is('os-release')")
+    wait_for_file(page, OS_RELEASE.decode())
+    assert "files=%2Fetc%2Fos-release" in page.url
+    # The link reopens the same file, read again and verified again in a fresh page.
+    page.reload()
+    wait_for_file(page, OS_RELEASE.decode())
+    assert "✔ its layer verified again" in page.inner_text("#file")
+    # One layer's archive: what it did to the layers below.
+    page.click("#views a:text-is('layer 1')")
+    wait_for(page, "location.search.includes('layer=1')")
+    wait_for(page, "[...document.querySelectorAll('#entries td')].some(td => td.innerText === 'gone')")
+    assert sorted(entries(page)) == [["gone", "deleted", "1"], ["os-release", "modified", "1"]]
+    page.click("#crumbs a:text-is('/')")
+    wait_for(page, "document.querySelector('#crumbs')?.innerText === '/'")
+    page.click("#entries a:text-is('opt/')")
+    wait_for(page, "document.querySelector('#crumbs')?.innerText === '/opt/'")
+    listed = entries(page)
+    assert ["c", "added", "1"] in listed and any(e[1] == "deleted" and "opq" in e[0] for e in listed), listed
+    page.click("#views a:text-is('merged')")
+    wait_for(page, "!location.search.includes('layer=')")
+    assert entries(page) == [["c", "added", "1"]], "the opaque directory hides opt/a and opt/b"
+    # A binary is shown as a hex dump.
+    page.goto(page.url.split("&files=")[0] + "&files=%2Fbin%2Ftool")
+    wait_for(page, "document.querySelector('#file-content')?.textContent.startsWith('00000000  7f 45 4c 46')")
+    page.click("#close-files")
+    page.wait_for_selector("#browse-files")
+
+
+def test_a_layer_whose_diff_id_lies_is_red_in_the_files(page, counted_registry):
+    # A registry without CORS headers: the worker streams the layers through the edge's proxy,
+    # the first one (over 8 MiB) relayed by the edge as it arrives.
+    import os
+
+    reference = push_files_image(counted_registry.address, "test-web/lies", lie_about_layer=1,
+                                 big=os.urandom(9 << 20))
+    open_view(page, reference)
+    page.click("#browse-files")
+    page.wait_for_selector("#files-unverified")
+    assert "layer-diff-id" in page.inner_text("#files-unverified") or "uncompressed" in page.inner_text(
+        "#files-unverified"), page.inner_text("#files-unverified")
+    classes = page.eval_on_selector_all("#layers tbody tr", "rs => rs.map(r => r.className)")
+    assert classes == ["", "bad"], "the streamed layer verified, the lying one loud"
+    layer_gets = [r for r in counted_registry.requests() if r.startswith("GET /v2/test-web/lies/blobs/")]
+    assert len(layer_gets) >= 3, "the config and both layers, read through the proxy"
+
+
+def test_a_stalled_layer_shows_its_progress_and_cancels(page, fault_proxy):
+    open_view(page, f"{fault_proxy}/fault-stall-layers/demo/busybox:oci", platform="linux/amd64")
+    page.click("#browse-files")
+    # The blobs answered their HEADs; the layer's GET stalls after half its bytes.
+    wait_for(page, "document.querySelector('#file-progress')?.innerText.includes('layer 1 of 1')")
+    page.click("#cancel-files")
+    page.wait_for_selector("#files-cancelled")
+    assert page.query_selector("#file-progress") is None
+    page.click("#read-files-again")
+    page.wait_for_selector("#cancel-files")

@@ -13,14 +13,17 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
 use crate::layer::{EntryKind, Layer, LayerEntry, Whiteout};
 use crate::media_type::Compression;
 
+mod summary;
 #[cfg(test)]
 mod tests;
+
+pub use summary::{FilesSummary, LargestFile, LARGEST_FILES};
 
 /// One path of the merged filesystem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,7 +77,7 @@ pub struct Merger {
 }
 
 /// What one layer did to the filesystem below it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LayerChanges {
     /// Paths it put where nothing was.
@@ -94,6 +97,15 @@ impl Merger {
     /// An empty filesystem.
     pub fn new() -> Merger {
         Merger::default()
+    }
+
+    /// The filesystem `layers` build, applied bottom first.
+    pub fn of<'a>(layers: impl IntoIterator<Item = &'a Layer>) -> Merger {
+        let mut merger = Merger::new();
+        for layer in layers {
+            merger.apply(&layer.entries);
+        }
+        merger
     }
 
     /// Applies the next layer's entries (in archive order): first its whiteouts against what the
@@ -127,6 +139,12 @@ impl Merger {
             }
             self.add(path, entry, layer);
         }
+    }
+
+    /// Whether the layers applied so far leave something at `path` (as an archive names it:
+    /// relative to the root).
+    pub fn has(&self, path: &str) -> bool {
+        clean(path).is_some_and(|p| self.paths.contains_key(&p))
     }
 
     /// Bytes of what is at `path` now, with everything under it when it is a directory (what
@@ -270,17 +288,7 @@ fn copy_of(entry: &LayerEntry, layer: usize) -> Copy {
 
 fn implicit_dir(path: &str, layer: usize) -> MergedEntry {
     MergedEntry {
-        entry: LayerEntry {
-            path: path.to_owned(),
-            kind: EntryKind::Dir,
-            size: 0,
-            mode: 0o755,
-            uid: 0,
-            gid: 0,
-            mtime: 0,
-            link: None,
-            whiteout: None,
-        },
+        entry: LayerEntry::implicit_dir(path),
         layer,
         hides: Vec::new(),
         implicit: true,
@@ -347,7 +355,7 @@ impl FileSystem {
 pub const WASTED_PATHS: usize = 20;
 
 /// Bytes the layers ship that the image's filesystem does not show.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Waste {
     /// Bytes of every file entry of every layer.
@@ -368,7 +376,7 @@ pub struct Waste {
 }
 
 /// One path's waste.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WastedPath {
     /// The path.
@@ -463,7 +471,7 @@ impl DiveTally {
 
 /// One layer of an image as read: what the manifest says of it, what reading it found, and
 /// what it changed — the row every face shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LayerSummary {
     /// Its place in the manifest (0: the bottom layer).
@@ -513,6 +521,29 @@ impl LayerSummary {
             entries: layer.entries.len(),
             changes,
             findings: layer.findings.clone(),
+        }
+    }
+}
+
+/// What an entry of a layer's archive does to the filesystem the layers below it build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    /// Puts a path where nothing was.
+    Added,
+    /// Writes a path again.
+    Modified,
+    /// Deletes a path (a whiteout).
+    Deleted,
+}
+
+impl Change {
+    /// What `entry` does over `below` (the layers under its own, applied).
+    pub fn of(entry: &LayerEntry, below: &Merger) -> Change {
+        match &entry.whiteout {
+            Some(_) => Change::Deleted,
+            None if below.has(&entry.path) => Change::Modified,
+            None => Change::Added,
         }
     }
 }

@@ -84,7 +84,7 @@ pub enum Kind {
 }
 
 /// How a layer is compressed, as its media type says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Compression {
     /// Plain tar.

@@ -1,5 +1,7 @@
-//! The Report: one schema (`schemaVersion: 1`, `schema/report.schema.json`) that the CLI prints,
-//! the edge API serves and the web app renders and downloads.
+//! The Report: one schema (`schemaVersion: 2`, `schema/report.schema.json`) that the CLI prints,
+//! the edge API serves and the web app renders and downloads. Version 2 added what reading an
+//! image's layers found (`platforms[].image.files`); a version-1 Report is a valid version-2 one
+//! with another number.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +15,7 @@ use crate::reference::Reference;
 use crate::registry::RateLimit;
 
 /// The Report's schema version.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything Fathom learned about one reference.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -259,6 +261,10 @@ pub struct ImageInfo {
     pub exposed_ports: Option<Vec<String>>,
     /// From the config.
     pub history: Option<Vec<History>>,
+    /// What streaming the layers found — each verified against its digest and diff_id, what it
+    /// changes, the wasted space — when a face read them (`fathom layers`; schema version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<crate::filesystem::FilesSummary>,
 }
 
 impl ImageInfo {

@@ -7,6 +7,7 @@ use fathom_core::registry::ConnectCause;
 use leptos::prelude::*;
 
 mod details;
+mod files;
 mod findings;
 mod landing;
 mod platform_table;
@@ -14,6 +15,7 @@ mod summary;
 mod tags;
 
 pub(crate) use details::*;
+pub(crate) use files::*;
 pub(crate) use findings::*;
 pub(crate) use landing::*;
 pub(crate) use platform_table::*;

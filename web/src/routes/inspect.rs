@@ -200,6 +200,7 @@ pub(crate) fn Inspector() -> impl IntoView {
                             " Show attestations"
                         </label>
                         <PlatformTable report=report.clone() show_attestations />
+                        <Files report=report.clone() />
                         <Details report=report.clone() />
                         <Findings report=report.clone() />
                         <Actions report=report.clone() />

@@ -35,15 +35,12 @@ struct Contents {
     #[serde(skip_serializing_if = "Option::is_none")]
     base64: Option<String>,
     #[serde(skip)]
-    bytes: Vec<u8>,
+    kept: KeptFile,
 }
 
 impl Contents {
     fn new(reference: String, path: String, layer: usize, kept: KeptFile) -> Contents {
-        let text = std::str::from_utf8(&kept.bytes)
-            .ok()
-            .filter(|t| !t.contains('\0'))
-            .map(str::to_owned);
+        let text = kept.text().map(str::to_owned);
         Contents {
             reference,
             path,
@@ -55,7 +52,7 @@ impl Contents {
                 .is_none()
                 .then(|| base64::engine::general_purpose::STANDARD.encode(&kept.bytes)),
             text,
-            bytes: kept.bytes,
+            kept,
         }
     }
 }
@@ -64,37 +61,18 @@ impl Render for Contents {
     fn human(&self, out: &mut dyn Write) -> io::Result<()> {
         match &self.text {
             Some(text) => out.write_all(text.as_bytes())?,
-            None => hex_dump(&self.bytes, out)?,
+            None => out.write_all(self.kept.hex_dump().as_bytes())?,
         }
         if self.truncated {
             eprintln!(
                 "fathom: the first {} of {} bytes of {} (--max-bytes reads more)",
-                self.bytes.len(),
+                self.kept.bytes.len(),
                 self.size,
                 self.resolved
             );
         }
         Ok(())
     }
-}
-
-/// `xxd`-style lines: offset, sixteen bytes in hex, the printable ones.
-fn hex_dump(bytes: &[u8], out: &mut dyn Write) -> io::Result<()> {
-    for (row, chunk) in bytes.chunks(16).enumerate() {
-        let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-        let shown: String = chunk
-            .iter()
-            .map(|&b| {
-                if b.is_ascii_graphic() || b == b' ' {
-                    b as char
-                } else {
-                    '.'
-                }
-            })
-            .collect();
-        writeln!(out, "{:08x}  {:<47}  |{shown}|", row * 16, hex.join(" "))?;
-    }
-    Ok(())
 }
 
 /// Runs `fathom cat`.

@@ -74,15 +74,11 @@ pub fn read(image: &ImageArgs, args: &RegistryArgs, keep: Option<&Keep>) -> Resu
     let infos = pulled.layers.clone();
     let timeout = Duration::from_secs(args.timeout.max(1));
     let layers = stream(&reference, &remote, timeout, &infos, keep, args)?;
-    let mut merger = Merger::new();
-    for layer in &layers {
-        merger.apply(&layer.entries);
-    }
     Ok(ImageFiles {
         report,
         row,
+        filesystem: Merger::of(&layers).finish(),
         layers: infos.into_iter().zip(layers).collect(),
-        filesystem: merger.finish(),
         reference,
         remote,
         timeout,

@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use fathom_core::filesystem::{LayerSummary, Waste};
+use fathom_core::filesystem::FilesSummary;
+use fathom_core::report::Report;
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
@@ -14,83 +15,48 @@ use crate::cli::LayersArgs;
 use crate::printer::{Printer, Render};
 use fathom_core::report::human_size;
 
-/// How many of the largest files the listing names.
-const LARGEST: usize = 10;
-
-/// What `fathom layers` prints.
+/// What `fathom layers` prints: the Report, its row of the image read carrying what reading
+/// the layers found (`platforms[].image.files`).
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(transparent)]
 struct Layers {
-    /// The canonical reference.
-    reference: String,
-    /// The image manifest read.
-    digest: String,
-    /// Its platform.
-    platform: Option<String>,
-    layers: Vec<LayerSummary>,
-    waste: Waste,
-    /// The largest files of the merged filesystem.
-    largest: Vec<Largest>,
-}
-
-#[derive(Serialize)]
-struct Largest {
-    path: String,
-    size: u64,
-    layer: usize,
+    report: Box<Report>,
+    #[serde(skip)]
+    row: usize,
 }
 
 impl Layers {
-    fn of(files: &ImageFiles) -> Layers {
-        let row = &files.report.platforms[files.row];
-        Layers {
-            reference: files.report.reference.canonical.clone(),
-            digest: row.descriptor.digest.clone(),
-            platform: row.platform.as_ref().map(ToString::to_string),
-            layers: files
-                .layers
-                .iter()
-                .enumerate()
-                .map(|(i, (info, layer))| {
-                    LayerSummary::new(
-                        i,
-                        &info.digest,
-                        info.media_type.as_deref(),
-                        layer,
-                        files.filesystem.changes[i],
-                    )
-                })
-                .collect(),
-            waste: files.filesystem.waste.clone(),
-            largest: files
-                .filesystem
-                .largest(LARGEST)
-                .into_iter()
-                .map(|m| Largest {
-                    path: m.entry.path.clone(),
-                    size: m.entry.size,
-                    layer: m.layer,
-                })
-                .collect(),
+    fn of(files: ImageFiles) -> Layers {
+        let summary = FilesSummary::of(files.layers.iter().map(|(i, l)| (i, l)), &files.filesystem);
+        let mut report = files.report;
+        if let Some(image) = report.platforms[files.row].image.as_mut() {
+            image.files = Some(summary);
         }
+        Layers { report, row: files.row }
+    }
+
+    fn summary(&self) -> Option<&FilesSummary> {
+        self.report.platforms[self.row].image.as_ref()?.files.as_ref()
     }
 }
 
 impl Render for Layers {
     fn human(&self, out: &mut dyn Write) -> io::Result<()> {
-        let platform = self.platform.as_deref().unwrap_or("?");
+        let row = &self.report.platforms[self.row];
+        let platform = row.platform.as_ref().map_or("?".to_owned(), ToString::to_string);
         writeln!(
             out,
             "{} ({platform}) {}",
-            self.reference.bold(),
-            short_digest(&self.digest)
+            self.report.reference.canonical.bold(),
+            short_digest(&row.descriptor.digest)
         )?;
+        let Some(summary) = self.summary() else { return Ok(()) };
         writeln!(
             out,
             "  {:<3} {:<22} {:>9} {:>9} {:>7} {:>7} {:>7} {:>9}  verified",
             "#", "digest", "size", "unpacked", "added", "changed", "deleted", "wasted"
         )?;
-        for layer in &self.layers {
+        for layer in &summary.layers {
             let verified = if layer.verified {
                 "✔ digest, diff_id".green().to_string()
             } else {
@@ -115,7 +81,7 @@ impl Render for Layers {
                 human_size(layer.changes.wasted),
             )?;
         }
-        let w = &self.waste;
+        let w = &summary.waste;
         writeln!(
             out,
             "wasted: {} of {} ({:.1} % efficient; dive: {} wasted, score {:.1} %)",
@@ -136,7 +102,7 @@ impl Render for Layers {
             )?;
         }
         writeln!(out, "largest files:")?;
-        for file in &self.largest {
+        for file in &summary.largest {
             writeln!(
                 out,
                 "  {:>9}  {} (layer {})",
@@ -152,10 +118,7 @@ impl Render for Layers {
 /// Runs `fathom layers`.
 pub fn run_layers(args: LayersArgs) -> Result<Outcome, CommandError> {
     let files = image_files::read(&args.image, &args.registry, None)?;
-    Printer::new(args.output.format).emit(&Layers::of(&files))?;
-    Ok(if files.failed() {
-        Outcome::Failure
-    } else {
-        Outcome::Success
-    })
+    let failed = files.failed();
+    Printer::new(args.output.format).emit(&Layers::of(files))?;
+    Ok(if failed { Outcome::Failure } else { Outcome::Success })
 }

@@ -132,3 +132,15 @@ fn skopeo_inspect(reference: &str, how: &[&str]) -> Value {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Fails unless `report` is valid against the Report's JSON schema (`schema/report.schema.json`).
+pub fn assert_valid_report(report: &Value) {
+    let schema: Value =
+        serde_json::from_str(include_str!("../../../../schema/report.schema.json")).expect("the schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "the Report breaks its schema: {errors:#?}");
+}

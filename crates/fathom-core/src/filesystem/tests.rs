@@ -233,3 +233,80 @@ fn paths_resolve_through_links_as_a_container_sees_them() {
         Err(ResolveError::NotADirectory("usr/lib/os-release".into()))
     );
 }
+
+#[test]
+fn each_entry_of_a_layer_says_what_it_does_to_the_layers_below() {
+    let mut below = Merger::new();
+    below.apply(&[dir("etc"), file("etc/motd", 5), file("etc/gone", 3)]);
+    assert!(below.has("etc/motd") && below.has("./etc/motd/") && !below.has("etc/new"));
+    assert_eq!(Change::of(&file("etc/motd", 6), &below), Change::Modified);
+    assert_eq!(Change::of(&dir("etc"), &below), Change::Modified);
+    assert_eq!(Change::of(&file("etc/new", 1), &below), Change::Added);
+    assert_eq!(Change::of(&file("etc/.wh.gone", 0), &below), Change::Deleted);
+    assert_eq!(Change::of(&file("etc/.wh..wh..opq", 0), &below), Change::Deleted);
+}
+
+#[test]
+fn a_files_summary_carries_each_layer_the_waste_and_the_largest_files() {
+    use crate::digest::Digest;
+    use crate::layer::LayerReader;
+    use crate::report::LayerInfo;
+
+    // Two real (tiny) tar layers: the second overwrites the first's file.
+    let tar = |files: &[(&str, &[u8])]| {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (path, data) in files {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, path, *data).unwrap();
+        }
+        builder.into_inner().unwrap()
+    };
+    let blobs = [tar(&[("a", b"12345"), ("b", b"1")]), tar(&[("a", b"123")])];
+    let infos: Vec<LayerInfo> = blobs
+        .iter()
+        .map(|blob| LayerInfo {
+            media_type: Some("application/vnd.oci.image.layer.v1.tar".into()),
+            digest: Digest::sha256(blob).to_string(),
+            size: Some(blob.len() as i64),
+            diff_id: Some(Digest::sha256(blob).to_string()),
+        })
+        .collect();
+    let layers: Vec<_> = blobs
+        .iter()
+        .zip(&infos)
+        .map(|(blob, info)| {
+            let digest: Digest = info.digest.parse().unwrap();
+            let mut reader = LayerReader::new(
+                digest.clone(),
+                Some(blob.len() as u64),
+                "application/vnd.oci.image.layer.v1.tar",
+                Some(digest),
+            );
+            reader.feed(blob);
+            reader.finish()
+        })
+        .collect();
+    let mut merger = Merger::new();
+    for layer in &layers {
+        merger.apply(&layer.entries);
+    }
+    let summary = FilesSummary::of(infos.iter().zip(&layers), &merger.finish());
+    assert!(summary.verified());
+    assert_eq!(summary.layers.len(), 2);
+    assert_eq!(summary.layers[1].changes.modified, 1);
+    assert_eq!(summary.layers[0].changes.wasted, 5, "the first `a`");
+    assert_eq!((summary.waste.wasted_bytes, summary.waste.layer_bytes), (5, 9));
+    assert_eq!(summary.paths, 2);
+    let largest: Vec<(&str, u64, usize)> = summary
+        .largest
+        .iter()
+        .map(|l| (l.path.as_str(), l.size, l.layer))
+        .collect();
+    assert_eq!(largest, [("a", 3, 1), ("b", 1, 0)]);
+    // The Report carries it, and reads it back.
+    let json = serde_json::to_value(&summary).unwrap();
+    assert_eq!(serde_json::from_value::<FilesSummary>(json).unwrap(), summary);
+}

@@ -71,6 +71,24 @@ pub struct LayerEntry {
     pub whiteout: Option<Whiteout>,
 }
 
+impl LayerEntry {
+    /// A directory no archive entry names, made for what an entry puts under it (as an
+    /// extracting tar makes it): mode 0755, owned by root.
+    pub fn implicit_dir(path: &str) -> LayerEntry {
+        LayerEntry {
+            path: path.to_owned(),
+            kind: EntryKind::Dir,
+            size: 0,
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            mtime: 0,
+            link: None,
+            whiteout: None,
+        }
+    }
+}
+
 /// Where the reading is.
 #[derive(Debug, Default)]
 enum State {
@@ -133,6 +151,40 @@ impl KeptFile {
     /// Whether only the first bytes were kept.
     pub fn truncated(&self) -> bool {
         (self.bytes.len() as u64) < self.size
+    }
+
+    /// The bytes as text, when they are UTF-8 without NUL bytes (a character the cut of a
+    /// truncated file split is left out).
+    pub fn text(&self) -> Option<&str> {
+        let text = match std::str::from_utf8(&self.bytes) {
+            Ok(text) => text,
+            // `error_len() == None`: the bytes end inside a character — the cut's doing.
+            Err(e) if e.error_len().is_none() && self.truncated() => {
+                std::str::from_utf8(&self.bytes[..e.valid_up_to()]).ok()?
+            }
+            Err(_) => return None,
+        };
+        (!text.contains('\0')).then_some(text)
+    }
+
+    /// `xxd`-style lines: offset, sixteen bytes in hex, the printable ones.
+    pub fn hex_dump(&self) -> String {
+        let mut out = String::with_capacity(self.bytes.len() * 4 + self.bytes.len() / 16 * 12);
+        for (row, chunk) in self.bytes.chunks(16).enumerate() {
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            let shown: String = chunk
+                .iter()
+                .map(|&b| {
+                    if b.is_ascii_graphic() || b == b' ' {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            out.push_str(&format!("{:08x}  {:<47}  |{shown}|\n", row * 16, hex.join(" ")));
+        }
+        out
     }
 }
 

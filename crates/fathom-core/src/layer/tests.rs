@@ -522,3 +522,25 @@ fn the_wasm_builds_zstd_decoder_reads_what_libzstd_reads() {
     flipped[middle] ^= 0x40;
     assert_ne!(ruzstd_decode(&flipped, 512).as_ref(), Ok(tar));
 }
+
+#[test]
+fn a_kept_file_is_text_or_a_hex_dump() {
+    let kept = |bytes: &[u8], size: u64| KeptFile {
+        path: "f".into(),
+        size,
+        bytes: bytes.to_vec(),
+    };
+    assert_eq!(kept(b"ID=fathom\n", 10).text(), Some("ID=fathom\n"));
+    // A cut inside a character leaves the character out; invalid UTF-8 or a NUL is binary.
+    let e_acute = "é".as_bytes();
+    assert_eq!(kept(&[b'x', e_acute[0]], 3).text(), Some("x"));
+    assert_eq!(kept(&[b'x', e_acute[0]], 2).text(), None, "whole, so not a cut");
+    assert_eq!(kept(&[b'x', 0xff, b'y'], 9).text(), None);
+    assert_eq!(kept(b"a\0b", 3).text(), None);
+    let elf = kept(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0fathom", 22);
+    assert_eq!(
+        elf.hex_dump(),
+        "00000000  7f 45 4c 46 02 01 01 00 00 00 00 00 00 00 00 00  |.ELF............|\n\
+         00000010  66 61 74 68 6f 6d                                |fathom|\n"
+    );
+}

@@ -11,6 +11,7 @@ use fathom_core::registry::{
 };
 use fathom_core::Digest;
 use js_sys::{Array, Promise, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -128,6 +129,17 @@ thread_local! {
     );
 }
 
+/// The registry endpoints this page reaches through the proxy (for the file worker, which has no
+/// `localStorage` of its own).
+pub fn proxied_endpoints() -> Vec<String> {
+    PROXIED.with(|p| p.borrow().iter().cloned().collect())
+}
+
+/// Reaches `endpoints` through the proxy from now on (what the page learned, in the worker).
+pub fn assume_proxied(endpoints: impl IntoIterator<Item = String>) {
+    PROXIED.with(|p| p.borrow_mut().extend(endpoints));
+}
+
 fn mark_proxied(endpoint: String) {
     PROXIED.with(|p| {
         let mut set = p.borrow_mut();
@@ -167,13 +179,19 @@ pub fn proxied(url: &str) -> Option<String> {
     Some(format!("/proxy/{authority}{path}"))
 }
 
-fn window() -> web_sys::Window {
-    web_sys::window().expect("a window")
+// `fetch` and `setTimeout` of whatever global this runs in: the page's window, or the file
+// worker's scope (web-sys binds them per global type; these bindings serve both).
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &Request) -> Promise;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
 }
 
 async fn sleep(ms: u64) {
     let promise = Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        set_timeout(&resolve, ms as i32);
     });
     let _ = JsFuture::from(promise).await;
 }
@@ -185,15 +203,50 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, TransportError> 
         return Ok(response);
     }
     let (method, url) = (request.method, request.url.clone());
-    let response = route(request).await;
-    if let Ok(response) = &response {
-        keep(method, url, response);
+    let (raw, mut response) = route(&request).await?;
+    if let Some(raw) = raw {
+        if method != Method::Head {
+            response.body = whole_body(&raw, &request, &response.headers).await?;
+        }
     }
-    response
+    keep(method, url, &response);
+    Ok(response)
 }
 
-/// Sends `request` directly or through the proxy.
-async fn route(request: HttpRequest) -> Result<HttpResponse, TransportError> {
+/// Sends `request` (a blob's `GET`) and hands its body to `chunk` piece by piece as it arrives,
+/// never whole: layers are as large as they come. A response that is not a success comes back
+/// with its (small) body instead, for the core to read.
+pub async fn stream(request: HttpRequest, chunk: &mut dyn FnMut(&[u8])) -> Result<HttpResponse, TransportError> {
+    let (raw, mut response) = route(&request).await?;
+    let Some(raw) = raw else { return Ok(response) };
+    if !response.is_success() {
+        let small = HttpRequest {
+            max_body: 1 << 20,
+            ..request
+        };
+        response.body = whole_body(&raw, &small, &response.headers).await?;
+        return Ok(response);
+    }
+    let Some(body) = raw.body() else { return Ok(response) };
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    loop {
+        let read = JsFuture::from(reader.read()).await.map_err(connect)?;
+        if js_sys::Reflect::get(&read, &"done".into())
+            .map_err(connect)?
+            .is_truthy()
+        {
+            return Ok(response);
+        }
+        let value: Uint8Array = js_sys::Reflect::get(&read, &"value".into())
+            .map_err(connect)?
+            .unchecked_into();
+        chunk(&value.to_vec());
+    }
+}
+
+/// Sends `request` directly or through the proxy: the response's status and headers, and the
+/// browser's response to read the body from (none when the edge's own problem was read here).
+async fn route(request: &HttpRequest) -> Result<(Option<Response>, HttpResponse), TransportError> {
     if request.delay_ms > 0 {
         sleep(request.delay_ms).await;
     }
@@ -202,15 +255,15 @@ async fn route(request: HttpRequest) -> Result<HttpResponse, TransportError> {
     };
     let via_proxy = PROXIED.with(|p| p.borrow().contains(&endpoint));
     if !via_proxy {
-        match exchange(&request, &request.url).await {
-            Ok(response) => return Ok(response),
+        match exchange(request, &request.url).await {
+            Ok((raw, response)) => return Ok((Some(raw), response)),
             // A fetch that fails outright (no CORS headers, or unreachable): try the proxy.
             Err(TransportError::Connect { .. }) => mark_proxied(endpoint),
             Err(other) => return Err(other),
         };
     }
     let url = proxied(&request.url).ok_or_else(|| TransportError::Other(request.url.clone()))?;
-    let mut response = exchange(&request, &url).await?;
+    let (raw, mut response) = exchange(request, &url).await?;
     // The proxy relays the registry's challenge under another name (so that the browser shows
     // no login dialog of its own); the core reads it under its own.
     for (name, _) in response.headers.iter_mut() {
@@ -218,19 +271,20 @@ async fn route(request: HttpRequest) -> Result<HttpResponse, TransportError> {
             *name = "www-authenticate".to_owned();
         }
     }
-    match edge_problem(&response) {
-        Some(error) => Err(error),
-        None => Ok(response),
+    if response.status >= 400 && response.header("content-type") == Some("application/problem+json") {
+        response.body = whole_body(&raw, request, &response.headers).await?;
+        return match edge_problem(&response) {
+            Some(error) => Err(error),
+            None => Ok((None, response)),
+        };
     }
+    Ok((Some(raw), response))
 }
 
 /// The edge's own problem (`urn:fathom:problem:…`, not a registry's answer): it refused, or the
 /// registry could not be reached or did not answer in time — said in the edge's words, with the
 /// cause it could tell.
 fn edge_problem(response: &HttpResponse) -> Option<TransportError> {
-    if response.status < 400 || response.header("content-type") != Some("application/problem+json") {
-        return None;
-    }
     let problem = serde_json::from_slice::<serde_json::Value>(&response.body).ok()?;
     let code = problem["type"]
         .as_str()?
@@ -254,10 +308,14 @@ fn edge_problem(response: &HttpResponse) -> Option<TransportError> {
     }
 }
 
-async fn exchange(request: &HttpRequest, url: &str) -> Result<HttpResponse, TransportError> {
-    // The browser says no more than "Failed to fetch" (a missing CORS header and an unreachable
-    // host look alike): the proxy is tried next, and it tells the cause.
-    let connect = |e: JsValue| TransportError::connect(ConnectCause::Unknown, format!("{e:?}"));
+/// The browser says no more than "Failed to fetch" (a missing CORS header and an unreachable
+/// host look alike): the proxy is tried next, and it tells the cause.
+fn connect(e: JsValue) -> TransportError {
+    TransportError::connect(ConnectCause::Unknown, format!("{e:?}"))
+}
+
+/// Sends `request` to `url`: the browser's response, and its status and headers.
+async fn exchange(request: &HttpRequest, url: &str) -> Result<(Response, HttpResponse), TransportError> {
     let init = RequestInit::new();
     init.set_method(request.method.as_str());
     let headers = web_sys::Headers::new().map_err(connect)?;
@@ -266,7 +324,7 @@ async fn exchange(request: &HttpRequest, url: &str) -> Result<HttpResponse, Tran
     }
     init.set_headers(&headers);
     let browser_request = Request::new_with_str_and_init(url, &init).map_err(connect)?;
-    let response: Response = JsFuture::from(window().fetch_with_request(&browser_request))
+    let response: Response = JsFuture::from(global_fetch(&browser_request))
         .await
         .map_err(connect)?
         .dyn_into()
@@ -280,17 +338,23 @@ async fn exchange(request: &HttpRequest, url: &str) -> Result<HttpResponse, Tran
             }
         }
     }
-    if request.method != Method::Head {
-        let mut body = BodyReader::new(request.max_body, &out.headers)?;
-        // The browser hands the body over whole (a stream reader would cost more code than the
-        // limits here — 4 MiB manifests, 8 MiB configs — are worth).
-        let buffer = JsFuture::from(response.array_buffer().map_err(connect)?)
-            .await
-            .map_err(connect)?;
-        body.push(&Uint8Array::new(&buffer).to_vec())?;
-        out.body = body.finish();
-    }
-    Ok(out)
+    Ok((response, out))
+}
+
+/// The whole body of `response`, within `request`'s limit.
+async fn whole_body(
+    response: &Response,
+    request: &HttpRequest,
+    headers: &[(String, String)],
+) -> Result<Vec<u8>, TransportError> {
+    let mut body = BodyReader::new(request.max_body, headers)?;
+    // The browser hands the body over whole (a stream reader would cost more code than the
+    // limits here — 4 MiB manifests, 8 MiB configs — are worth; layers go through `stream`).
+    let buffer = JsFuture::from(response.array_buffer().map_err(connect)?)
+        .await
+        .map_err(connect)?;
+    body.push(&Uint8Array::new(&buffer).to_vec())?;
+    Ok(body.finish())
 }
 
 #[cfg(test)]

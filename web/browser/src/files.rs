@@ -1,0 +1,277 @@
+//! The messages between the page and its file worker (JSON over `postMessage`). The worker
+//! streams an image's layers through the core's layer reader, keeps the merged filesystem, and
+//! answers what the page asks in words and rows ready to show: the page only draws them (each
+//! typed field the page reads costs its first load; text costs nothing).
+
+use fathom_core::report::LayerInfo;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The most of a file the page shows (text or a hex dump).
+pub const SHOWN_BYTES: u64 = 256 << 10;
+
+/// What the page asks the worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Ask {
+    /// Stream these layers of `reference`'s repository, bottom first, and build the filesystem.
+    Open {
+        /// The reference (its registry and repository name the blobs' home).
+        reference: String,
+        /// The layers, as the image manifest lists them (with the config's diff_ids).
+        layers: Vec<LayerInfo>,
+        /// Registry endpoints the page reaches through the edge's proxy.
+        proxied: Vec<String>,
+    },
+    /// Show `path` of the merged filesystem (`layer: None`) or of one layer's archive: a
+    /// directory's entries, or a file's first bytes with the entries beside it.
+    Show {
+        /// The path, from the root (`/`: the root).
+        path: String,
+        /// One layer's archive, or the merged filesystem.
+        layer: Option<usize>,
+    },
+}
+
+/// What the worker answers: written with serde's derive (in the worker), read by [`Answer::read`]
+/// (in the page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Answer {
+    /// It is loaded and listens.
+    Ready,
+    /// Bytes of layers read so far.
+    Progress(Progress),
+    /// Every layer is read (verified or not).
+    Opened(Opened),
+    /// What [`Ask::Show`] asked for.
+    Shown(Shown),
+    /// Reading failed before the layers were whole (the registry, the network).
+    Failed {
+        /// What happened.
+        message: String,
+    },
+}
+
+/// How far the layers' streaming has come.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Compressed bytes read, over all layers.
+    pub read: u64,
+    /// Compressed bytes of all layers, as the manifest gives them.
+    pub total: u64,
+    /// "12.3 MB of 40.1 MB · layer 2 of 5 · 8.1 MB/s · 4 s left".
+    pub text: String,
+}
+
+/// What the layers hold, in rows and words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Opened {
+    /// A row per layer: #, digest, size, unpacked, added, changed, deleted, wasted, check.
+    pub layers: Vec<Row>,
+    /// Each layer that fails its check, said (empty: all verified).
+    pub failures: Vec<String>,
+    /// The wasted space, in a sentence.
+    pub waste: String,
+    /// The paths that waste most.
+    pub wasted: Vec<String>,
+    /// How much was read, how fast.
+    pub read: String,
+    /// Uncompressed bytes read (what a throughput is counted in).
+    pub unpacked: u64,
+    /// Milliseconds the reading took.
+    pub elapsed_ms: u64,
+}
+
+/// A table row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Its cells, as text.
+    pub cells: Vec<String>,
+    /// A class for the row (`bad`, `added`, `modified`, `deleted`), or empty.
+    pub class: String,
+    /// The path its first cell opens, if any.
+    pub opens: Option<String>,
+}
+
+/// A path shown: the directory listed (the path itself, or the directory a file is in) and the
+/// file's content when it is a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shown {
+    /// The path asked for.
+    pub path: String,
+    /// The layer asked for (`None`: the merged filesystem).
+    pub layer: Option<usize>,
+    /// The directory listed (`/`, `/etc`).
+    pub dir: String,
+    /// A row per entry: name, kind, size, mode, layer, change.
+    pub entries: Vec<Row>,
+    /// The file's first bytes, when the path is a file.
+    pub file: Option<FileView>,
+    /// Why the path cannot be shown (not there, not a directory, a link loop, a layer that no
+    /// longer reads).
+    pub problem: Option<String>,
+}
+
+/// A file's first bytes, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileView {
+    /// Where it is, its size, its layer, whether that layer verified again.
+    pub head: String,
+    /// Whether the layer it was read from verified again (digest, diff_id).
+    pub verified: bool,
+    /// Its text, or a hex dump of a binary.
+    pub body: String,
+    /// Whether only the first [`SHOWN_BYTES`] are shown.
+    pub truncated: bool,
+}
+
+impl Answer {
+    /// The answer a message's text holds. Read by hand from a [`Value`] rather than with serde's
+    /// derive: the page already carries `Value`'s parser, and the derived readers of these types
+    /// cost its first load some 25 KB of wasm (measured). The tests hold it to the derive's
+    /// writing of every variant.
+    pub fn read(text: &str) -> Option<Answer> {
+        let value: Value = serde_json::from_str(text).ok()?;
+        if value.as_str() == Some("Ready") {
+            return Some(Answer::Ready);
+        }
+        let (variant, v) = value.as_object()?.iter().next()?;
+        Some(match variant.as_str() {
+            "Progress" => Answer::Progress(Progress {
+                read: v["read"].as_u64()?,
+                total: v["total"].as_u64()?,
+                text: string(&v["text"])?,
+            }),
+            "Opened" => Answer::Opened(Opened {
+                layers: rows(&v["layers"])?,
+                failures: strings(&v["failures"])?,
+                waste: string(&v["waste"])?,
+                wasted: strings(&v["wasted"])?,
+                read: string(&v["read"])?,
+                unpacked: v["unpacked"].as_u64()?,
+                elapsed_ms: v["elapsed_ms"].as_u64()?,
+            }),
+            "Shown" => Answer::Shown(Shown {
+                path: string(&v["path"])?,
+                layer: optional(&v["layer"], |l| l.as_u64().map(|n| n as usize))?,
+                dir: string(&v["dir"])?,
+                entries: rows(&v["entries"])?,
+                file: optional(&v["file"], |f| {
+                    Some(FileView {
+                        head: string(&f["head"])?,
+                        verified: f["verified"].as_bool()?,
+                        body: string(&f["body"])?,
+                        truncated: f["truncated"].as_bool()?,
+                    })
+                })?,
+                problem: optional(&v["problem"], string)?,
+            }),
+            "Failed" => Answer::Failed {
+                message: string(&v["message"])?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+fn string(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_owned)
+}
+
+fn strings(v: &Value) -> Option<Vec<String>> {
+    v.as_array()?.iter().map(string).collect()
+}
+
+/// `null` → `Some(None)`; a value `read` reads → `Some(Some(_))`; else `None`.
+fn optional<T>(v: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Option<T>> {
+    if v.is_null() {
+        Some(None)
+    } else {
+        read(v).map(Some)
+    }
+}
+
+fn rows(v: &Value) -> Option<Vec<Row>> {
+    v.as_array()?
+        .iter()
+        .map(|r| {
+            Some(Row {
+                cells: strings(&r["cells"])?,
+                class: string(&r["class"])?,
+                opens: optional(&r["opens"], string)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every answer the worker writes (serde's derive) reads back as itself.
+    #[test]
+    fn every_answer_reads_back_as_written() {
+        let row = |opens: Option<&str>| Row {
+            cells: vec!["etc/".into(), "directory".into(), String::new()],
+            class: "modified".into(),
+            opens: opens.map(str::to_owned),
+        };
+        let answers = [
+            Answer::Ready,
+            Answer::Progress(Progress {
+                read: 1 << 40,
+                total: u64::MAX,
+                text: "1.1 TB of …".into(),
+            }),
+            Answer::Opened(Opened {
+                layers: vec![row(None), row(Some("/x"))],
+                failures: vec!["Layer 1 (sha256:…): layer-diff-id-mismatch — …".into()],
+                waste: "Wasted: 0 B of 0 B".into(),
+                wasted: vec![],
+                read: "Read …".into(),
+                unpacked: 42,
+                elapsed_ms: 7,
+            }),
+            Answer::Shown(Shown {
+                path: "/etc/os-release".into(),
+                layer: Some(2),
+                dir: "/etc".into(),
+                entries: vec![row(Some("/etc/os-release"))],
+                file: Some(FileView {
+                    head: "/etc/os-release · 24 B".into(),
+                    verified: false,
+                    body: "NAME=\"x\"\n\u{0}".into(),
+                    truncated: true,
+                }),
+                problem: Some("no etc/x in the image".into()),
+            }),
+            Answer::Shown(Shown {
+                path: "/".into(),
+                layer: None,
+                dir: "/".into(),
+                entries: vec![],
+                file: None,
+                problem: None,
+            }),
+            Answer::Failed {
+                message: "the registry refused a layer (HTTP 401)".into(),
+            },
+        ];
+        for answer in answers {
+            let text = serde_json::to_string(&answer).unwrap();
+            assert_eq!(Answer::read(&text), Some(answer), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_message_that_is_no_answer_reads_as_none() {
+        for text in [
+            "",
+            "{}",
+            "\"Gone\"",
+            r#"{"Progress":{"read":-1,"total":0,"text":""}}"#,
+            r#"{"Failed":{}}"#,
+        ] {
+            assert_eq!(Answer::read(text), None, "{text}");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The page's side of the file worker (`web/files`): started when a user opens an
+//! image's files, ended when they cancel or leave the view. The worker's loader is a file of the
+//! build whose name carries its hash; the build names it in `<meta name="fathom-files-worker">`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use fathom_browser::files::{Answer, Ask};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{MessageEvent, Worker};
+
+/// The `<meta>` the build names the worker's loader in.
+const LOADER_META: &str = "meta[name=fathom-files-worker]";
+
+/// A running file worker.
+pub(crate) struct FilesWorker {
+    worker: Worker,
+    /// Asks posted before the worker said it is ready (a message a worker gets before its wasm
+    /// is loaded would be lost); `None` once it is.
+    waiting: Rc<RefCell<Option<Vec<String>>>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(JsValue)>,
+}
+
+impl FilesWorker {
+    /// Starts the worker; `on_answer` hears everything it says.
+    pub(crate) fn start(on_answer: impl Fn(Answer) + 'static) -> Result<FilesWorker, String> {
+        let loader = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(LOADER_META).ok().flatten())
+            .and_then(|m| m.get_attribute("content"))
+            .ok_or("this build of the page has no file worker")?;
+        let worker = Worker::new(&loader).map_err(|e| format!("the file worker did not start: {e:?}"))?;
+        let waiting = Rc::new(RefCell::new(Some(Vec::<String>::new())));
+        let on_answer = Rc::new(on_answer);
+        let on_message = {
+            let (waiting, worker, on_answer) = (waiting.clone(), worker.clone(), on_answer.clone());
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let answer = event.data().as_string().and_then(|text| Answer::read(&text));
+                match answer {
+                    Some(Answer::Ready) => {
+                        for ask in waiting.borrow_mut().take().unwrap_or_default() {
+                            let _ = worker.post_message(&JsValue::from(ask));
+                        }
+                    }
+                    Some(answer) => on_answer(answer),
+                    None => on_answer(Answer::Failed {
+                        message: "the file worker said something the page cannot read".into(),
+                    }),
+                }
+            })
+        };
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            on_answer(Answer::Failed {
+                message: "the file worker failed (its script or wasm did not load, or it ran out of memory)".into(),
+            })
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(FilesWorker {
+            worker,
+            waiting,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// Asks the worker `ask` (once it is ready).
+    pub(crate) fn ask(&self, ask: &Ask) {
+        let Ok(text) = serde_json::to_string(ask) else { return };
+        match self.waiting.borrow_mut().as_mut() {
+            Some(queue) => queue.push(text),
+            None => {
+                let _ = self.worker.post_message(&JsValue::from(text));
+            }
+        }
+    }
+}
+
+impl Drop for FilesWorker {
+    /// Ends the worker and every stream it has open.
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
