@@ -1,5 +1,6 @@
 //! `fathom`: the native command line over fathom-core.
 
+mod archive_file;
 mod cli;
 mod commands;
 mod credentials;

@@ -656,3 +656,76 @@ fn a_rootfs_built_from_debian_packages_merges_as_umoci_unpacks_it_in_gzip_zstd_a
     assert!(os_release["text"].as_str().unwrap().contains("Fathom demo, trimmed"));
     assert_eq!(os_release["layer"], 1, "written again by the second layer");
 }
+
+/// skopeo's copy of `reference` (every platform) into `destination` (`oci:DIR:TAG`,
+/// `oci-archive:FILE:TAG`).
+fn skopeo_copy_all(reference: &str, destination: &str) {
+    let out = Command::new("skopeo")
+        .args([
+            "copy",
+            "--all",
+            "--src-tls-verify=false",
+            &format!("docker://{reference}"),
+            destination,
+        ])
+        .output()
+        .expect("skopeo runs");
+    assert!(out.status.success(), "skopeo copy: {}", stderr(&out));
+}
+
+#[test]
+fn an_oci_archive_lints_in_place_as_its_layout_does_and_a_changed_byte_is_found() {
+    let reference = format!("{}/demo/busybox:oci", demo().plain);
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("busybox.tar");
+    skopeo_copy_all(&reference, &format!("oci-archive:{}:busybox", archive.display()));
+    skopeo_copy_all(
+        &reference,
+        &format!("oci:{}:busybox", dir.path().join("layout").display()),
+    );
+    let lint = |path: &Path| {
+        let out = fathom(&["lint", "--layout", &path.display().to_string(), "--format", "json"]);
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        (out.status.code(), json)
+    };
+    let (code, in_place) = lint(&archive);
+    let (_, unpacked) = lint(&dir.path().join("layout"));
+    assert_eq!(code, Some(0), "{in_place}");
+    assert!(
+        in_place["blobsVerified"].as_u64().unwrap() >= 17,
+        "an index, 8 images, their configs and layers"
+    );
+    for field in ["blobsChecked", "blobsVerified", "manifests", "findings"] {
+        assert_eq!(in_place[field], unpacked[field], "{field}");
+    }
+    // One byte of a layer changed inside the archive: found, and the exit status says so.
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let mut tar = tar::Archive::new(bytes.as_slice());
+    let (offset, size) = tar
+        .entries()
+        .unwrap()
+        .map(Result::unwrap)
+        .filter(|e| e.path().unwrap().starts_with("blobs/sha256"))
+        .map(|e| (e.raw_file_position() as usize, e.size() as usize))
+        .max_by_key(|&(_, size)| size)
+        .unwrap();
+    bytes[offset + size / 2] ^= 0x01;
+    let tampered = dir.path().join("tampered.tar");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let (code, found) = lint(&tampered);
+    assert_eq!(code, Some(1));
+    assert!(
+        found["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "digest-mismatch"),
+        "{found}"
+    );
+    // Cut short: the archive itself is named for it.
+    let cut = dir.path().join("cut.tar");
+    std::fs::write(&cut, &bytes[..offset + size / 2]).unwrap();
+    let (code, found) = lint(&cut);
+    assert_eq!(code, Some(1));
+    assert_eq!(found["findings"][0]["code"], "archive-truncated", "{found}");
+}

@@ -31,6 +31,7 @@ use crate::media_type::{Compression, MediaType};
 
 #[cfg(test)]
 pub(crate) use tar_stream::whiteout;
+pub(crate) use tar_stream::TarStream;
 pub use tar_stream::{EntryKind, KeptFile, LayerEntry, Whiteout};
 
 /// The most a layer may decompress to per compressed byte before it is read as a bomb (real

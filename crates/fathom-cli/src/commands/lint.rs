@@ -3,12 +3,14 @@
 use std::io::{self, Read, Write};
 use std::path::Path;
 
+use fathom_core::archive::ArchiveLayout;
 use fathom_core::finding::{has_error, Code, Finding, Severity};
 use fathom_core::manifest::{DetectedBy, Format};
-use fathom_core::{layout, Document};
+use fathom_core::{layout, Document, LayoutReport};
 use owo_colors::OwoColorize;
 
 use super::{CommandError, Outcome};
+use crate::archive_file::ArchiveFile;
 use crate::cli::LintArgs;
 use crate::layout_dir::LayoutDir;
 use crate::printer::{aligned, Printer, Render};
@@ -155,16 +157,20 @@ pub fn run(args: LintArgs) -> Result<Outcome, CommandError> {
         return Ok(Outcome::Success);
     }
     if let Some(dir) = args.layout {
-        if !["index.json", "oci-layout", "manifest.json"]
-            .iter()
-            .any(|f| dir.join(f).is_file())
-        {
-            return Err(CommandError::Invalid(format!(
-                "{} is not an OCI layout (no oci-layout or index.json) nor a dir: image (no manifest.json)",
-                dir.display()
-            )));
-        }
-        let report = layout::walk(&LayoutDir::new(dir.clone()));
+        let report = if dir.is_file() {
+            archive_report(&dir)?
+        } else {
+            if !["index.json", "oci-layout", "manifest.json"]
+                .iter()
+                .any(|f| dir.join(f).is_file())
+            {
+                return Err(CommandError::Invalid(format!(
+                    "{} is not an OCI layout (no oci-layout or index.json) nor a dir: image (no manifest.json)",
+                    dir.display()
+                )));
+            }
+            layout::walk(&LayoutDir::new(dir.clone()))
+        };
         let result = outcome(&report.findings);
         printer.emit(&LayoutOutput {
             layout: dir.display().to_string(),
@@ -190,6 +196,25 @@ pub fn run(args: LintArgs) -> Result<Outcome, CommandError> {
         findings: doc.findings,
     })?;
     Ok(result)
+}
+
+/// The layout walk over the OCI layout inside an image archive, after what indexing the archive
+/// found.
+fn archive_report(path: &Path) -> Result<LayoutReport, CommandError> {
+    let (file, index) = ArchiveFile::open(path).map_err(|source| CommandError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    if !index.is_layout() && index.findings.is_empty() {
+        return Err(CommandError::Invalid(format!(
+            "{}: an archive without index.json — not an OCI layout (the older `docker save` format, \
+             manifest.json and layer.tar files, is not read yet)",
+            path.display()
+        )));
+    }
+    let mut report = layout::walk(&ArchiveLayout::new(&index, file));
+    report.findings.splice(0..0, index.findings.iter().cloned());
+    Ok(report)
 }
 
 fn read_input(file: &Path) -> Result<(String, Vec<u8>), CommandError> {

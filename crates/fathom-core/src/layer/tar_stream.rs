@@ -127,6 +127,8 @@ pub struct TarStream {
     /// Where the header being read starts (what a finding points to).
     at: u64,
     entries: Vec<LayerEntry>,
+    /// Where each entry's content starts in the archive.
+    data_offsets: Vec<u64>,
     findings: Vec<Finding>,
     /// The path whose content to keep, and at most how many bytes of it.
     keep: Option<(String, u64)>,
@@ -260,6 +262,11 @@ impl TarStream {
         Ok(())
     }
 
+    /// Where each entry's content starts in the archive, in the order of the entries.
+    pub fn data_offsets(&self) -> &[u64] {
+        &self.data_offsets
+    }
+
     /// The entries, the findings, and whether the archive reached its end-of-archive blocks.
     pub fn finish(self) -> (Vec<LayerEntry>, Vec<Finding>, bool) {
         let ended = matches!(self.state, State::End);
@@ -332,6 +339,7 @@ impl TarStream {
             self.keeping = size;
         }
         self.entries.push(entry);
+        self.data_offsets.push(self.at + BLOCK as u64);
         let data = size + padding;
         self.state = if data == 0 {
             State::Header
