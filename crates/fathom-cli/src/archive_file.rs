@@ -1,5 +1,5 @@
-//! An image archive on disk (`oci-archive:`, `docker save` from Docker 25 on): indexed by the
-//! core in one sequential read, then read member by member at its offset.
+//! An image archive on disk (`oci-archive:`, `docker save`): indexed by the core in one
+//! sequential read, then read member by member at its offset.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};

@@ -99,8 +99,8 @@ pub struct LintArgs {
     /// The Content-Type the bytes were served with (it decides the type before the body does).
     #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
-    /// Walk an OCI image layout — a directory, or an archive of one (`oci-archive:`, `docker
-    /// save` from Docker 25 on) read in place — and verify every blob it references.
+    /// Walk an OCI image layout — a directory, or an image archive read in place (`oci-archive:`,
+    /// `docker save` of any Docker) — and verify every blob it references.
     #[arg(long, value_name = "DIR|ARCHIVE", conflicts_with = "codes")]
     pub layout: Option<PathBuf>,
     /// List every finding code: its name, usual severity and meaning.

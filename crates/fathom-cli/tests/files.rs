@@ -657,6 +657,33 @@ fn a_rootfs_built_from_debian_packages_merges_as_umoci_unpacks_it_in_gzip_zstd_a
     assert_eq!(os_release["layer"], 1, "written again by the second layer");
 }
 
+/// `fathom lint --layout PATH --format json`: its exit status and what it printed.
+fn lint_layout(path: &Path) -> (Option<i32>, Value) {
+    let out = fathom(&["lint", "--layout", &path.display().to_string(), "--format", "json"]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    (out.status.code(), json)
+}
+
+/// A copy of `archive` (beside it, `tampered.tar`) with one byte changed halfway into its
+/// largest member whose path is `wanted` — found by the tar crate, an independent reader: the
+/// copy, its bytes, and where the change is.
+fn with_a_byte_changed(archive: &Path, wanted: impl Fn(&str) -> bool) -> (std::path::PathBuf, Vec<u8>, usize) {
+    let mut bytes = std::fs::read(archive).unwrap();
+    let (offset, size) = tar::Archive::new(bytes.as_slice())
+        .entries()
+        .unwrap()
+        .map(Result::unwrap)
+        .filter(|e| e.header().entry_type().is_file() && wanted(&e.path().unwrap().to_string_lossy()))
+        .map(|e| (e.raw_file_position() as usize, e.size() as usize))
+        .max_by_key(|&(_, size)| size)
+        .unwrap();
+    let changed = offset + size / 2;
+    bytes[changed] ^= 0x01;
+    let copy = archive.with_file_name("tampered.tar");
+    std::fs::write(&copy, &bytes).unwrap();
+    (copy, bytes, changed)
+}
+
 /// skopeo's copy of `reference` (every platform) into `destination` (`oci:DIR:TAG`,
 /// `oci-archive:FILE:TAG`).
 fn skopeo_copy_all(reference: &str, destination: &str) {
@@ -683,13 +710,8 @@ fn an_oci_archive_lints_in_place_as_its_layout_does_and_a_changed_byte_is_found(
         &reference,
         &format!("oci:{}:busybox", dir.path().join("layout").display()),
     );
-    let lint = |path: &Path| {
-        let out = fathom(&["lint", "--layout", &path.display().to_string(), "--format", "json"]);
-        let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
-        (out.status.code(), json)
-    };
-    let (code, in_place) = lint(&archive);
-    let (_, unpacked) = lint(&dir.path().join("layout"));
+    let (code, in_place) = lint_layout(&archive);
+    let (_, unpacked) = lint_layout(&dir.path().join("layout"));
     assert_eq!(code, Some(0), "{in_place}");
     assert!(
         in_place["blobsVerified"].as_u64().unwrap() >= 17,
@@ -699,20 +721,8 @@ fn an_oci_archive_lints_in_place_as_its_layout_does_and_a_changed_byte_is_found(
         assert_eq!(in_place[field], unpacked[field], "{field}");
     }
     // One byte of a layer changed inside the archive: found, and the exit status says so.
-    let mut bytes = std::fs::read(&archive).unwrap();
-    let mut tar = tar::Archive::new(bytes.as_slice());
-    let (offset, size) = tar
-        .entries()
-        .unwrap()
-        .map(Result::unwrap)
-        .filter(|e| e.path().unwrap().starts_with("blobs/sha256"))
-        .map(|e| (e.raw_file_position() as usize, e.size() as usize))
-        .max_by_key(|&(_, size)| size)
-        .unwrap();
-    bytes[offset + size / 2] ^= 0x01;
-    let tampered = dir.path().join("tampered.tar");
-    std::fs::write(&tampered, &bytes).unwrap();
-    let (code, found) = lint(&tampered);
+    let (tampered, bytes, changed) = with_a_byte_changed(&archive, |path| path.starts_with("blobs/sha256/"));
+    let (code, found) = lint_layout(&tampered);
     assert_eq!(code, Some(1));
     assert!(
         found["findings"]
@@ -724,8 +734,41 @@ fn an_oci_archive_lints_in_place_as_its_layout_does_and_a_changed_byte_is_found(
     );
     // Cut short: the archive itself is named for it.
     let cut = dir.path().join("cut.tar");
-    std::fs::write(&cut, &bytes[..offset + size / 2]).unwrap();
-    let (code, found) = lint(&cut);
+    std::fs::write(&cut, &bytes[..changed]).unwrap();
+    let (code, found) = lint_layout(&cut);
     assert_eq!(code, Some(1));
     assert_eq!(found["findings"][0]["code"], "archive-truncated", "{found}");
+}
+
+#[test]
+fn a_docker_save_archive_is_checked_config_by_name_and_layers_by_diff_id() {
+    // skopeo's docker-archive: is the format `docker save` wrote before Docker 25 —
+    // manifest.json, `<hex>.json` configs, `<diff_id>.tar` layers and `<id>/layer.tar` links.
+    let reference = format!("{}/demo/debian:gzip", demo().plain);
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("debian.tar");
+    let out = Command::new("skopeo")
+        .args(["copy", "--src-tls-verify=false", &format!("docker://{reference}")])
+        .arg(format!("docker-archive:{}:demo/debian:gzip", archive.display()))
+        .output()
+        .expect("skopeo runs");
+    assert!(out.status.success(), "skopeo copy: {}", stderr(&out));
+    let (code, report) = lint_layout(&archive);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(
+        (report["manifests"].as_u64(), report["blobsVerified"].as_u64()),
+        (Some(1), Some(3)),
+        "{report}"
+    );
+    // One byte of the larger layer changed: the diff_id no longer matches.
+    let (tampered, _, _) = with_a_byte_changed(&archive, |path| path.ends_with(".tar"));
+    let (code, report) = lint_layout(&tampered);
+    assert_eq!(code, Some(1));
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["layer-diff-id-mismatch"], "{report}");
 }

@@ -6,15 +6,18 @@
 //! through [`ArchiveLayout`], which the layout walk ([`crate::layout::walk`]) reads like a
 //! directory. No I/O.
 //!
-//! The older `docker save` format (a `manifest.json` naming configs and `layer.tar` files, no
-//! `index.json`) holds no manifests to verify against: [`ArchiveIndex::is_layout`] tells it apart.
+//! The older `docker save` format (a `manifest.json` naming each image's config and layer files,
+//! no `index.json`; Docker before 25, `skopeo copy … docker-archive:`) holds no manifests: what
+//! [`walk_docker`] verifies is what it does hold — each config against the digest its file is
+//! named by, each layer against the config's `rootfs.diff_ids`.
 
 use std::collections::BTreeMap;
 
-use crate::digest::Digest;
+use crate::config::ImageConfig;
+use crate::digest::{Algorithm, Digest, Hasher};
 use crate::finding::{Code, Finding};
 use crate::layer::{EntryKind, TarStream};
-use crate::layout::BlobSource;
+use crate::layout::{BlobSource, LayoutReport};
 
 /// Where a member's bytes lie in the archive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,15 +59,27 @@ impl ArchiveIndexer {
         let offsets = self.tar.data_offsets().to_vec();
         let (entries, findings, ended) = self.tar.finish();
         let mut members = BTreeMap::new();
+        let mut links = BTreeMap::new();
         for (entry, offset) in entries.iter().zip(offsets) {
-            if entry.kind == EntryKind::File && offset + entry.size <= self.read {
-                members.insert(
-                    entry.path.clone(),
-                    Member {
+            match (entry.kind, &entry.link) {
+                (EntryKind::File, _) if offset + entry.size <= self.read => {
+                    let member = Member {
                         offset,
                         size: entry.size,
-                    },
-                );
+                    };
+                    members.insert(entry.path.clone(), member);
+                }
+                // skopeo's docker-archive names a layer twice: `<id>/layer.tar -> ../<hex>.tar`.
+                (EntryKind::Symlink, Some(target)) => {
+                    let dir = entry.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+                    links.insert(entry.path.clone(), resolve(dir, target));
+                }
+                _ => {}
+            }
+        }
+        for (link, target) in links {
+            if let Some(member) = members.get(&target).copied() {
+                members.entry(link).or_insert(member);
             }
         }
         // The tar parser's own findings (a path that leaves the root, a sparse file) stand.
@@ -80,6 +95,26 @@ impl ArchiveIndexer {
         }
         ArchiveIndex { members, findings }
     }
+}
+
+/// `target` of a link in `dir`, as a path from the archive's root (`..` stops at the root).
+fn resolve(dir: &str, target: &str) -> String {
+    let mut parts: Vec<&str> = if target.starts_with('/') {
+        Vec::new()
+    } else {
+        dir.split('/').collect()
+    };
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.join("/")
 }
 
 /// What an archive holds, and where.
@@ -152,6 +187,159 @@ impl<R: ReadAt> BlobSource for ArchiveLayout<'_, R> {
 
     fn blob_names(&self) -> Result<Vec<String>, String> {
         Ok(self.index.blob_names())
+    }
+}
+
+/// How much of a member is read at once when it is hashed.
+const CHUNK: u64 = 1 << 20;
+
+/// One image of a `docker save` archive's `manifest.json`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DockerImage {
+    config: String,
+    #[serde(default)]
+    layers: Vec<String>,
+}
+
+/// Verifies what the older `docker save` format holds: each image's config hashes to the digest
+/// its file is named by (`<hex>.json`, `blobs/sha256/<hex>`), and each layer file, read in chunks,
+/// to the config's diff_id for it. Findings point into `manifest.json`.
+pub fn walk_docker(index: &ArchiveIndex, bytes: &dyn ReadAt) -> LayoutReport {
+    let mut report = LayoutReport {
+        findings: index.findings.clone(),
+        ..LayoutReport::default()
+    };
+    let manifest = match index.member("manifest.json").map(|m| bytes.read_at(m.offset, m.size)) {
+        Some(Ok(manifest)) => manifest,
+        Some(Err(e)) => {
+            report
+                .findings
+                .push(Finding::error(Code::LayoutUnreadable, "manifest.json", e));
+            return report;
+        }
+        None => {
+            report.findings.push(Finding::error(
+                Code::LayoutIndexMissing,
+                "manifest.json",
+                "neither index.json (an OCI layout) nor manifest.json (docker save) is in the archive",
+            ));
+            return report;
+        }
+    };
+    let images: Vec<DockerImage> = match serde_json::from_slice(&manifest) {
+        Ok(images) => images,
+        Err(e) => {
+            let message = format!("manifest.json: {e}");
+            report
+                .findings
+                .push(Finding::error(Code::InvalidJson, "manifest.json", message));
+            return report;
+        }
+    };
+    for (i, image) in images.iter().enumerate() {
+        report.manifests += 1;
+        let path = format!("manifest.json#/{i}/Config");
+        let diff_ids = check_config(index, bytes, &image.config, &path, &mut report);
+        for (j, layer) in image.layers.iter().enumerate() {
+            let path = format!("manifest.json#/{i}/Layers/{j}");
+            let expected = diff_ids
+                .get(j)
+                .and_then(|d| d.parse::<Digest>().ok())
+                .or_else(|| named_digest(layer));
+            let check = Check {
+                name: layer,
+                expected,
+                path: &path,
+                code: Code::LayerDiffIdMismatch,
+            };
+            check_member(index, bytes, &check, &mut report);
+        }
+    }
+    report
+}
+
+/// The digest a member's name gives it (`<hex>.json`, `<hex>.tar`, `blobs/sha256/<hex>`).
+fn named_digest(name: &str) -> Option<Digest> {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let stem = file.split('.').next().unwrap_or(file);
+    let hex = stem.len() == 64 && stem.bytes().all(|b| b.is_ascii_hexdigit());
+    hex.then(|| format!("sha256:{stem}").parse().ok()).flatten()
+}
+
+/// Checks a config; its diff_ids.
+fn check_config(
+    index: &ArchiveIndex,
+    bytes: &dyn ReadAt,
+    name: &str,
+    path: &str,
+    report: &mut LayoutReport,
+) -> Vec<String> {
+    let check = Check {
+        name,
+        expected: named_digest(name),
+        path,
+        code: Code::DigestMismatch,
+    };
+    check_member(index, bytes, &check, report);
+    let Some(member) = index.member(name) else {
+        return Vec::new();
+    };
+    let Ok(config) = bytes.read_at(member.offset, member.size) else {
+        return Vec::new();
+    };
+    match serde_json::from_slice::<ImageConfig>(&config) {
+        Ok(config) => config.rootfs.map(|r| r.diff_ids).unwrap_or_default(),
+        Err(e) => {
+            report
+                .findings
+                .push(Finding::error(Code::InvalidJson, path, format!("{name}: {e}")));
+            Vec::new()
+        }
+    }
+}
+
+/// A member to hash, what it should hash to, and what a difference is.
+struct Check<'a> {
+    name: &'a str,
+    expected: Option<Digest>,
+    path: &'a str,
+    code: Code,
+}
+
+/// Hashes a member in chunks and checks it.
+fn check_member(index: &ArchiveIndex, bytes: &dyn ReadAt, check: &Check, report: &mut LayoutReport) {
+    let Some(member) = index.member(check.name) else {
+        let message = format!("{} is not in the archive", check.name);
+        report
+            .findings
+            .push(Finding::error(Code::BlobMissing, check.path, message));
+        return;
+    };
+    report.blobs_checked += 1;
+    let mut hasher = Hasher::new(Algorithm::Sha256);
+    let mut at = 0;
+    while at < member.size {
+        let len = CHUNK.min(member.size - at);
+        match bytes.read_at(member.offset + at, len) {
+            Ok(chunk) => hasher.update(&chunk),
+            Err(e) => {
+                report
+                    .findings
+                    .push(Finding::error(Code::LayoutUnreadable, check.path, e));
+                return;
+            }
+        }
+        at += len;
+    }
+    let actual = hasher.finish();
+    match &check.expected {
+        Some(expected) if *expected != actual => {
+            let message = format!("{} hashes to {actual}, not to {expected}", check.name);
+            report.findings.push(Finding::error(check.code, check.path, message));
+        }
+        Some(_) => report.blobs_verified += 1,
+        None => {}
     }
 }
 

@@ -3,7 +3,7 @@
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use fathom_core::archive::ArchiveLayout;
+use fathom_core::archive::{self, ArchiveLayout};
 use fathom_core::finding::{has_error, Code, Finding, Severity};
 use fathom_core::manifest::{DetectedBy, Format};
 use fathom_core::{layout, Document, LayoutReport};
@@ -198,19 +198,16 @@ pub fn run(args: LintArgs) -> Result<Outcome, CommandError> {
     Ok(result)
 }
 
-/// The layout walk over the OCI layout inside an image archive, after what indexing the archive
-/// found.
+/// The walk over an image archive: the OCI layout inside it, or what the older `docker save`
+/// format holds (configs and layer files named in `manifest.json`) — after what indexing the
+/// archive found.
 fn archive_report(path: &Path) -> Result<LayoutReport, CommandError> {
     let (file, index) = ArchiveFile::open(path).map_err(|source| CommandError::Read {
         path: path.display().to_string(),
         source,
     })?;
-    if !index.is_layout() && index.findings.is_empty() {
-        return Err(CommandError::Invalid(format!(
-            "{}: an archive without index.json — not an OCI layout (the older `docker save` format, \
-             manifest.json and layer.tar files, is not read yet)",
-            path.display()
-        )));
+    if !index.is_layout() && index.member("manifest.json").is_some() {
+        return Ok(archive::walk_docker(&index, &file));
     }
     let mut report = layout::walk(&ArchiveLayout::new(&index, file));
     report.findings.splice(0..0, index.findings.iter().cloned());

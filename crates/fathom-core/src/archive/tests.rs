@@ -118,3 +118,60 @@ fn a_corrupt_header_is_named_and_a_tampered_blob_is_a_digest_mismatch() {
         report.findings
     );
 }
+
+/// A `docker save` archive (the format before Docker 25): manifest.json, a config named by its
+/// digest, a layer named by its diff_id and linked from `<id>/layer.tar` as skopeo writes it.
+fn docker_save(config_name: Option<&str>, layer_bytes: &[u8]) -> Vec<u8> {
+    let layer = archive_of(&corpus("stereoscope-valid"));
+    let diff_id = Digest::sha256(&layer);
+    let config =
+        format!(r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":["{diff_id}"]}}}}"#);
+    let config_name = config_name.map_or_else(
+        || format!("{}.json", Digest::sha256(config.as_bytes()).hex()),
+        str::to_owned,
+    );
+    let manifest = format!(r#"[{{"Config":"{config_name}","RepoTags":["x:1"],"Layers":["abc/layer.tar"]}}]"#);
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut add = |name: &str, bytes: &[u8]| {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o444);
+        header.set_cksum();
+        builder.append_data(&mut header, name, bytes).unwrap();
+    };
+    add(&format!("{}.tar", diff_id.hex()), layer_bytes);
+    add(&config_name, config.as_bytes());
+    add("manifest.json", manifest.as_bytes());
+    let mut link = tar::Header::new_ustar();
+    link.set_entry_type(tar::EntryType::Symlink);
+    link.set_size(0);
+    builder
+        .append_link(&mut link, "abc/layer.tar", format!("../{}.tar", diff_id.hex()))
+        .unwrap();
+    builder.into_inner().unwrap()
+}
+
+fn docker_codes(bytes: &[u8]) -> (usize, usize, Vec<String>) {
+    let index = index(bytes, 4096);
+    assert!(!index.is_layout());
+    let report = walk_docker(&index, &bytes);
+    let codes = report.findings.iter().map(|f| f.code.to_string()).collect();
+    (report.blobs_checked, report.blobs_verified, codes)
+}
+
+#[test]
+fn a_docker_save_archive_is_checked_by_names_and_diff_ids() {
+    let layer = archive_of(&corpus("stereoscope-valid"));
+    assert_eq!(docker_codes(&docker_save(None, &layer)), (2, 2, vec![]));
+    let mut changed = layer.clone();
+    changed[700] ^= 1;
+    assert_eq!(
+        docker_codes(&docker_save(None, &changed)),
+        (2, 1, vec!["layer-diff-id-mismatch".to_owned()])
+    );
+    let misnamed = format!("{}.json", "0".repeat(64));
+    assert_eq!(
+        docker_codes(&docker_save(Some(&misnamed), &layer)),
+        (2, 1, vec!["digest-mismatch".to_owned()])
+    );
+}
