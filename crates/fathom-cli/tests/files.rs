@@ -522,12 +522,7 @@ fn whiteouts_and_an_opaque_directory_merge_as_umoci_unpacks_them_in_gzip_zstd_an
     let waste = &listing["waste"];
     let base_bytes = "hello, base\n".len() + "do not ship me\n".len() + 32 + "#!/bin/sh\necho old\n".len();
     assert_eq!(waste["wastedBytes"], base_bytes, "{waste}");
-    let wasted: Vec<&str> = waste["paths"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["path"].as_str().unwrap())
-        .collect();
+    let wasted = common::strings_of(&waste["paths"], "path");
     assert_eq!(wasted, ["var/cache/apt.bin", "opt/tool/bin", "etc/secret", "etc/motd"]);
 }
 
@@ -764,11 +759,6 @@ fn a_docker_save_archive_is_checked_config_by_name_and_layers_by_diff_id() {
     let (tampered, _, _) = with_a_byte_changed(&archive, |path| path.ends_with(".tar"));
     let (code, report) = lint_layout(&tampered);
     assert_eq!(code, Some(1));
-    let codes: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
+    let codes = common::strings_of(&report["findings"], "code");
     assert_eq!(codes, ["layer-diff-id-mismatch"], "{report}");
 }

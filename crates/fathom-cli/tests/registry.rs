@@ -37,12 +37,7 @@ fn the_eight_platform_oci_index_is_walked_and_verified() {
     assert_eq!(platforms, expected);
     // Per-platform digests are exactly what the registry serves (read by skopeo).
     let raw = skopeo_raw(&reference);
-    let registry_digests: Vec<&str> = raw["manifests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["digest"].as_str().unwrap())
-        .collect();
+    let registry_digests = common::strings_of(&raw["manifests"], "digest");
     for row in &rows {
         assert!(registry_digests.contains(&row["descriptor"]["digest"].as_str().unwrap()));
         assert_eq!(row["verified"], true, "{row}");

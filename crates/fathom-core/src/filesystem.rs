@@ -565,6 +565,64 @@ pub fn listed_under(entry: &LayerEntry, dir: &str, recursive: bool) -> bool {
     }
 }
 
+/// One entry of a directory as one layer's archive has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerListed {
+    /// Its name in the directory (a whiteout: the name it deletes).
+    pub name: String,
+    /// The entry (a directory the archive only has entries under: made as an extracting tar
+    /// makes it).
+    pub entry: LayerEntry,
+    /// What it does to the filesystem the layers below build.
+    pub change: Change,
+}
+
+/// The entries of directory `dir` (`""`: the root) in layer `n`'s own archive, by name, each with
+/// what it does to the layers below it — and the directories the archive has entries under
+/// without an entry of their own. A whiteout is listed under the name it deletes.
+pub fn layer_listing(layers: &[Layer], n: usize, dir: &str) -> Vec<LayerListed> {
+    let below = Merger::of(&layers[..n]);
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    let mut by_name: BTreeMap<String, LayerListed> = BTreeMap::new();
+    for entry in &layers[n].entries {
+        let Some(rest) = entry.path.strip_prefix(&prefix).filter(|r| !r.is_empty()) else {
+            continue;
+        };
+        if !listed_under(entry, dir, false) {
+            // Deeper: its first part is a directory of this one.
+            let name = rest.split('/').next().unwrap_or(rest).to_owned();
+            let implicit = LayerEntry::implicit_dir(&format!("{prefix}{name}"));
+            let change = if below.has(&implicit.path) {
+                Change::Modified
+            } else {
+                Change::Added
+            };
+            by_name.entry(name.clone()).or_insert(LayerListed {
+                name,
+                entry: implicit,
+                change,
+            });
+            continue;
+        }
+        let name = match &entry.whiteout {
+            Some(Whiteout::Removes(target)) => target.rsplit('/').next().unwrap_or(target).to_owned(),
+            Some(Whiteout::Opaque) => ".wh..wh..opq (hides what the layers below put here)".to_owned(),
+            None => rest.to_owned(),
+        };
+        let listed = LayerListed {
+            name: name.clone(),
+            entry: entry.clone(),
+            change: Change::of(entry, &below),
+        };
+        by_name.insert(name, listed);
+    }
+    by_name.into_values().collect()
+}
+
 /// How many links a path may go through before it is a loop (Linux's `MAXSYMLINKS`).
 pub const MAX_LINKS: usize = 40;
 

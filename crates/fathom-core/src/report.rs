@@ -378,6 +378,16 @@ impl std::fmt::Display for ReferrerSource {
     }
 }
 
+/// `sha256:0123456789ab…`: a digest as the faces' tables show it.
+pub fn short_digest(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((algorithm, hex)) if hex.chars().count() > 12 => {
+            format!("{algorithm}:{}…", hex.chars().take(12).collect::<String>())
+        }
+        _ => digest.to_owned(),
+    }
+}
+
 /// A size as the faces show it (`2.1 MB`, decimal units as registries and `docker images` use).
 ///
 /// Integer arithmetic, rounded half up to one decimal: float formatting would add ~5 KB to the

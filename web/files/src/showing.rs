@@ -2,11 +2,9 @@
 //! or of one layer's archive, listed with what each entry did to the layers below; a file's first
 //! bytes, read again from the layer that wrote it (and verified again on the way).
 
-use std::collections::BTreeMap;
-
 use fathom_browser::files::{FileView, Row, Shown, SHOWN_BYTES};
-use fathom_core::filesystem::{listed_under, Change, Merger};
-use fathom_core::layer::{EntryKind, LayerEntry, Whiteout};
+use fathom_core::filesystem::{layer_listing, listed_under, Change};
+use fathom_core::layer::EntryKind;
 use fathom_core::report::human_size;
 
 use crate::reading::Opened;
@@ -130,43 +128,13 @@ fn merged_entries(opened: &Opened, dir: &str) -> Vec<Row> {
         .collect()
 }
 
-/// The entries of `dir` in layer `n`'s archive, each with what it does to the layers below
-/// (and the directories the archive has entries under without an entry of their own).
+/// The entries of `dir` in layer `n`'s archive (the core's listing), each with what it does to
+/// the layers below.
 fn layer_entries(opened: &Opened, n: usize, dir: &str) -> Vec<Row> {
-    let below = Merger::of(&opened.layers[..n]);
-    let prefix = prefix_of(dir);
-    let mut by_name: BTreeMap<String, Row> = BTreeMap::new();
-    for entry in &opened.layers[n].entries {
-        let Some(rest) = entry.path.strip_prefix(&prefix) else {
-            continue;
-        };
-        if rest.is_empty() {
-            continue;
-        }
-        if !listed_under(entry, dir, false) {
-            // Deeper: its first part is a directory of this one.
-            let name = rest.split('/').next().unwrap_or(rest).to_owned();
-            let path = format!("{prefix}{name}");
-            let change = if below.has(&path) {
-                Change::Modified
-            } else {
-                Change::Added
-            };
-            let implicit = LayerEntry::implicit_dir(&path);
-            by_name
-                .entry(name.clone())
-                .or_insert_with(|| entry_row(&name, &format!("/{path}"), &implicit, n, change));
-            continue;
-        }
-        let name = match &entry.whiteout {
-            Some(Whiteout::Removes(target)) => target.rsplit('/').next().unwrap_or(target).to_owned(),
-            Some(Whiteout::Opaque) => ".wh..wh..opq (hides what the layers below put here)".to_owned(),
-            None => rest.to_owned(),
-        };
-        let row = entry_row(&name, &format!("/{}", entry.path), entry, n, Change::of(entry, &below));
-        by_name.insert(name, row);
-    }
-    by_name.into_values().collect()
+    layer_listing(&opened.layers, n, dir)
+        .iter()
+        .map(|l| entry_row(&l.name, &format!("/{}", l.entry.path), &l.entry, n, l.change))
+        .collect()
 }
 
 /// The first [`SHOWN_BYTES`] of `path`, read again from layer `layer`.

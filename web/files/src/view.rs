@@ -4,7 +4,7 @@
 use fathom_browser::files::{Opened as OpenedView, Progress, Row};
 use fathom_core::filesystem::{Change, FilesSummary};
 use fathom_core::layer::{EntryKind, LayerEntry};
-use fathom_core::report::human_size;
+use fathom_core::report::{human_size, short_digest as short};
 
 use crate::reading::{Opened, Tally};
 
@@ -158,10 +158,4 @@ pub fn kind_name(kind: EntryKind) -> &'static str {
         EntryKind::Fifo => "FIFO",
         EntryKind::Other => "special entry",
     }
-}
-
-/// `sha256:0123456789ab…`.
-fn short(digest: &str) -> String {
-    let (algorithm, hex) = digest.split_once(':').unwrap_or(("", digest));
-    format!("{algorithm}:{}…", &hex[..hex.len().min(12)])
 }

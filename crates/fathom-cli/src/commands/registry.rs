@@ -108,14 +108,4 @@ pub fn platform_arg(value: &str) -> Result<Option<Platform>, CommandError> {
     }
 }
 
-pub use fathom_core::report::human_size;
-
-/// `sha256:0123456789ab…` for tables.
-pub fn short_digest(digest: &str) -> String {
-    match digest.split_once(':') {
-        Some((algorithm, hex)) if hex.chars().count() > 12 => {
-            format!("{algorithm}:{}…", hex.chars().take(12).collect::<String>())
-        }
-        _ => digest.to_owned(),
-    }
-}
+pub use fathom_core::report::{human_size, short_digest};

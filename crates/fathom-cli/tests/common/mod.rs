@@ -144,3 +144,17 @@ pub fn assert_valid_report(report: &Value) {
         .collect();
     assert!(errors.is_empty(), "the Report breaks its schema: {errors:#?}");
 }
+
+/// The string `field` of each object in the JSON array `array`.
+pub fn strings_of<'a>(array: &'a Value, field: &str) -> Vec<&'a str> {
+    array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"))
+        .iter()
+        .map(|item| {
+            item[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string {field} in {item}"))
+        })
+        .collect()
+}

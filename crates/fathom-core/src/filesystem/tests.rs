@@ -310,3 +310,60 @@ fn a_files_summary_carries_each_layer_the_waste_and_the_largest_files() {
     let json = serde_json::to_value(&summary).unwrap();
     assert_eq!(serde_json::from_value::<FilesSummary>(json).unwrap(), summary);
 }
+
+#[test]
+fn a_layers_listing_names_what_it_adds_changes_and_deletes_and_the_directories_it_implies() {
+    let layer = |entries: Vec<LayerEntry>| Layer {
+        compression: crate::media_type::Compression::None,
+        size: 0,
+        uncompressed_size: 0,
+        diff_id: None,
+        entries,
+        findings: Vec::new(),
+        kept: None,
+    };
+    let layers = [
+        layer(vec![
+            dir("etc"),
+            file("etc/motd", 5),
+            file("etc/gone", 3),
+            dir("opt"),
+            file("opt/a", 1),
+        ]),
+        // No entry for `etc` or `usr`: only entries under them.
+        layer(vec![
+            file("etc/motd", 6),
+            file("etc/.wh.gone", 0),
+            file("usr/bin/tool", 9),
+            file("opt/.wh..wh..opq", 0),
+        ]),
+    ];
+    let listed = |dir: &str| -> Vec<(String, EntryKind, Change)> {
+        layer_listing(&layers, 1, dir)
+            .into_iter()
+            .map(|l| (l.name, l.entry.kind, l.change))
+            .collect()
+    };
+    assert_eq!(
+        listed(""),
+        [
+            ("etc".to_owned(), EntryKind::Dir, Change::Modified),
+            ("opt".to_owned(), EntryKind::Dir, Change::Modified),
+            ("usr".to_owned(), EntryKind::Dir, Change::Added),
+        ]
+    );
+    assert_eq!(
+        listed("etc"),
+        [
+            ("gone".to_owned(), EntryKind::File, Change::Deleted),
+            ("motd".to_owned(), EntryKind::File, Change::Modified),
+        ]
+    );
+    assert_eq!(listed("opt")[0].2, Change::Deleted, "the opaque whiteout");
+    assert_eq!(listed("usr"), [("bin".to_owned(), EntryKind::Dir, Change::Added)]);
+    assert_eq!(
+        layer_listing(&layers, 0, "opt").len(),
+        1,
+        "the bottom layer: everything added"
+    );
+}
