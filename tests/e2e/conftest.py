@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
-from processes import start_worker, stop  # noqa: E402
+from processes import chromium, start_worker, stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_PORT = 8788
@@ -212,3 +212,29 @@ def tampered(tamper_registry, fathom):
     data[data.index(b"3")] = ord("4")
     path.write_bytes(bytes(data))
     return digest
+
+
+ARTIFACTS = ROOT / "target/web-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    yield from chromium()
+
+
+@pytest.fixture
+def page(browser, worker, request):
+    context = browser.new_context(base_url=worker, accept_downloads=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors, violations = [], []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # Every test also proves the Content-Security-Policy lets the app do all it does: Chromium
+    # reports each refusal as a console error ("Refused to … because it violates …").
+    page.on("console", lambda m: m.type == "error" and "Content Security Policy" in m.text
+            and violations.append(m.text))
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, errors
+    assert not violations, violations

@@ -9,35 +9,10 @@ import urllib.request
 
 import pytest
 
-from conftest import CLOSED_PORT, ROOT, fetch_manifest, push_blob, push_manifest
-from processes import chromium
+from conftest import ARTIFACTS, CLOSED_PORT, ROOT, fetch_manifest, push_blob, push_manifest
 
-ARTIFACTS = ROOT / "target/web-artifacts"
 EXPECTED = {t["ref"]: t for t in json.loads((ROOT / "scripts/demo-registry/expected.json").read_text())["tags"]}
 INDEX = "application/vnd.oci.image.index.v1+json"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    yield from chromium()
-
-
-@pytest.fixture
-def page(browser, worker, request):
-    context = browser.new_context(base_url=worker, accept_downloads=True, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors, violations = [], []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    # Every test also proves the Content-Security-Policy lets the app do all it does: Chromium
-    # reports each refusal as a console error ("Refused to … because it violates …").
-    page.on("console", lambda m: m.type == "error" and "Content Security Policy" in m.text
-            and violations.append(m.text))
-    yield page
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert not errors, errors
-    assert not violations, violations
 
 
 def wait_for(page, expression, timeout=30_000):

@@ -1,25 +1,30 @@
-//! The app: the router over the two views. The URL is the state (`?ref=…&platform=…&digest=…`,
-//! `/compare?a=…&b=…`), so reloads, the back button and shared links reopen the same view.
+//! The app: the router over the three views. The URL is the state (`?ref=…&platform=…&digest=…`,
+//! `/compare?a=…&b=…`, `/archive?image=…`), so reloads, the back button and shared links reopen
+//! the same view — all but an archive's, which only the tab that opened the file holds.
 
 use leptos::prelude::*;
 use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::path;
 
+use crate::routes::archive::{ArchiveDrop, ArchiveInspector, ArchiveSlot};
 use crate::routes::compare::Comparer;
 use crate::routes::inspect::Inspector;
 
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
-    // Flat routes: two pages need no nesting (and the nested router is ~10 KB gzip more).
+    // The image archive open in this tab: dropped anywhere, shown in the archive view.
+    provide_context::<ArchiveSlot>(RwSignal::new_local(None));
+    // Flat routes: three pages need no nesting (and the nested router is ~10 KB gzip more).
     view! {
         <Router>
-            <main>
+            <ArchiveDrop>
                 <FlatRoutes fallback=|| view! { <p>"No such page."</p> }>
                     <Route path=path!("/") view=Inspector />
                     <Route path=path!("/compare") view=Comparer />
+                    <Route path=path!("/archive") view=ArchiveInspector />
                 </FlatRoutes>
-            </main>
+            </ArchiveDrop>
         </Router>
     }
 }

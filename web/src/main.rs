@@ -4,9 +4,10 @@
 //! The core's inspect walk runs here, in wasm, so every digest the page shows was hashed by the
 //! page; registries without CORS headers are reached through the worker's proxy. An image's
 //! files are read by a Web Worker of its own (`web/files`), loaded when a user opens
-//! them.
+//! them — or an image archive dropped on the page, which the same worker reads in place.
 
 mod app;
+mod archive;
 mod components;
 mod files_client;
 mod guess;

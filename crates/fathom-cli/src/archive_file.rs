@@ -1,5 +1,5 @@
-//! An image archive on disk (`oci-archive:`, `docker save`): indexed by the core in one
-//! sequential read, then read member by member at its offset.
+//! An image archive on disk (`oci-archive:`, `docker save`): indexed by the core from its tar
+//! headers alone, then read member by member at its offset.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -12,19 +12,14 @@ use fathom_core::archive::{ArchiveIndex, ArchiveIndexer, ReadAt};
 pub struct ArchiveFile(Mutex<File>);
 
 impl ArchiveFile {
-    /// Opens `path` and indexes it (every tar header, the members' offsets).
+    /// Opens `path` and indexes it (every tar header, the members' offsets), skipping each
+    /// member's bytes unread.
     pub fn open(path: &Path) -> std::io::Result<(ArchiveFile, ArchiveIndex)> {
-        let mut file = File::open(path)?;
-        let mut indexer = ArchiveIndexer::new();
-        let mut buffer = vec![0; 1 << 20];
-        loop {
-            let read = file.read(&mut buffer)?;
-            if read == 0 {
-                break;
-            }
-            indexer.feed(&buffer[..read]);
-        }
-        Ok((ArchiveFile(Mutex::new(file)), indexer.finish()))
+        let file = File::open(path)?;
+        let size = file.metadata()?.len();
+        let archive = ArchiveFile(Mutex::new(file));
+        let index = ArchiveIndexer::index(&archive, size);
+        Ok((archive, index))
     }
 }
 

@@ -28,6 +28,9 @@ pub struct Member {
     pub size: u64,
 }
 
+/// How much [`ArchiveIndexer::index`] reads where it cannot skip: a tar header block.
+const HEADER_READ: u64 = 512;
+
 /// Reads an archive's tar headers as its bytes arrive ([`ArchiveIndexer::feed`]).
 #[derive(Debug, Default)]
 pub struct ArchiveIndexer {
@@ -40,6 +43,28 @@ impl ArchiveIndexer {
     /// An indexer at the archive's first byte.
     pub fn new() -> ArchiveIndexer {
         ArchiveIndexer::default()
+    }
+
+    /// Indexes the `size` bytes `bytes` reads, reading only the tar headers (and extension
+    /// records): each member's bytes are skipped unread, so an archive of gigabytes is indexed
+    /// in as many small reads as it has members. It finds what [`feed`](ArchiveIndexer::feed)ing
+    /// every byte would.
+    pub fn index(bytes: &dyn ReadAt, size: u64) -> ArchiveIndex {
+        let mut indexer = ArchiveIndexer::new();
+        while indexer.read < size && indexer.failed.is_none() && !indexer.tar.ended() {
+            let skip = indexer.tar.skippable().min(size - indexer.read);
+            if skip > 0 {
+                indexer.tar.skip(skip);
+                indexer.read += skip;
+                continue;
+            }
+            let len = HEADER_READ.min(size - indexer.read);
+            match bytes.read_at(indexer.read, len) {
+                Ok(chunk) => indexer.feed(&chunk),
+                Err(e) => indexer.failed = Some(Finding::error(Code::LayoutUnreadable, "", e)),
+            }
+        }
+        indexer.finish()
     }
 
     /// The next bytes of the archive, in order.
@@ -199,6 +224,8 @@ const CHUNK: u64 = 1 << 20;
 struct DockerImage {
     config: String,
     #[serde(default)]
+    repo_tags: Vec<String>,
+    #[serde(default)]
     layers: Vec<String>,
 }
 
@@ -342,6 +369,8 @@ fn check_member(index: &ArchiveIndex, bytes: &dyn ReadAt, check: &Check, report:
         None => {}
     }
 }
+
+pub mod registry;
 
 #[cfg(test)]
 mod tests;

@@ -78,6 +78,7 @@ catalogue! {
     AnnotationKeySuspicious = "annotation-key-suspicious", Warning, "An annotation key that looks like a misspelt well-known one.";
     AnnotationsInDockerList = "annotations-in-docker-list", Error, "Annotations on a Docker manifest list, which the Docker format does not carry.";
     ArchiveCorrupt = "archive-corrupt", Error, "An image archive whose tar headers cannot be read.";
+    ArchiveRebuilt = "archive-rebuilt", Info, "An older docker save archive, which keeps no manifests: each manifest shown is rebuilt from manifest.json.";
     ArchiveTruncated = "archive-truncated", Error, "An image archive that ends before its tar archive does.";
     ArtifactTypeInConfig = "artifact-type-in-config", Info, "No artifactType: the artifact's type is carried by the config media type (OCI 1.0 style).";
     ArtifactTypeMissing = "artifact-type-missing", Warning, "An artifact manifest without an artifactType.";

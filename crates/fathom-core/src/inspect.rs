@@ -135,7 +135,7 @@ fn oversized(failure: &InspectError, descriptor: &Descriptor, limit: u64, at: &s
     let promised = descriptor.size().is_some_and(|s| s <= limit);
     (failure.kind == ErrorKind::TooLarge && promised).then(|| {
         let message = format!(
-            "{}: size mismatch: the registry sent more than the {} bytes promised — the registry served bytes that are not what was promised",
+            "{}: size mismatch: more than the {} bytes promised were sent — the bytes served are not what was promised",
             descriptor.digest,
             descriptor.size.unwrap_or_default()
         );
@@ -825,7 +825,7 @@ fn mismatch_finding(at: &str, what: &str, mismatch: &Mismatch) -> Finding {
     Finding::error(
         mismatch.code(),
         at.to_owned(),
-        format!("{what}: {mismatch} — the registry served bytes that are not what was promised"),
+        format!("{what}: {mismatch} — the bytes served are not what was promised"),
     )
 }
 

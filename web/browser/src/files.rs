@@ -21,6 +21,22 @@ pub enum Ask {
         layers: Vec<LayerInfo>,
         /// Registry endpoints the page reaches through the edge's proxy.
         proxied: Vec<String>,
+        /// Read the layers from the archive the page gave the worker, not from the registry.
+        #[serde(default)]
+        archive: bool,
+    },
+    /// A registry request, answered from the archive the page gave the worker (see
+    /// [`fathom_core::archive::registry`]): the page's inspect walk reads a file as it reads a
+    /// registry.
+    Fetch {
+        /// What the answer is matched by.
+        id: u32,
+        /// `true`: `HEAD`; else `GET`.
+        head: bool,
+        /// The request's URL.
+        url: String,
+        /// The most body the walk takes.
+        max_body: u64,
     },
     /// Show `path` of the merged filesystem (`layer: None`) or of one layer's archive: a
     /// directory's entries, or a file's first bytes with the entries beside it.
@@ -44,6 +60,10 @@ pub enum Answer {
     Opened(Opened),
     /// What [`Ask::Show`] asked for.
     Shown(Shown),
+    /// The archive the page gave is indexed: the images it holds.
+    Archive(ArchiveOpened),
+    /// What [`Ask::Fetch`] asked for. Its body travels beside the message's text, as bytes.
+    Fetched(Fetched),
     /// Reading failed before the layers were whole (the registry, the network).
     Failed {
         /// What happened.
@@ -79,6 +99,41 @@ pub struct Opened {
     pub unpacked: u64,
     /// Milliseconds the reading took.
     pub elapsed_ms: u64,
+}
+
+/// An image archive, indexed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ArchiveOpened {
+    /// The file's name.
+    pub title: String,
+    /// Its size, and how long indexing it took.
+    pub read: String,
+    /// Each image's reference (`name:tag@digest`), for a walk.
+    pub images: Vec<String>,
+    /// Each image, described (its media type; whether its manifest is rebuilt).
+    pub described: Vec<String>,
+    /// What is wrong with the archive (each an error finding, said).
+    pub problems: Vec<String>,
+    /// What a reader should know of it (info findings, said).
+    pub notes: Vec<String>,
+}
+
+/// A registry response, made from an archive.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Fetched {
+    /// The [`Ask::Fetch`] it answers.
+    pub id: u32,
+    /// Its status (0 when `failure` says why there is none).
+    pub status: u16,
+    /// Its headers.
+    pub headers: Vec<(String, String)>,
+    /// Why there is no response (the archive unreadable, a body over the limit).
+    pub failure: Option<String>,
+    /// The body's limit, when the body was over it.
+    pub too_large: Option<u64>,
+    /// Its body: not in the message's JSON, but beside it (see [`Answer::Fetched`]).
+    #[serde(skip)]
+    pub body: Vec<u8>,
 }
 
 /// A table row.
@@ -164,6 +219,26 @@ impl Answer {
                     })
                 })?,
                 problem: optional(&v["problem"], string)?,
+            }),
+            "Archive" => Answer::Archive(ArchiveOpened {
+                title: string(&v["title"])?,
+                read: string(&v["read"])?,
+                images: strings(&v["images"])?,
+                described: strings(&v["described"])?,
+                problems: strings(&v["problems"])?,
+                notes: strings(&v["notes"])?,
+            }),
+            "Fetched" => Answer::Fetched(Fetched {
+                id: u32::try_from(v["id"].as_u64()?).ok()?,
+                status: u16::try_from(v["status"].as_u64()?).ok()?,
+                headers: v["headers"]
+                    .as_array()?
+                    .iter()
+                    .map(|h| Some((string(&h[0])?, string(&h[1])?)))
+                    .collect::<Option<_>>()?,
+                failure: optional(&v["failure"], string)?,
+                too_large: optional(&v["too_large"], Value::as_u64)?,
+                body: Vec::new(),
             }),
             "Failed" => Answer::Failed {
                 message: string(&v["message"])?,
@@ -255,6 +330,22 @@ mod tests {
             Answer::Failed {
                 message: "the registry refused a layer (HTTP 401)".into(),
             },
+            Answer::Archive(ArchiveOpened {
+                title: "alpine.tar".into(),
+                read: "3.4 MB indexed in 2 ms".into(),
+                images: vec!["docker.io/library/alpine:3.19@sha256:…".into()],
+                described: vec!["an OCI index".into()],
+                problems: vec!["archive-truncated: …".into()],
+                notes: vec![],
+            }),
+            Answer::Fetched(Fetched {
+                id: 7,
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                failure: None,
+                too_large: Some(16),
+                body: Vec::new(),
+            }),
         ];
         for answer in answers {
             let text = serde_json::to_string(&answer).unwrap();

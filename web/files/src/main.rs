@@ -4,8 +4,10 @@
 //! an image's files: it streams each layer from the registry (directly, or through the edge's
 //! proxy) into the core's layer reader — digest, diff_id, tar — reports its progress, keeps the
 //! merged filesystem, and answers what the page asks of it ([`fathom_browser::files`]). The page never
-//! stalls while a layer streams, and its own first load carries none of this.
+//! stalls while a layer streams, and its own first load carries none of this. Given an image
+//! archive (a `File`), it answers the page's registry requests from it, and reads layers from it.
 
+mod archive;
 mod reading;
 mod showing;
 mod view;
@@ -29,16 +31,29 @@ fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-/// Posts `answer` to the page.
+/// Posts `answer` to the page: its JSON text, or — for a [`Answer::Fetched`], whose body is
+/// bytes — the text and the body's bytes in an array (structured clone carries them as they are).
 fn answer(answer: &Answer) {
-    if let Ok(text) = serde_json::to_string(answer) {
-        let _ = scope().post_message(&JsValue::from(text));
-    }
+    let Ok(text) = serde_json::to_string(answer) else {
+        return;
+    };
+    let message = match answer {
+        Answer::Fetched(fetched) => {
+            js_sys::Array::of2(&JsValue::from(text), &js_sys::Uint8Array::from(fetched.body.as_slice())).into()
+        }
+        _ => JsValue::from(text),
+    };
+    let _ = scope().post_message(&message);
 }
 
 fn main() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
-        let Some(text) = event.data().as_string() else { return };
+        let data = event.data();
+        // The page gives an archive as the `File` itself; everything else is an `Ask`'s JSON.
+        if let Some(file) = data.dyn_ref::<web_sys::File>() {
+            return answer(&Answer::Archive(archive::open(file.clone())));
+        }
+        let Some(text) = data.as_string() else { return };
         match serde_json::from_str::<Ask>(&text) {
             Ok(ask) => wasm_bindgen_futures::spawn_local(handle(ask)),
             Err(e) => answer(&Answer::Failed {
@@ -57,10 +72,11 @@ async fn handle(ask: Ask) {
             reference,
             layers,
             proxied,
+            archive,
         } => {
             fathom_browser::fetch::assume_proxied(proxied);
             let mut told = |tally| answer(&Answer::Progress(view::progress(&tally)));
-            match reading::open(&reference, layers, &mut told).await {
+            match reading::open(&reference, layers, archive, &mut told).await {
                 Ok(opened) => {
                     let shown = view::opened(&opened);
                     OPENED.with(|o| *o.borrow_mut() = Some(Rc::new(opened)));
@@ -69,6 +85,12 @@ async fn handle(ask: Ask) {
                 Err(message) => answer(&Answer::Failed { message }),
             }
         }
+        Ask::Fetch {
+            id,
+            head,
+            url,
+            max_body,
+        } => answer(&Answer::Fetched(archive::fetch(id, head, url, max_body))),
         Ask::Show { path, layer } => {
             let Some(opened) = OPENED.with(|o| o.borrow().clone()) else {
                 return answer(&Answer::Failed {

@@ -1,8 +1,12 @@
 //! Reading an image's layers in the worker: one `HEAD` per layer through the registry's token
 //! service (the core's [`BlobAccess`]), then each blob streamed bottom first into a
-//! [`LayerReader`] as its chunks arrive, and the layers merged.
+//! [`LayerReader`] as its chunks arrive, and the layers merged. A layer of an archive the page
+//! gave is read from the file instead, in chunks at its offset.
 
 use fathom_browser::fetch;
+use std::rc::Rc;
+
+use fathom_core::archive::ReadAt;
 use fathom_core::digest::Digest;
 use fathom_core::filesystem::{FileSystem, FilesSummary, Merger};
 use fathom_core::layer::{Layer, LayerReader};
@@ -11,6 +15,11 @@ use fathom_core::registry::session::Failure;
 use fathom_core::registry::{drive, HttpRequest, Remote};
 use fathom_core::report::LayerInfo;
 use fathom_core::Reference;
+
+use crate::archive::{self, Archive};
+
+/// How much of an archived layer is read at once.
+const ARCHIVE_CHUNK: u64 = 1 << 20;
 
 /// How often the page hears of the progress, at most (milliseconds).
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -32,10 +41,9 @@ pub struct Tally {
 
 /// An image read: its layers and the filesystem they build.
 pub struct Opened {
-    reference: Reference,
     infos: Vec<LayerInfo>,
-    /// Each layer's `GET`, authorized (read again to show a file).
-    requests: Vec<HttpRequest>,
+    /// Where the layers are read from (again, to show a file).
+    source: Source,
     /// Each layer as read.
     pub layers: Vec<Layer>,
     /// The merged filesystem.
@@ -54,10 +62,13 @@ impl Opened {
     pub async fn reread(&self, index: usize, path: &str, max: u64) -> Result<Layer, String> {
         let info = &self.infos[index];
         let reader = reader_for(info)?.keeping(path, max);
-        match stream(self.requests[index].clone(), reader, info, &mut |_| {}).await {
+        match self.source.stream(index, reader, info, &mut |_| {}).await {
             // A token that has expired since: ask for access again, once.
             Err(Stream::Refused(401)) => {
-                let requests = access(&self.reference, std::slice::from_ref(info)).await?;
+                let Source::Registry { reference, .. } = &self.source else {
+                    return Err(Stream::Refused(401).into_message());
+                };
+                let requests = access(reference, std::slice::from_ref(info)).await?;
                 let reader = reader_for(info)?.keeping(path, max);
                 let request = requests.into_iter().next().ok_or("no request for the layer")?;
                 stream(request, reader, info, &mut |_| {})
@@ -69,10 +80,54 @@ impl Opened {
     }
 }
 
-/// Reads `layers` of `reference`'s repository, telling `progress` how far it has come.
-pub async fn open(reference: &str, infos: Vec<LayerInfo>, progress: &mut dyn FnMut(Tally)) -> Result<Opened, String> {
-    let reference = Reference::parse(reference).map_err(|e| format!("invalid reference {reference:?}: {e}"))?;
-    let requests = access(&reference, &infos).await?;
+/// Where an image's layers are read from.
+enum Source {
+    /// The reference's repository, each layer's `GET` authorized.
+    Registry {
+        reference: Reference,
+        requests: Vec<HttpRequest>,
+    },
+    /// The archive the page gave.
+    Archive(Rc<Archive>),
+}
+
+impl Source {
+    /// The registry of `reference` (`archive: false`), or the archive the page gave.
+    async fn of(reference: &str, infos: &[LayerInfo], archive: bool) -> Result<Source, String> {
+        if archive {
+            return archive::current()
+                .map(Source::Archive)
+                .ok_or_else(|| "no archive is open in the file worker".to_owned());
+        }
+        let reference = Reference::parse(reference).map_err(|e| format!("invalid reference {reference:?}: {e}"))?;
+        let requests = access(&reference, infos).await?;
+        Ok(Source::Registry { reference, requests })
+    }
+
+    /// Streams layer `index` into `reader`, counting each chunk's bytes.
+    async fn stream(
+        &self,
+        index: usize,
+        reader: LayerReader,
+        info: &LayerInfo,
+        counted: &mut dyn FnMut(usize),
+    ) -> Result<Layer, Stream> {
+        match self {
+            Source::Registry { requests, .. } => stream(requests[index].clone(), reader, info, counted).await,
+            Source::Archive(archive) => from_archive(archive, reader, info, counted).map_err(Stream::Failed),
+        }
+    }
+}
+
+/// Reads `layers`, from `reference`'s repository or from the archive the page gave, telling
+/// `progress` how far it has come.
+pub async fn open(
+    reference: &str,
+    infos: Vec<LayerInfo>,
+    archive: bool,
+    progress: &mut dyn FnMut(Tally),
+) -> Result<Opened, String> {
+    let source = Source::of(reference, &infos, archive).await?;
     let started = js_sys::Date::now();
     let mut told = f64::MIN;
     let mut state = Tally {
@@ -82,7 +137,7 @@ pub async fn open(reference: &str, infos: Vec<LayerInfo>, progress: &mut dyn FnM
     };
     progress(state); // the blobs are reachable: 0 bytes of the total
     let mut layers = Vec::with_capacity(infos.len());
-    for (i, (info, request)) in infos.iter().zip(&requests).enumerate() {
+    for (i, info) in infos.iter().enumerate() {
         state.layer = i;
         let mut counted = |bytes: usize| {
             state.read += bytes as u64;
@@ -93,7 +148,8 @@ pub async fn open(reference: &str, infos: Vec<LayerInfo>, progress: &mut dyn FnM
                 progress(state);
             }
         };
-        let layer = stream(request.clone(), reader_for(info)?, info, &mut counted)
+        let layer = source
+            .stream(i, reader_for(info)?, info, &mut counted)
             .await
             .map_err(Stream::into_message)?;
         layers.push(layer);
@@ -101,9 +157,8 @@ pub async fn open(reference: &str, infos: Vec<LayerInfo>, progress: &mut dyn FnM
     state.elapsed_ms = (js_sys::Date::now() - started) as u64;
     progress(state);
     Ok(Opened {
-        reference,
         infos,
-        requests,
+        source,
         filesystem: Merger::of(&layers).finish(),
         layers,
         tally: state,
@@ -140,6 +195,28 @@ fn reader_for(info: &LayerInfo) -> Result<LayerReader, String> {
         info.media_type.as_deref().unwrap_or(""),
         diff_id,
     ))
+}
+
+/// Reads an archived layer into `reader`, in chunks at its offset in the file.
+fn from_archive(
+    archive: &Archive,
+    mut reader: LayerReader,
+    info: &LayerInfo,
+    counted: &mut dyn FnMut(usize),
+) -> Result<Layer, String> {
+    let digest: Digest = info.digest.parse().map_err(|e| format!("layer {}: {e}", info.digest))?;
+    let member = archive
+        .member(&digest)
+        .ok_or_else(|| format!("layer {} is not in the archive", info.digest))?;
+    let mut at = 0;
+    while at < member.size {
+        let len = ARCHIVE_CHUNK.min(member.size - at);
+        let chunk = archive.bytes().read_at(member.offset + at, len)?;
+        counted(chunk.len());
+        reader.feed(&chunk);
+        at += len;
+    }
+    Ok(reader.finish())
 }
 
 /// Why a layer's stream ended before its end.

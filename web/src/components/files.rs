@@ -9,6 +9,7 @@ use fathom_core::report::Report;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
+use web_sys::File;
 
 use super::{row_label, short};
 use crate::fetch;
@@ -23,8 +24,12 @@ enum Status {
     Cancelled,
 }
 
-/// The URL of this view with the files part set (`path: None` closes the files).
+/// The URL of the view in the window (an image's or an archive's) with the files part set
+/// (`path: None` closes the files).
 fn files_url(query: &ParamsMap, path: Option<&str>, layer: Option<usize>) -> String {
+    let page = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_else(|| "/".to_owned());
     let mut query = query.clone();
     query.remove("files");
     query.remove("layer");
@@ -34,12 +39,16 @@ fn files_url(query: &ParamsMap, path: Option<&str>, layer: Option<usize>) -> Str
             query.replace("layer", layer.to_string());
         }
     }
-    format!("/{}", query.to_query_string())
+    format!("{page}{}", query.to_query_string())
 }
 
 /// The link to an image's files, or the files themselves when the URL opens them.
 #[component]
-pub(crate) fn Files(report: Box<Report>) -> impl IntoView {
+pub(crate) fn Files(
+    report: Box<Report>,
+    /// The archive the image is read from, instead of its registry.
+    archive: Option<File>,
+) -> impl IntoView {
     let query = use_query_map();
     let (row, image) = report.pulled_image()?;
     if image.layers.is_empty() {
@@ -54,17 +63,19 @@ pub(crate) fn Files(report: Box<Report>) -> impl IntoView {
         reference: report.reference.canonical.clone(),
         layers: image.layers.clone(),
         proxied: Vec::new(),
+        archive: archive.is_some(),
     };
     let is_open = Memo::new(move |_| query.with(|q| q.get("files").is_some()));
+    let archive = StoredValue::new_local(archive);
     Some(move || {
         if is_open.get() {
-            view! { <FileBrowser open=open.clone() label=label.clone() /> }.into_any()
+            view! { <FileBrowser open=open.clone() label=label.clone() archive=archive.get_value() /> }.into_any()
         } else {
             let href = query.with(|q| files_url(q, Some("/"), None));
             view! {
                 <p class="files-link">
                     <a id="browse-files" href=href>{format!("Browse the files of {label}")}</a>
-                    " — every layer streamed and verified in this page"
+                    {if archive.with_value(Option::is_some) { " — every layer read from the archive and verified in this page" } else { " — every layer streamed and verified in this page" }}
                 </p>
             }
             .into_any()
@@ -73,7 +84,7 @@ pub(crate) fn Files(report: Box<Report>) -> impl IntoView {
 }
 
 #[component]
-fn FileBrowser(open: Ask, label: String) -> impl IntoView {
+fn FileBrowser(open: Ask, label: String, archive: Option<File>) -> impl IntoView {
     let query = use_query_map();
     let asked = Memo::new(move |_| {
         query.with(|q| {
@@ -92,6 +103,7 @@ fn FileBrowser(open: Ask, label: String) -> impl IntoView {
     let shown = RwSignal::new(None::<Shown>);
     let worker = StoredValue::new_local(None::<FilesWorker>);
     let attempt = RwSignal::new(0u32);
+    let archive = StoredValue::new_local(archive);
 
     // (Re)start: a fresh worker reads every layer.
     Effect::new(move |_| {
@@ -103,10 +115,13 @@ fn FileBrowser(open: Ask, label: String) -> impl IntoView {
             Answer::Opened(o) => status.set(Status::Opened(Box::new(o))),
             Answer::Shown(s) if asked.get_untracked() == (s.path.clone(), s.layer) => shown.set(Some(s)),
             Answer::Failed { message } => status.set(Status::Failed(message)),
-            Answer::Shown(_) | Answer::Ready => {}
+            Answer::Shown(_) | Answer::Ready | Answer::Archive(_) | Answer::Fetched(_) => {}
         };
         match FilesWorker::start(on_answer) {
             Ok(started) => {
+                if let Some(file) = archive.get_value() {
+                    started.give(&file);
+                }
                 let mut open = open.clone();
                 if let Ask::Open { proxied, .. } = &mut open {
                     *proxied = fetch::proxied_endpoints();

@@ -24,13 +24,18 @@ pub(crate) fn Findings(report: Box<Report>) -> impl IntoView {
 }
 
 #[component]
-pub(crate) fn Actions(report: Box<Report>) -> impl IntoView {
+pub(crate) fn Actions(
+    report: Box<Report>,
+    /// Whether a link can reopen the view (not for an archive, which only this tab holds).
+    #[prop(default = true)]
+    shareable: bool,
+) -> impl IntoView {
     let json = {
         let mut text = serde_json::to_string_pretty(&*report).unwrap_or_default();
         text.push('\n');
         text
     };
-    let share = report.digest.clone().map(|digest| {
+    let share = report.digest.clone().filter(|_| shareable).map(|digest| {
         let platform = report
             .platform_match
             .as_ref()

@@ -25,6 +25,8 @@ pub(crate) fn Landing() -> impl IntoView {
                     <p>"Every manifest and config is fetched by this page and hashed here: it must hash to the digest that names it. A mismatch is shown in red, never hidden. Only which digest a tag points to is the registry's word — share a link pinned to that digest."</p>
                 </div>
             </div>
+            <p id="open-archive">"No registry at hand? " <a href="/archive">"Open an image archive"</a>
+                " (" <code>"docker save"</code> ", " <code>"oci-archive:"</code> ") — or drop one anywhere on this page. It is read and verified here; nothing is uploaded."</p>
             <p class="muted">"The same core answers in the terminal (" <code>"fathom inspect"</code> ") and at the edge (" <a href="/api/v1/openapi.json">"/api/v1/inspect"</a> "); registries that send no CORS headers are read through this site's locked-down proxy."</p>
         </section>
     }

@@ -4,6 +4,7 @@ use crate::browser;
 use crate::fetch;
 use fathom_core::registry::session::{ErrorKind, Failure};
 use fathom_core::registry::ConnectCause;
+use fathom_core::report::Report;
 use leptos::prelude::*;
 
 mod details;
@@ -21,6 +22,34 @@ pub(crate) use landing::*;
 pub(crate) use platform_table::*;
 pub(crate) use summary::*;
 pub(crate) use tags::*;
+
+/// A Report, shown whole: summary, match, platforms, files, details, findings, actions — for
+/// an image of a registry, or of an archive (`archive`: then nothing links back to a registry).
+#[component]
+pub(crate) fn ReportView(
+    report: Box<Report>,
+    /// The archive the image is read from.
+    #[prop(optional)]
+    archive: Option<web_sys::File>,
+) -> impl IntoView {
+    let show_attestations = RwSignal::new(false);
+    let registry = archive.is_none();
+    view! {
+        <Summary report=report.clone() />
+        <MatchNote report=report.clone() />
+        <label class="toggle">
+            <input type="checkbox" id="show-attestations"
+                prop:checked=move || show_attestations.get()
+                on:change=move |ev| show_attestations.set(event_target_checked(&ev)) />
+            " Show attestations"
+        </label>
+        <PlatformTable report=report.clone() show_attestations comparable=registry />
+        <Files report=report.clone() archive=archive.clone() />
+        <Details report=report.clone() />
+        <Findings report=report.clone() />
+        <Actions report=report shareable=registry />
+    }
+}
 
 /// The heading every view starts with: the name (a link home) and what the view answers.
 #[component]

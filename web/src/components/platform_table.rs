@@ -13,13 +13,20 @@ pub(crate) fn platform_cells(entry: &PlatformEntry) -> [String; 4] {
 }
 
 #[component]
-pub(crate) fn PlatformTable(report: Box<Report>, show_attestations: RwSignal<bool>) -> impl IntoView {
+pub(crate) fn PlatformTable(
+    report: Box<Report>,
+    show_attestations: RwSignal<bool>,
+    /// Whether the rows link to a comparison on the registry (not for an archive's images).
+    #[prop(default = true)]
+    comparable: bool,
+) -> impl IntoView {
     let chosen = report.platform_match.as_ref().and_then(|m| m.chosen);
     let rows = report.platforms.clone();
     // Each image compares with the first one (the layers two platforms share).
     let repository = format!("{}/{}", report.reference.registry, report.reference.repository);
     let first = rows
         .iter()
+        .filter(|_| comparable)
         .find(|e| e.kind == EntryKind::Image)
         .map(|e| (e.descriptor.digest.clone(), row_label(e)));
     view! {

@@ -28,6 +28,21 @@ pub(crate) const PLATFORMS: [&str; 9] = [
     "windows/amd64",
 ];
 
+/// The platform selector's options: [`PLATFORMS`], and `current` first when it is not one.
+pub(crate) fn platform_options(current: String) -> impl IntoView {
+    let mut options: Vec<String> = PLATFORMS.iter().map(|p| p.to_string()).collect();
+    if !current.is_empty() && !options.contains(&current) {
+        options.insert(0, current.clone());
+    }
+    options
+        .into_iter()
+        .map(|p| {
+            let selected = p == current;
+            view! { <option value=p.clone() selected=selected>{p.clone()}</option> }
+        })
+        .collect_view()
+}
+
 /// What the page shows for the reference in the URL, once its walk is done.
 #[derive(Clone)]
 pub(crate) enum View {
@@ -103,7 +118,6 @@ pub(crate) fn Inspector() -> impl IntoView {
     let navigate = use_navigate();
     let input = RwSignal::new(String::new());
     let chosen_platform = RwSignal::new(String::new());
-    let show_attestations = RwSignal::new(false);
     let progress = RwSignal::new(Progress::default());
     let guess = RwSignal::new(None::<Guess>);
     spawn_local(async move {
@@ -161,20 +175,7 @@ pub(crate) fn Inspector() -> impl IntoView {
                 on:input=move |ev| input.set(event_target_value(&ev)) />
             <label for="platform">"Your platform"</label>
             <select id="platform" name="platform" on:change=on_platform prop:value=move || chosen_platform.get()>
-                {move || {
-                    let mut options: Vec<String> = PLATFORMS.iter().map(|p| p.to_string()).collect();
-                    let current = chosen_platform.get();
-                    if !current.is_empty() && !options.contains(&current) {
-                        options.insert(0, current.clone());
-                    }
-                    options
-                        .into_iter()
-                        .map(|p| {
-                            let selected = p == current;
-                            view! { <option value=p.clone() selected=selected>{p.clone()}</option> }
-                        })
-                        .collect_view()
-                }}
+                {move || platform_options(chosen_platform.get())}
             </select>
             <button type="submit">"Go"</button>
             <p class="guess" id="guess">
@@ -191,19 +192,7 @@ pub(crate) fn Inspector() -> impl IntoView {
                     Some(View::Failed(failure)) => view! { <ErrorBox failure /> }.into_any(),
                     Some(View::Done(report, drift)) => view! {
                         {drift.map(|d| view! { <DriftBanner drift=*d reference=report.reference.input.clone() /> })}
-                        <Summary report=report.clone() />
-                        <MatchNote report=report.clone() />
-                        <label class="toggle">
-                            <input type="checkbox" id="show-attestations"
-                                prop:checked=move || show_attestations.get()
-                                on:change=move |ev| show_attestations.set(event_target_checked(&ev)) />
-                            " Show attestations"
-                        </label>
-                        <PlatformTable report=report.clone() show_attestations />
-                        <Files report=report.clone() />
-                        <Details report=report.clone() />
-                        <Findings report=report.clone() />
-                        <Actions report=report.clone() />
+                        <ReportView report=report.clone() />
                         <TagsList repository=report.reference.registry.clone() + "/" + &report.reference.repository
                             current=report.reference.input.clone() />
                     }.into_any(),

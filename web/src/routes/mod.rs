@@ -1,4 +1,5 @@
-//! The app's two views, one module each.
+//! The app's three views, one module each.
 
+pub(crate) mod archive;
 pub(crate) mod compare;
 pub(crate) mod inspect;

@@ -3,15 +3,15 @@ use std::path::{Path, PathBuf};
 use super::*;
 use crate::layout::{walk, LayoutReport};
 
-/// A corpus layout on disk (containerd's export of stereoscope's multi-platform image).
-fn corpus(name: &str) -> PathBuf {
+/// A corpus layout on disk (e.g. containerd's export of stereoscope's multi-platform image).
+pub(crate) fn corpus(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/data/corpus/layouts")
         .join(name)
 }
 
 /// The layout's files in a tar, as `tar -C DIR -cf - .` writes them (with `./` names).
-fn archive_of(dir: &Path) -> Vec<u8> {
+pub(crate) fn archive_of(dir: &Path) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());
     builder.append_dir_all(".", dir).unwrap();
     builder.into_inner().unwrap()
@@ -121,7 +121,7 @@ fn a_corrupt_header_is_named_and_a_tampered_blob_is_a_digest_mismatch() {
 
 /// A `docker save` archive (the format before Docker 25): manifest.json, a config named by its
 /// digest, a layer named by its diff_id and linked from `<id>/layer.tar` as skopeo writes it.
-fn docker_save(config_name: Option<&str>, layer_bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn docker_save(config_name: Option<&str>, layer_bytes: &[u8]) -> Vec<u8> {
     let layer = archive_of(&corpus("stereoscope-valid"));
     let diff_id = Digest::sha256(&layer);
     let config =

@@ -65,9 +65,4 @@ impl FilesSummary {
             paths: filesystem.paths.len(),
         }
     }
-
-    /// Whether every layer was read whole and hashes to its digest and diff_id.
-    pub fn verified(&self) -> bool {
-        self.layers.iter().all(|l| l.verified)
-    }
 }

@@ -262,14 +262,40 @@ impl TarStream {
         Ok(())
     }
 
+    /// How many of the next bytes are entry data (and its padding) that this reader does not
+    /// keep: a caller with random access may [`skip`](TarStream::skip) them unread.
+    pub fn skippable(&self) -> u64 {
+        match self.state {
+            State::Data { left } if self.keeping == 0 => left,
+            _ => 0,
+        }
+    }
+
+    /// Passes over `n` bytes unread, at most [`skippable`](TarStream::skippable) of them.
+    pub fn skip(&mut self, n: u64) {
+        let n = n.min(self.skippable());
+        if let State::Data { left } = &mut self.state {
+            *left -= n;
+            self.offset += n;
+            if *left == 0 {
+                self.state = State::Header;
+            }
+        }
+    }
+
     /// Where each entry's content starts in the archive, in the order of the entries.
     pub fn data_offsets(&self) -> &[u64] {
         &self.data_offsets
     }
 
+    /// Whether the archive's end-of-archive blocks were read (what follows is padding).
+    pub fn ended(&self) -> bool {
+        matches!(self.state, State::End)
+    }
+
     /// The entries, the findings, and whether the archive reached its end-of-archive blocks.
     pub fn finish(self) -> (Vec<LayerEntry>, Vec<Finding>, bool) {
-        let ended = matches!(self.state, State::End);
+        let ended = self.ended();
         (self.entries, self.findings, ended)
     }
 

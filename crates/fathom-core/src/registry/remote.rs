@@ -42,6 +42,17 @@ impl Remote {
         }
     }
 
+    /// The registry answered from the image archive `title` (see
+    /// [`crate::archive::registry`]): its URLs read `archive://<title>/v2/…`, so what a walk
+    /// says of a request names the archive, not a registry it was never sent to.
+    pub fn archive(mut self, title: &str) -> Remote {
+        self.endpoint = Endpoint {
+            scheme: "archive",
+            host: title.replace(['/', '?', '#', ' '], "_"),
+        };
+        self
+    }
+
     /// Plain HTTP even for a registry that is not on this machine, when `insecure` (`--insecure`).
     pub fn insecure(mut self, insecure: bool) -> Remote {
         if insecure {
