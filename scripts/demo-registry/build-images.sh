@@ -318,10 +318,27 @@ push_nested() { # index-digest index-size amd64-digest amd64-size
   manifest_put demo/nested latest "$f" application/vnd.oci.image.index.v1+json
 }
 
+# An SPDX 2.3 document of what the demo's busybox images hold: Debian's busybox-static, with its
+# purl (SPDX 2.3 §7, §11 "purl").
+write_busybox_spdx() { # file name namespace
+  write_json "$1" --arg name "$2" --arg ns "$3" --arg ver "$BUSYBOX_VERSION" --arg epoch "$EPOCH" '{
+    spdxVersion: "SPDX-2.3", dataLicense: "CC0-1.0", SPDXID: "SPDXRef-DOCUMENT",
+    name: $name, documentNamespace: $ns,
+    creationInfo: {created: $epoch, creators: ["Tool: fathom-demo-registry"]},
+    packages: [{name: "busybox-static", SPDXID: "SPDXRef-Package-deb-busybox-static",
+                versionInfo: $ver, supplier: "Organization: Debian",
+                downloadLocation: "NOASSERTION", licenseConcluded: "GPL-2.0-only",
+                licenseDeclared: "GPL-2.0-only", copyrightText: "NOASSERTION",
+                externalRefs: [{referenceCategory: "PACKAGE-MANAGER", referenceType: "purl",
+                  referenceLocator: ("pkg:deb/debian/busybox-static@" + ($ver | @uri) + "?arch=amd64")}]}]}'
+}
+
 # demo/attested:latest: linux/amd64 plus a BuildKit-style attestation manifest (unknown/unknown)
-# whose one layer is a real in-toto statement (SLSA provenance v0.2) about the amd64 manifest.
+# whose layers are in-toto statements about the amd64 manifest, as BuildKit stores them
+# (moby/buildkit docs/attestations/attestation-storage.md): SLSA provenance v0.2, and an SPDX
+# SBOM of what the image holds (Debian's busybox-static).
 push_attested() { # amd64-digest amd64-size
-  local amd=$1 asz=$2 w=$STATE/scratch statement config manifest layer cfg deb_sha
+  local amd=$1 asz=$2 w=$STATE/scratch statement config manifest layer cfg deb_sha sbom sbom_layer
   copy_manifest_tree demo/busybox demo/attested "$amd"
   deb_sha=$(sha256sum <"$STATE/debs/amd64.deb" | cut -d' ' -f1)
   statement=$w/provenance.json config=$w/attestation-config.json manifest=$w/attestation.json
@@ -340,18 +357,30 @@ push_attested() { # amd64-digest amd64-size
                    digest: {sha256: $deb}}]
     }}'
   layer=$(blob_push demo/attested "$statement")
+  sbom=$w/sbom.intoto.json
+  write_busybox_spdx "$w/attested.spdx.json" "demo/attested:latest (linux/amd64)" \
+    "https://fathom.invalid/demo-registry/spdx/$amd"
+  write_json "$sbom" --arg hex "${amd#sha256:}" --slurpfile doc "$w/attested.spdx.json" '{
+    _type: "https://in-toto.io/Statement/v0.1",
+    predicateType: "https://spdx.dev/Document",
+    subject: [{name: "pkg:docker/demo/attested@latest?platform=linux%2Famd64", digest: {sha256: $hex}}],
+    predicate: $doc[0]}'
+  sbom_layer=$(blob_push demo/attested "$sbom")
   # BuildKit's attestation manifests carry this minimal image config.
-  write_json "$config" --arg layer "$layer" '{
+  write_json "$config" --arg layer "$layer" --arg sbom "$sbom_layer" '{
     architecture: "unknown", os: "unknown", config: {},
-    rootfs: {type: "layers", diff_ids: [$layer]}}'
+    rootfs: {type: "layers", diff_ids: [$layer, $sbom]}}'
   cfg=$(blob_push demo/attested "$config")
   write_json "$manifest" --arg cfg "$cfg" --argjson csz "$(size_of "$config")" \
-    --arg layer "$layer" --argjson lsz "$(size_of "$statement")" '{
+    --arg layer "$layer" --argjson lsz "$(size_of "$statement")" \
+    --arg sbom "$sbom_layer" --argjson bsz "$(size_of "$sbom")" '{
     schemaVersion: 2,
     mediaType: "application/vnd.oci.image.manifest.v1+json",
     config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $cfg, size: $csz},
     layers: [{mediaType: "application/vnd.in-toto+json", digest: $layer, size: $lsz,
-              annotations: {"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"}}]}'
+              annotations: {"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"}},
+             {mediaType: "application/vnd.in-toto+json", digest: $sbom, size: $bsz,
+              annotations: {"in-toto.io/predicate-type": "https://spdx.dev/Document"}}]}'
   manifest_put demo/attested "$(sha256_of "$manifest")" "$manifest" application/vnd.oci.image.manifest.v1+json
   write_json "$w/attested-index.json" --arg amd "$amd" --argjson asz "$asz" \
     --arg att "$(sha256_of "$manifest")" --argjson tsz "$(size_of "$manifest")" '{
@@ -377,15 +406,7 @@ push_artifact() { # subject-digest subject-size
   empty=$w/empty.json sbom=$w/sbom.spdx.json artifact=$w/artifact.json
   printf '{}' >"$empty"
   blob_push demo/busybox "$empty" >/dev/null
-  write_json "$sbom" --arg subject "$1" --arg ver "$BUSYBOX_VERSION" --arg epoch "$EPOCH" '{
-    spdxVersion: "SPDX-2.3", dataLicense: "CC0-1.0", SPDXID: "SPDXRef-DOCUMENT",
-    name: "demo/busybox:oci",
-    documentNamespace: ("https://fathom.invalid/demo-registry/spdx/" + $subject),
-    creationInfo: {created: $epoch, creators: ["Tool: fathom-demo-registry"]},
-    packages: [{name: "busybox-static", SPDXID: "SPDXRef-Package-busybox-static",
-                versionInfo: $ver, supplier: "Organization: Debian",
-                downloadLocation: "NOASSERTION", licenseConcluded: "GPL-2.0-only",
-                licenseDeclared: "GPL-2.0-only", copyrightText: "NOASSERTION"}]}'
+  write_busybox_spdx "$sbom" "demo/busybox:oci" "https://fathom.invalid/demo-registry/spdx/$1"
   sbom_digest=$(blob_push demo/busybox "$sbom")
   write_json "$artifact" --arg subject "$1" --argjson ssz "$2" --arg sbom "$sbom_digest" \
     --argjson bsz "$(size_of "$sbom")" --arg epoch "$EPOCH" '{

@@ -64,6 +64,24 @@ impl FilesWorker {
         })
     }
 
+    /// Starts a worker for `ask`: gives it `archive` when the image is read from one, and asks
+    /// `ask` with the registry endpoints this page reaches through the edge's proxy.
+    pub(crate) fn asking(
+        mut ask: Ask,
+        archive: Option<&File>,
+        on_answer: impl Fn(Answer) + 'static,
+    ) -> Result<FilesWorker, String> {
+        let worker = FilesWorker::start(on_answer)?;
+        if let Some(file) = archive {
+            worker.give(file);
+        }
+        if let Ask::Open { proxied, .. } | Ask::Attest { proxied, .. } = &mut ask {
+            *proxied = crate::fetch::proxied_endpoints();
+        }
+        worker.ask(&ask);
+        Ok(worker)
+    }
+
     /// Asks the worker `ask` (once it is ready).
     pub(crate) fn ask(&self, ask: &Ask) {
         if let Ok(text) = serde_json::to_string(ask) {

@@ -32,12 +32,19 @@ pub enum Command {
     Diff(DiffArgs),
     /// Every layer of the image a platform pulls, streamed and verified (digest, diff_id): what
     /// each adds, changes and deletes, and the space later layers waste.
-    Layers(LayersArgs),
+    Layers(ImageCommandArgs),
     /// The files of the image a platform pulls: its merged filesystem, or one layer's archive.
     Ls(LsArgs),
     /// One file of the image a platform pulls, from the layer that last wrote it — links
     /// followed, its layer verified.
     Cat(CatArgs),
+    /// The SLSA provenance attached to the image a platform pulls: builder, times, source
+    /// repository and commit, Dockerfile, build arguments, base images — checked against the
+    /// image it is attached to.
+    Provenance(ImageCommandArgs),
+    /// The SBOM attached to the image a platform pulls (SPDX or CycloneDX): its packages by
+    /// ecosystem, filtered with `--filter` — checked against the image it is attached to.
+    Sbom(SbomArgs),
     /// Build, annotate and push multi-platform indexes (manifest lists) — checked before a byte
     /// is pushed, read back after.
     #[command(subcommand)]
@@ -175,11 +182,26 @@ pub struct ImageArgs {
     pub platform: String,
 }
 
-/// `fathom layers`.
+/// `fathom layers`, `fathom provenance`: an image, its registry, the output.
 #[derive(Debug, Args)]
-pub struct LayersArgs {
+pub struct ImageCommandArgs {
     #[command(flatten)]
     pub image: ImageArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `fathom sbom`.
+#[derive(Debug, Args)]
+pub struct SbomArgs {
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// Only the packages whose name, version, purl, licence or supplier contains this (any
+    /// case); `ecosystem=NAME` keeps one ecosystem (`npm`, `deb`, `golang`).
+    #[arg(long)]
+    pub filter: Option<String>,
     #[command(flatten)]
     pub registry: RegistryArgs,
     #[command(flatten)]

@@ -29,6 +29,8 @@ fn main() -> ExitCode {
         Command::Layers(args) => commands::layers::run_layers(args),
         Command::Ls(args) => commands::ls::run_ls(args),
         Command::Cat(args) => commands::cat::run_cat(args),
+        Command::Provenance(args) => commands::provenance::run_provenance(args),
+        Command::Sbom(args) => commands::sbom::run_sbom(args),
         Command::Index(command) => commands::index::run(command),
     };
     match outcome {

@@ -12,7 +12,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::Command;
 
-use common::{demo, fathom, report, stderr};
+use common::{curl_put, demo, fathom, report, stderr};
 use fathom_core::digest::Digest;
 use serde_json::{json, Value};
 
@@ -418,24 +418,6 @@ fn push_packed(layout: &Path, tag: &str, packing: Packing) -> String {
         "application/vnd.oci.image.manifest.v1+json",
     );
     format!("{registry}/test/files:{tag}")
-}
-
-/// `PUT`s the file at `path` to `url` with curl.
-fn curl_put(url: &str, path: &Path, content_type: &str) {
-    let put = Command::new("curl")
-        .args([
-            "-sf",
-            "-X",
-            "PUT",
-            "-H",
-            &format!("Content-Type: {content_type}"),
-            "--data-binary",
-        ])
-        .arg(format!("@{}", path.display()))
-        .arg(url)
-        .status()
-        .unwrap();
-    assert!(put.success(), "PUT {url}");
 }
 
 fn overwriting_layers() -> Vec<Vec<u8>> {

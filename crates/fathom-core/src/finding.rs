@@ -82,7 +82,9 @@ catalogue! {
     ArchiveTruncated = "archive-truncated", Error, "An image archive that ends before its tar archive does.";
     ArtifactTypeInConfig = "artifact-type-in-config", Info, "No artifactType: the artifact's type is carried by the config media type (OCI 1.0 style).";
     ArtifactTypeMissing = "artifact-type-missing", Warning, "An artifact manifest without an artifactType.";
+    AttestationSubjectMismatch = "attestation-subject-mismatch", Error, "An attestation whose statement describes another image than the one it is attached to.";
     AttestationSubjectMissing = "attestation-subject-missing", Warning, "An attestation manifest that names no image it describes.";
+    AttestationUnreadable = "attestation-unreadable", Error, "An attestation layer that is not an in-toto statement (plain or in a DSSE envelope), or an SBOM that is neither SPDX nor CycloneDX.";
     BlobMissing = "blob-missing", Error, "A blob a descriptor references is not in the layout.";
     BlobMissingForeign = "blob-missing-foreign", Info, "A non-distributable layer absent from the layout (fetched from its urls).";
     BlobUnreferenced = "blob-unreferenced", Info, "A blob in the layout that nothing references.";

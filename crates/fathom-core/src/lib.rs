@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod archive;
+pub mod attestation;
 pub mod author;
 pub mod badge;
 pub mod compare;

@@ -38,6 +38,21 @@ pub enum Ask {
         /// The most body the walk takes.
         max_body: u64,
     },
+    /// Read the statement layers of the attestation manifests that describe an image (its
+    /// provenance, its SBOM), checked against their digests and the image.
+    Attest {
+        /// The reference (its registry and repository name the blobs' home).
+        reference: String,
+        /// The image's manifest digest (what each statement must name).
+        image: String,
+        /// The statement layers.
+        layers: Vec<LayerInfo>,
+        /// Registry endpoints the page reaches through the edge's proxy.
+        proxied: Vec<String>,
+        /// Read them from the archive the page gave the worker.
+        #[serde(default)]
+        archive: bool,
+    },
     /// Show `path` of the merged filesystem (`layer: None`) or of one layer's archive: a
     /// directory's entries, or a file's first bytes with the entries beside it.
     Show {
@@ -64,6 +79,8 @@ pub enum Answer {
     Archive(ArchiveOpened),
     /// What [`Ask::Fetch`] asked for. Its body travels beside the message's text, as bytes.
     Fetched(Fetched),
+    /// What [`Ask::Attest`] asked for.
+    Attested(AttestedView),
     /// Reading failed before the layers were whole (the registry, the network).
     Failed {
         /// What happened.
@@ -116,6 +133,22 @@ pub struct ArchiveOpened {
     pub problems: Vec<String>,
     /// What a reader should know of it (info findings, said).
     pub notes: Vec<String>,
+}
+
+/// What an image's attestations say, in rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AttestedView {
+    /// Each failed check, said (a statement about another image, bytes not their digest's).
+    pub problems: Vec<String>,
+    /// The provenance: label and value; a link where the value has a page.
+    pub provenance: Vec<Row>,
+    /// What went into the build: an image (its reference opens its view) and its platform, or
+    /// another source and its digest.
+    pub materials: Vec<Row>,
+    /// The SBOM in a sentence (format, tools, packages by ecosystem), if there is one.
+    pub sbom: Option<String>,
+    /// Its packages: name, version, ecosystem, licence, supplier; the purl.
+    pub packages: Vec<Row>,
 }
 
 /// A registry response, made from an archive.
@@ -240,6 +273,13 @@ impl Answer {
                 too_large: optional(&v["too_large"], Value::as_u64)?,
                 body: Vec::new(),
             }),
+            "Attested" => Answer::Attested(AttestedView {
+                problems: strings(&v["problems"])?,
+                provenance: rows(&v["provenance"])?,
+                materials: rows(&v["materials"])?,
+                sbom: optional(&v["sbom"], string)?,
+                packages: rows(&v["packages"])?,
+            }),
             "Failed" => Answer::Failed {
                 message: string(&v["message"])?,
             },
@@ -338,6 +378,14 @@ mod tests {
                 problems: vec!["archive-truncated: …".into()],
                 notes: vec![],
             }),
+            Answer::Attested(AttestedView {
+                problems: vec!["attestation-subject-mismatch (…): …".into()],
+                provenance: vec![row(Some("https://github.com/o/r/commit/abc"))],
+                materials: vec![row(Some("golang:1.24@sha256:…"))],
+                sbom: Some("SPDX-2.3: 2 packages — golang 2".into()),
+                packages: vec![row(None)],
+            }),
+            Answer::Attested(AttestedView::default()),
             Answer::Fetched(Fetched {
                 id: 7,
                 status: 200,

@@ -8,6 +8,7 @@
 //! archive (a `File`), it answers the page's registry requests from it, and reads layers from it.
 
 mod archive;
+mod attesting;
 mod reading;
 mod showing;
 mod view;
@@ -82,6 +83,19 @@ async fn handle(ask: Ask) {
                     OPENED.with(|o| *o.borrow_mut() = Some(Rc::new(opened)));
                     answer(&Answer::Opened(shown));
                 }
+                Err(message) => answer(&Answer::Failed { message }),
+            }
+        }
+        Ask::Attest {
+            reference,
+            image,
+            layers,
+            proxied,
+            archive,
+        } => {
+            fathom_browser::fetch::assume_proxied(proxied);
+            match attesting::attest(&reference, &image, &layers, archive).await {
+                Ok(view) => answer(&Answer::Attested(view)),
                 Err(message) => answer(&Answer::Failed { message }),
             }
         }

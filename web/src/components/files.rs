@@ -12,8 +12,8 @@ use leptos_router::params::ParamsMap;
 use web_sys::File;
 
 use super::{row_label, short};
-use crate::fetch;
 use crate::files_client::FilesWorker;
+use crate::urls::here_with;
 
 /// Where the reading of the layers is.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,19 +27,8 @@ enum Status {
 /// The URL of the view in the window (an image's or an archive's) with the files part set
 /// (`path: None` closes the files).
 fn files_url(query: &ParamsMap, path: Option<&str>, layer: Option<usize>) -> String {
-    let page = web_sys::window()
-        .and_then(|w| w.location().pathname().ok())
-        .unwrap_or_else(|| "/".to_owned());
-    let mut query = query.clone();
-    query.remove("files");
-    query.remove("layer");
-    if let Some(path) = path {
-        query.replace("files", path.to_owned());
-        if let Some(layer) = layer {
-            query.replace("layer", layer.to_string());
-        }
-    }
-    format!("{page}{}", query.to_query_string())
+    let layer = path.and(layer).map(|n| n.to_string());
+    here_with(query, &[("files", path.map(str::to_owned)), ("layer", layer)])
 }
 
 /// The link to an image's files, or the files themselves when the URL opens them.
@@ -115,20 +104,10 @@ fn FileBrowser(open: Ask, label: String, archive: Option<File>) -> impl IntoView
             Answer::Opened(o) => status.set(Status::Opened(Box::new(o))),
             Answer::Shown(s) if asked.get_untracked() == (s.path.clone(), s.layer) => shown.set(Some(s)),
             Answer::Failed { message } => status.set(Status::Failed(message)),
-            Answer::Shown(_) | Answer::Ready | Answer::Archive(_) | Answer::Fetched(_) => {}
+            _ => {}
         };
-        match FilesWorker::start(on_answer) {
-            Ok(started) => {
-                if let Some(file) = archive.get_value() {
-                    started.give(&file);
-                }
-                let mut open = open.clone();
-                if let Ask::Open { proxied, .. } = &mut open {
-                    *proxied = fetch::proxied_endpoints();
-                }
-                started.ask(&open);
-                worker.set_value(Some(started));
-            }
+        match FilesWorker::asking(open.clone(), archive.get_value().as_ref(), on_answer) {
+            Ok(started) => worker.set_value(Some(started)),
             Err(message) => status.set(Status::Failed(message)),
         }
     });

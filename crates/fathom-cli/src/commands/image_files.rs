@@ -14,7 +14,7 @@ use fathom_core::report::{LayerInfo, Report};
 use fathom_core::Reference;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::registry::{inspect, platform_arg, run, Context};
+use super::registry::{inspect, platform_arg, pulled_row, run, runtime, Context};
 use super::CommandError;
 use crate::cli::{ImageArgs, RegistryArgs};
 use crate::transport::Transport;
@@ -58,20 +58,12 @@ pub fn read(image: &ImageArgs, args: &RegistryArgs, keep: Option<&Keep>) -> Resu
     let context = Context::new(&image.reference, args)?;
     let (reference, remote) = (context.reference.clone(), context.remote(args));
     let report = inspect(&image.reference, context, args, Options::for_match(platform))?;
-    if let Some(finding) = report.failed_check() {
-        return Err(CommandError::Registry(format!(
-            "{}: {} {}",
-            report.reference.canonical, finding.code, finding.message
-        )));
-    }
-    let (row, pulled) = report.pulled_image().ok_or_else(|| {
-        let why = report
-            .platform_match
-            .as_ref()
-            .map_or_else(|| "no image".to_owned(), |m| m.explanation.summary.clone());
-        CommandError::Registry(format!("{}: {why}", report.reference.canonical))
-    })?;
-    let infos = pulled.layers.clone();
+    let row = pulled_row(&report)?;
+    let infos = report.platforms[row]
+        .image
+        .as_ref()
+        .map(|i| i.layers.clone())
+        .unwrap_or_default();
     let timeout = Duration::from_secs(args.timeout.max(1));
     let layers = stream(&reference, &remote, timeout, &infos, keep, args)?;
     Ok(ImageFiles {
@@ -109,10 +101,7 @@ fn stream(
     let requests =
         run(BlobAccess::new(reference, remote, &digests), args)?.map_err(|f| CommandError::Registry(f.message))?;
     let transport = Transport::new(timeout).map_err(CommandError::Invalid)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CommandError::Invalid(format!("cannot start the async runtime: {e}")))?;
+    let runtime = runtime()?;
     let mut layers = Vec::new();
     for ((info, request), digest) in infos.iter().zip(requests).zip(digests) {
         let size = info.size.and_then(|s| u64::try_from(s).ok());

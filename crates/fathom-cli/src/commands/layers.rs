@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::image_files::{self, ImageFiles};
 use super::registry::short_digest;
 use super::{CommandError, Outcome};
-use crate::cli::LayersArgs;
+use crate::cli::ImageCommandArgs;
 use crate::printer::{Printer, Render};
 use fathom_core::report::human_size;
 
@@ -116,7 +116,7 @@ impl Render for Layers {
 }
 
 /// Runs `fathom layers`.
-pub fn run_layers(args: LayersArgs) -> Result<Outcome, CommandError> {
+pub fn run_layers(args: ImageCommandArgs) -> Result<Outcome, CommandError> {
     let files = image_files::read(&args.image, &args.registry, None)?;
     let failed = files.failed();
     Printer::new(args.output.format).emit(&Layers::of(files))?;

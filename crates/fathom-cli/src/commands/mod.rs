@@ -1,6 +1,7 @@
 //! One module per subcommand. Each returns an [`Outcome`] or a [`CommandError`]; `main` maps
 //! them to exit codes (0 success, 1 a failed check, 2 unusable input).
 
+pub mod attested;
 pub mod cat;
 pub mod diff;
 pub mod image_files;
@@ -11,8 +12,10 @@ pub mod lint;
 pub mod ls;
 pub mod matching;
 pub mod platform;
+pub mod provenance;
 pub mod reference;
 pub mod registry;
+pub mod sbom;
 pub mod tags;
 
 /// How a command that ran to the end went.

@@ -72,13 +72,36 @@ pub fn run<W: Walk>(walk: W, args: &RegistryArgs) -> Result<Result<W::Output, Fa
 
 /// Runs every walk at once over HTTP(S); their outcomes in the same order.
 pub fn run_all<W: Walk>(walks: Vec<W>, args: &RegistryArgs) -> Result<Vec<Result<W::Output, Failure>>, CommandError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CommandError::Invalid(format!("cannot start the async runtime: {e}")))?;
+    let runtime = runtime()?;
     let transport = Transport::new(Duration::from_secs(args.timeout.max(1))).map_err(CommandError::Invalid)?;
     let runs = walks.into_iter().map(|walk| transport.run(walk));
     Ok(runtime.block_on(futures_util::future::join_all(runs)))
+}
+
+/// The small runtime a command's requests run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::Invalid(format!("cannot start the async runtime: {e}")))
+}
+
+/// The row of the image a platform pulls in `report` — when the walk's checks passed and a
+/// platform matched; otherwise why not.
+pub fn pulled_row(report: &Report) -> Result<usize, CommandError> {
+    if let Some(finding) = report.failed_check() {
+        return Err(CommandError::Registry(format!(
+            "{}: {} {}",
+            report.reference.canonical, finding.code, finding.message
+        )));
+    }
+    report.pulled_image().map(|(row, _)| row).ok_or_else(|| {
+        let why = report
+            .platform_match
+            .as_ref()
+            .map_or_else(|| "no image".to_owned(), |m| m.explanation.summary.clone());
+        CommandError::Registry(format!("{}: {why}", report.reference.canonical))
+    })
 }
 
 /// `local`: this machine's platform, with the CPU variant on 32-bit arm read from /proc/cpuinfo.

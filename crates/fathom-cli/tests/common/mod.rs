@@ -129,6 +129,24 @@ fn skopeo_inspect(reference: &str, how: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `PUT`s the file at `path` to `url` with curl.
+pub fn curl_put(url: &str, path: &std::path::Path, content_type: &str) {
+    let put = Command::new("curl")
+        .args([
+            "-sf",
+            "-X",
+            "PUT",
+            "-H",
+            &format!("Content-Type: {content_type}"),
+            "--data-binary",
+        ])
+        .arg(format!("@{}", path.display()))
+        .arg(url)
+        .status()
+        .unwrap();
+    assert!(put.success(), "PUT {url}");
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }

@@ -1,0 +1,204 @@
+//! Answering [`Ask::Attest`](fathom_browser::files::Ask::Attest): the statement layers of the
+//! attestation manifests that describe an image, fetched whole (through the registry's token
+//! service, or from the archive the page gave) and read by the core — each checked against its
+//! digest and its subject against the image — then put in rows: the provenance, the base images
+//! (each a link to its own view), the SBOM's packages.
+
+use fathom_browser::fetch;
+use fathom_browser::files::{AttestedView, Row};
+use fathom_core::archive::ReadAt;
+use fathom_core::attestation::provenance::Provenance;
+use fathom_core::attestation::{Attested, MAX_LAYER_BYTES};
+use fathom_core::digest::Digest;
+use fathom_core::registry::blob_access::BlobAccess;
+use fathom_core::registry::session::Failure;
+use fathom_core::registry::{drive, Remote};
+use fathom_core::report::{short_digest, LayerInfo};
+use fathom_core::Reference;
+
+use crate::archive;
+
+/// Reads `layers` (statement layers) about the image `image` of `reference`'s repository, or
+/// from the archive the page gave.
+pub async fn attest(
+    reference: &str,
+    image: &str,
+    layers: &[LayerInfo],
+    from_archive: bool,
+) -> Result<AttestedView, String> {
+    let image: Digest = image.parse().map_err(|e| format!("image {image}: {e}"))?;
+    let bodies = if from_archive {
+        from_the_archive(layers)?
+    } else {
+        from_the_registry(reference, layers).await?
+    };
+    let read: Vec<Attested> = layers
+        .iter()
+        .zip(&bodies)
+        .map(|(layer, bytes)| Attested::read(layer, bytes, &image))
+        .collect();
+    Ok(view(&read))
+}
+
+fn digests(layers: &[LayerInfo]) -> Result<Vec<Digest>, String> {
+    layers
+        .iter()
+        .map(|l| l.digest.parse().map_err(|e| format!("layer {}: {e}", l.digest)))
+        .collect()
+}
+
+async fn from_the_registry(reference: &str, layers: &[LayerInfo]) -> Result<Vec<Vec<u8>>, String> {
+    let reference = Reference::parse(reference).map_err(|e| format!("invalid reference {reference:?}: {e}"))?;
+    let remote = Remote::of(&reference).at((js_sys::Date::now() / 1000.0) as u64);
+    let requests = drive::run(BlobAccess::new(&reference, &remote, &digests(layers)?), fetch::send)
+        .await
+        .map_err(|f| f.message)?;
+    let mut bodies = Vec::new();
+    for (layer, mut request) in layers.iter().zip(requests) {
+        request.max_body = MAX_LAYER_BYTES;
+        let what = format!("attestation layer {}", layer.digest);
+        let response = fetch::send(request)
+            .await
+            .map_err(|e| format!("{what}: {}", e.describe(&layer.digest)))?;
+        if !response.is_success() {
+            return Err(Failure::from_response(&response, &what).message);
+        }
+        bodies.push(response.body);
+    }
+    Ok(bodies)
+}
+
+fn from_the_archive(layers: &[LayerInfo]) -> Result<Vec<Vec<u8>>, String> {
+    let archive = archive::current().ok_or("no archive is open in the file worker")?;
+    digests(layers)?
+        .iter()
+        .map(|digest| {
+            let member = archive
+                .member(digest)
+                .ok_or_else(|| format!("attestation layer {digest} is not in the archive"))?;
+            if member.size > MAX_LAYER_BYTES {
+                return Err(format!("attestation layer {digest} is over {MAX_LAYER_BYTES} bytes"));
+            }
+            archive.bytes().read_at(member.offset, member.size)
+        })
+        .collect()
+}
+
+/// A row of two cells; a link when `opens`.
+fn pair(label: &str, value: String, opens: Option<String>) -> Row {
+    Row {
+        cells: vec![label.to_owned(), value],
+        class: String::new(),
+        opens,
+    }
+}
+
+/// What the statements say, in rows.
+fn view(read: &[Attested]) -> AttestedView {
+    let mut view = AttestedView::default();
+    for attested in read {
+        for f in &attested.findings {
+            view.problems
+                .push(format!("{} ({}): {}", f.code, short_digest(&attested.layer), f.message));
+        }
+        if let Some(p) = &attested.provenance {
+            provenance(p, &mut view);
+        }
+        if let Some(sbom) = &attested.sbom {
+            let counts: Vec<String> = sbom
+                .by_ecosystem()
+                .into_iter()
+                .map(|(e, n)| format!("{e} {n}"))
+                .collect();
+            let tools = if sbom.tools.is_empty() {
+                String::new()
+            } else {
+                format!(" by {}", sbom.tools.join(", "))
+            };
+            let n = sbom.packages.len();
+            let plural = if n == 1 { "" } else { "s" };
+            view.sbom = Some(format!(
+                "{}{tools}: {n} package{plural} — {}",
+                sbom.format,
+                counts.join(", ")
+            ));
+            view.packages.extend(sbom.packages.iter().map(|p| Row {
+                cells: vec![
+                    p.name.clone(),
+                    p.version.clone().unwrap_or_default(),
+                    p.ecosystem.clone(),
+                    p.licence.clone().unwrap_or_default(),
+                    p.supplier.clone().unwrap_or_default(),
+                ],
+                class: String::new(),
+                opens: p.purl.clone(),
+            }));
+        }
+    }
+    view
+}
+
+/// A provenance's rows and base images.
+fn provenance(p: &Provenance, view: &mut AttestedView) {
+    let yes_no = |b: Option<bool>| b.map_or("?", |b| if b { "yes" } else { "no" });
+    let rows = &mut view.provenance;
+    rows.push(pair("SLSA provenance", p.slsa_version.clone(), None));
+    let builder = p.builder_id.clone().unwrap_or_else(|| "(none: a local build)".into());
+    let builder_link = builder.starts_with("https://").then(|| builder.clone());
+    rows.push(pair("Builder", builder, builder_link));
+    if let Some(build_type) = &p.build_type {
+        rows.push(pair("Build type", build_type.clone(), None));
+    }
+    let built = format!(
+        "{} → {}",
+        p.started_on.as_deref().unwrap_or("?"),
+        p.finished_on.as_deref().unwrap_or("?")
+    );
+    rows.push(pair("Built", built, None));
+    if let Some(source) = &p.source {
+        let repository = source
+            .repository
+            .starts_with("https://")
+            .then(|| source.repository.clone());
+        rows.push(pair("Source", source.repository.clone(), repository));
+        if let Some(revision) = &source.revision {
+            rows.push(pair("Commit", revision.clone(), source.commit_url.clone()));
+        }
+    }
+    if let Some(context) = &p.context {
+        rows.push(pair("Context", context.clone(), None));
+    }
+    let target = p.target.as_deref().map(|t| format!(", target {t}")).unwrap_or_default();
+    let dockerfile = format!(
+        "{} (frontend {}{target})",
+        p.entry_point.as_deref().unwrap_or("?"),
+        p.frontend.as_deref().unwrap_or("?")
+    );
+    rows.push(pair("Dockerfile", dockerfile, None));
+    for (name, value) in &p.build_args {
+        rows.push(pair("Build arg", format!("{name}={value}"), None));
+    }
+    let reproducible = format!(
+        "{}; parameters complete: {}; materials complete: {}",
+        yes_no(p.reproducible),
+        yes_no(p.parameters_complete),
+        yes_no(p.materials_complete)
+    );
+    rows.push(pair("Reproducible", reproducible, None));
+    for m in &p.materials {
+        let (shown, opens) = match &m.image {
+            Some(image) => (image.clone(), Some(image.clone())),
+            None => (m.uri.clone(), None),
+        };
+        let detail = m
+            .platform
+            .clone()
+            .or_else(|| m.image.is_none().then(|| m.digest.clone()).flatten())
+            .unwrap_or_default();
+        view.materials.push(Row {
+            cells: vec![shown, detail],
+            class: if m.image.is_some() { "image" } else { "" }.to_owned(),
+            opens,
+        });
+    }
+}
