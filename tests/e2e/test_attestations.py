@@ -67,5 +67,7 @@ def test_an_attestation_moved_to_another_image_is_red(page, demo):
     page.wait_for_selector("#attest-problems")
     problems = page.inner_text("#attest-problems")
     assert "attestation-subject-mismatch" in problems and arm64_digest in problems, problems
-    # What the statement says is still shown, under the warning.
+    # What the statement says is still shown, under the warning — but links nowhere.
     page.wait_for_selector("#provenance")
+    assert page.query_selector("#provenance a") is None
+    assert "not verified" in page.inner_text("#provenance") or "plain in-toto" in page.inner_text("#provenance")

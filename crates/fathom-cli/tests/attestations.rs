@@ -52,7 +52,14 @@ fn the_provenance_of_the_image_a_platform_pulls_is_read_and_checked() {
     let human = fathom(&["provenance", &reference, "--platform", "linux/amd64"]);
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(text.contains("provenance: SLSA v0.2"), "{text}");
-    assert!(text.contains("reproducible: yes"), "{text}");
+    assert!(
+        text.contains("yes; parameters complete: yes; materials complete: yes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("signature:") && text.contains("a plain in-toto statement"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -84,7 +91,7 @@ fn the_sbom_lists_its_packages_by_ecosystem_and_filters_them() {
     let human = fathom(&["sbom", &reference, "--platform", "linux/amd64", "--filter", "GPL"]);
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
-        text.contains("1 package: deb 1") && text.contains("busybox-static"),
+        text.contains("1 package — deb 1") && text.contains("busybox-static"),
         "{text}"
     );
 }
@@ -173,4 +180,29 @@ fn an_attestation_moved_to_another_image_is_a_subject_mismatch() {
     let human = fathom(&["provenance", &format!("{target}:moved"), "--platform", "linux/arm64"]);
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(text.contains("✘ attestation-subject-mismatch"), "{text}");
+}
+
+#[test]
+fn an_sbom_attached_as_a_referrer_is_read_too() {
+    let reference = format!("{}/demo/busybox:oci", demo().plain);
+    let inspected = common::inspect_json(&reference);
+    let referrer = inspected["referrers"][0]["descriptor"]["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (code, read) = json_of(&["sbom", &reference, "--platform", "linux/amd64", "--format", "json"]);
+    assert_eq!(code, Some(0), "{read}");
+    let [attestation] = read["attestations"].as_array().unwrap().as_slice() else {
+        panic!("one SBOM, the referrer's: {read}")
+    };
+    assert_eq!(attestation["referrer"], referrer);
+    assert_eq!(attestation["predicateType"], Value::Null, "a document, not a statement");
+    assert_eq!(
+        attestation["sbom"]["packages"][0]["purl"]
+            .as_str()
+            .unwrap()
+            .split('@')
+            .next(),
+        Some("pkg:deb/debian/busybox-static")
+    );
 }

@@ -18,6 +18,7 @@ use crate::digest::{Algorithm, Digest, Hasher};
 use crate::finding::{Code, Finding};
 use crate::layer::{EntryKind, TarStream};
 use crate::layout::{BlobSource, LayoutReport};
+use crate::registry::request::{MAX_CONFIG, MAX_MANIFEST};
 
 /// Where a member's bytes lie in the archive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +61,11 @@ impl ArchiveIndexer {
             }
             let len = HEADER_READ.min(size - indexer.read);
             match bytes.read_at(indexer.read, len) {
-                Ok(chunk) => indexer.feed(&chunk),
+                Ok(chunk) if chunk.len() as u64 == len => indexer.feed(&chunk),
+                Ok(chunk) => {
+                    let message = format!("{} bytes read at {}, not {len}", chunk.len(), indexer.read);
+                    indexer.failed = Some(Finding::error(Code::LayoutUnreadable, "", message));
+                }
                 Err(e) => indexer.failed = Some(Finding::error(Code::LayoutUnreadable, "", e)),
             }
         }
@@ -87,7 +92,8 @@ impl ArchiveIndexer {
         let mut links = BTreeMap::new();
         for (entry, offset) in entries.iter().zip(offsets) {
             match (entry.kind, &entry.link) {
-                (EntryKind::File, _) if offset + entry.size <= self.read => {
+                // Whole members only (a size that overflows is not whole).
+                (EntryKind::File, _) if offset.checked_add(entry.size).is_some_and(|end| end <= self.read) => {
                     let member = Member {
                         offset,
                         size: entry.size,
@@ -180,7 +186,7 @@ impl ArchiveIndex {
 
 /// Random access to an archive's bytes: what a face provides.
 pub trait ReadAt {
-    /// `len` bytes from `offset`.
+    /// Exactly `len` bytes from `offset`, or why not (a file shorter than that is an error).
     fn read_at(&self, offset: u64, len: u64) -> Result<Vec<u8>, String>;
 }
 
@@ -237,7 +243,10 @@ pub fn walk_docker(index: &ArchiveIndex, bytes: &dyn ReadAt) -> LayoutReport {
         findings: index.findings.clone(),
         ..LayoutReport::default()
     };
-    let manifest = match index.member("manifest.json").map(|m| bytes.read_at(m.offset, m.size)) {
+    let manifest = match index.member("manifest.json").map(|m| match m.size {
+        size if size > MAX_MANIFEST => Err(format!("manifest.json has {size} bytes, over {MAX_MANIFEST}")),
+        _ => bytes.read_at(m.offset, m.size),
+    }) {
         Some(Ok(manifest)) => manifest,
         Some(Err(e)) => {
             report
@@ -270,10 +279,7 @@ pub fn walk_docker(index: &ArchiveIndex, bytes: &dyn ReadAt) -> LayoutReport {
         let diff_ids = check_config(index, bytes, &image.config, &path, &mut report);
         for (j, layer) in image.layers.iter().enumerate() {
             let path = format!("manifest.json#/{i}/Layers/{j}");
-            let expected = diff_ids
-                .get(j)
-                .and_then(|d| d.parse::<Digest>().ok())
-                .or_else(|| named_digest(layer));
+            let expected = layer_digest(&diff_ids, j, layer);
             let check = Check {
                 name: layer,
                 expected,
@@ -284,6 +290,15 @@ pub fn walk_docker(index: &ArchiveIndex, bytes: &dyn ReadAt) -> LayoutReport {
         }
     }
     report
+}
+
+/// What the layer file `file`, the `j`th of an image, should hash to: the config's diff_id for
+/// it, else the digest its name gives it.
+fn layer_digest(diff_ids: &[String], j: usize, file: &str) -> Option<Digest> {
+    diff_ids
+        .get(j)
+        .and_then(|d| d.parse::<Digest>().ok())
+        .or_else(|| named_digest(file))
 }
 
 /// The digest a member's name gives it (`<hex>.json`, `<hex>.tar`, `blobs/sha256/<hex>`).
@@ -309,7 +324,15 @@ fn check_config(
         code: Code::DigestMismatch,
     };
     check_member(index, bytes, &check, report);
-    let Some(member) = index.member(name) else {
+    if check.expected.is_none() {
+        let message = format!(
+            "{name} is not named by its digest: nothing checks it, nor the diff_ids its layers are checked against"
+        );
+        report
+            .findings
+            .push(Finding::warning(Code::ArchiveConfigUnnamed, path, message));
+    }
+    let Some(member) = index.member(name).filter(|m| m.size <= MAX_CONFIG) else {
         return Vec::new();
     };
     let Ok(config) = bytes.read_at(member.offset, member.size) else {

@@ -30,9 +30,6 @@ pub mod sbom;
 /// The payload type of an in-toto statement in a DSSE envelope.
 pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
-/// The layer annotation in which BuildKit names a statement's predicate type.
-pub const PREDICATE_TYPE_ANNOTATION: &str = "in-toto.io/predicate-type";
-
 /// An in-toto statement.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -88,7 +85,7 @@ impl Statement {
         let unreadable = |why: String| Finding::error(Code::AttestationUnreadable, at, why);
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| unreadable(format!("not JSON: {e}")))?;
-        let (value, enveloped) = match serde_json::from_value::<Envelope>(value.clone()) {
+        let (value, enveloped) = match Envelope::deserialize(&value) {
             Ok(envelope) => {
                 if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
                     return Err(unreadable(format!(
@@ -156,20 +153,10 @@ impl Statement {
 /// The most of an attestation layer read (the SBOM of a large image is tens of MB).
 pub const MAX_LAYER_BYTES: u64 = 64 << 20;
 
-/// An in-toto layer of an attestation manifest that describes an image.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AttestationLayer {
-    /// The attestation manifest's digest.
-    pub manifest: String,
-    /// The layer, as the manifest lists it.
-    pub layer: LayerInfo,
-}
-
 /// The statement layers (in-toto, or DSSE-enveloped as cosign writes them) of the attestation
 /// manifests that describe the image at `row` of `report` — what a face fetches next, whole (at
 /// most [`MAX_LAYER_BYTES`] each), and gives to [`Attested::read`].
-pub fn layers_of(report: &Report, row: usize) -> Vec<AttestationLayer> {
+pub fn layers_of(report: &Report, row: usize) -> Vec<LayerInfo> {
     let Some(entry) = report.platforms.get(row) else {
         return Vec::new();
     };
@@ -177,16 +164,39 @@ pub fn layers_of(report: &Report, row: usize) -> Vec<AttestationLayer> {
         .attestations
         .iter()
         .filter_map(|digest| report.platforms.iter().find(|p| p.descriptor.digest == *digest))
-        .flat_map(|manifest| {
-            let layers = manifest.image.iter().flat_map(|image| image.layers.iter());
-            layers
-                .filter(|l| matches!(l.media_type.as_deref(), Some(mt::IN_TOTO | mt::DSSE_ENVELOPE)))
-                .map(|layer| AttestationLayer {
-                    manifest: manifest.descriptor.digest.clone(),
-                    layer: layer.clone(),
-                })
-        })
+        .flat_map(|manifest| manifest.image.iter().flat_map(|image| image.layers.iter()))
+        .filter(|l| matches!(l.media_type.as_deref(), Some(mt::IN_TOTO | mt::DSSE_ENVELOPE)))
+        .cloned()
         .collect()
+}
+
+/// Layer media types of SBOM documents attached as referrers (`oras attach`, registries' SBOM
+/// tooling): SPDX JSON and CycloneDX JSON.
+const SBOM_DOCUMENTS: [&str; 2] = ["application/spdx+json", "application/vnd.cyclonedx+json"];
+
+/// The referrers of `report`'s top manifest that are SBOMs by their artifact type (SPDX,
+/// CycloneDX, or a type that names an SBOM): what a face inspects next, by digest, to reach
+/// their documents ([`is_sbom_document`], [`Attested::read_document`]).
+pub fn sbom_referrers(report: &Report) -> Vec<String> {
+    report
+        .referrers
+        .iter()
+        .filter(|r| {
+            let kind = r
+                .descriptor
+                .artifact_type
+                .as_deref()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            ["spdx", "cyclonedx", "sbom"].iter().any(|k| kind.contains(k))
+        })
+        .map(|r| r.descriptor.digest.clone())
+        .collect()
+}
+
+/// Whether a referrer's layer holds an SBOM document.
+pub fn is_sbom_document(layer: &LayerInfo) -> bool {
+    layer.media_type.as_deref().is_some_and(|m| SBOM_DOCUMENTS.contains(&m))
 }
 
 /// What one attestation layer says of an image.
@@ -195,6 +205,9 @@ pub fn layers_of(report: &Report, row: usize) -> Vec<AttestationLayer> {
 pub struct Attested {
     /// The layer's digest.
     pub layer: String,
+    /// The referrer manifest the layer came from, when it was attached by the referrers API (to
+    /// the top manifest) rather than in an attestation manifest.
+    pub referrer: Option<String>,
     /// Its statement's predicate type, when it is a statement.
     pub predicate_type: Option<String>,
     /// Whether the statement came in a DSSE envelope.
@@ -212,30 +225,10 @@ impl Attested {
     /// are checked against the layer's digest and size, the statement's subject against the
     /// image.
     pub fn read(layer: &LayerInfo, bytes: &[u8], image: &Digest) -> Attested {
-        let mut attested = Attested {
-            layer: layer.digest.clone(),
-            predicate_type: None,
-            enveloped: false,
-            provenance: None,
-            sbom: None,
-            findings: Vec::new(),
-        };
+        let mut attested = Attested::of(layer, None);
         let at = format!("attestation layer {}", layer.digest);
-        let expected = match layer.digest.parse::<Digest>() {
-            Ok(expected) => expected,
-            Err(e) => {
-                let message = format!("{at}: {e}");
-                attested
-                    .findings
-                    .push(Finding::error(Code::DigestInvalid, &at, message));
-                return attested;
-            }
-        };
-        let size = layer.size.and_then(|s| u64::try_from(s).ok());
-        if let Err(mismatch) = digest::verify(&expected, size, bytes) {
-            attested
-                .findings
-                .push(Finding::error(mismatch.code(), &at, format!("{at}: {mismatch}")));
+        if let Err(finding) = checked(layer, bytes, &at) {
+            attested.findings.push(finding);
             return attested;
         }
         let statement = match Statement::read(bytes, &at) {
@@ -258,6 +251,52 @@ impl Attested {
         }
         attested
     }
+
+    /// Reads `bytes`, fetched for `layer` of the referrer manifest `referrer`, as an SBOM
+    /// document (SPDX or CycloneDX JSON, no statement around it): the bytes checked against the
+    /// layer's digest and size. The referrers API names what it describes (the referrer's
+    /// subject), not the document.
+    pub fn read_document(layer: &LayerInfo, bytes: &[u8], referrer: &str) -> Attested {
+        let mut attested = Attested::of(layer, Some(referrer.to_owned()));
+        let at = format!("SBOM layer {}", layer.digest);
+        match checked(layer, bytes, &at).and_then(|()| Sbom::read(bytes, &at)) {
+            Ok(sbom) => attested.sbom = Some(sbom),
+            Err(finding) => attested.findings.push(finding),
+        }
+        attested
+    }
+
+    /// Whether the statement was signed, in words: signatures are not verified yet, and a
+    /// reader must know it.
+    pub fn signature(&self) -> &'static str {
+        if self.enveloped {
+            "in a DSSE envelope — its signature is not verified here"
+        } else {
+            "none: a plain in-toto statement, which anyone who can push could have written"
+        }
+    }
+
+    fn of(layer: &LayerInfo, referrer: Option<String>) -> Attested {
+        Attested {
+            layer: layer.digest.clone(),
+            referrer,
+            predicate_type: None,
+            enveloped: false,
+            provenance: None,
+            sbom: None,
+            findings: Vec::new(),
+        }
+    }
+}
+
+/// Checks `bytes` against `layer`'s digest and size (`at` names the layer in the finding).
+fn checked(layer: &LayerInfo, bytes: &[u8], at: &str) -> Result<(), Finding> {
+    let expected = layer
+        .digest
+        .parse::<Digest>()
+        .map_err(|e| Finding::error(Code::DigestInvalid, at, format!("{at}: {e}")))?;
+    let size = layer.size.and_then(|s| u64::try_from(s).ok());
+    digest::verify(&expected, size, bytes).map_err(|m| Finding::error(m.code(), at, format!("{at}: {m}")))
 }
 
 #[cfg(test)]

@@ -77,6 +77,7 @@ macro_rules! catalogue {
 catalogue! {
     AnnotationKeySuspicious = "annotation-key-suspicious", Warning, "An annotation key that looks like a misspelt well-known one.";
     AnnotationsInDockerList = "annotations-in-docker-list", Error, "Annotations on a Docker manifest list, which the Docker format does not carry.";
+    ArchiveConfigUnnamed = "archive-config-unnamed", Warning, "A docker save config whose file is not named by its digest: nothing checks it, nor the diff_ids its layers are checked against.";
     ArchiveCorrupt = "archive-corrupt", Error, "An image archive whose tar headers cannot be read.";
     ArchiveRebuilt = "archive-rebuilt", Info, "An older docker save archive, which keeps no manifests: each manifest shown is rebuilt from manifest.json.";
     ArchiveTruncated = "archive-truncated", Error, "An image archive that ends before its tar archive does.";

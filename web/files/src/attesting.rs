@@ -93,7 +93,8 @@ fn pair(label: &str, value: String, opens: Option<String>) -> Row {
     }
 }
 
-/// What the statements say, in rows.
+/// What the statements say, in rows. A statement that failed a check links nowhere: its words
+/// are shown under the warning, its links are not offered.
 fn view(read: &[Attested]) -> AttestedView {
     let mut view = AttestedView::default();
     for attested in read {
@@ -101,27 +102,18 @@ fn view(read: &[Attested]) -> AttestedView {
             view.problems
                 .push(format!("{} ({}): {}", f.code, short_digest(&attested.layer), f.message));
         }
+        let trusted = attested.findings.is_empty();
         if let Some(p) = &attested.provenance {
-            provenance(p, &mut view);
+            for line in p.lines() {
+                let link = line.link.filter(|_| trusted);
+                view.provenance.push(pair(line.label, line.value, link));
+            }
+            view.provenance
+                .push(pair("Signature", attested.signature().to_owned(), None));
+            materials(p, trusted, &mut view);
         }
         if let Some(sbom) = &attested.sbom {
-            let counts: Vec<String> = sbom
-                .by_ecosystem()
-                .into_iter()
-                .map(|(e, n)| format!("{e} {n}"))
-                .collect();
-            let tools = if sbom.tools.is_empty() {
-                String::new()
-            } else {
-                format!(" by {}", sbom.tools.join(", "))
-            };
-            let n = sbom.packages.len();
-            let plural = if n == 1 { "" } else { "s" };
-            view.sbom = Some(format!(
-                "{}{tools}: {n} package{plural} — {}",
-                sbom.format,
-                counts.join(", ")
-            ));
+            view.sbom = Some(sbom.summary());
             view.packages.extend(sbom.packages.iter().map(|p| Row {
                 cells: vec![
                     p.name.clone(),
@@ -138,56 +130,12 @@ fn view(read: &[Attested]) -> AttestedView {
     view
 }
 
-/// A provenance's rows and base images.
-fn provenance(p: &Provenance, view: &mut AttestedView) {
-    let yes_no = |b: Option<bool>| b.map_or("?", |b| if b { "yes" } else { "no" });
-    let rows = &mut view.provenance;
-    rows.push(pair("SLSA provenance", p.slsa_version.clone(), None));
-    let builder = p.builder_id.clone().unwrap_or_else(|| "(none: a local build)".into());
-    let builder_link = builder.starts_with("https://").then(|| builder.clone());
-    rows.push(pair("Builder", builder, builder_link));
-    if let Some(build_type) = &p.build_type {
-        rows.push(pair("Build type", build_type.clone(), None));
-    }
-    let built = format!(
-        "{} → {}",
-        p.started_on.as_deref().unwrap_or("?"),
-        p.finished_on.as_deref().unwrap_or("?")
-    );
-    rows.push(pair("Built", built, None));
-    if let Some(source) = &p.source {
-        let repository = source
-            .repository
-            .starts_with("https://")
-            .then(|| source.repository.clone());
-        rows.push(pair("Source", source.repository.clone(), repository));
-        if let Some(revision) = &source.revision {
-            rows.push(pair("Commit", revision.clone(), source.commit_url.clone()));
-        }
-    }
-    if let Some(context) = &p.context {
-        rows.push(pair("Context", context.clone(), None));
-    }
-    let target = p.target.as_deref().map(|t| format!(", target {t}")).unwrap_or_default();
-    let dockerfile = format!(
-        "{} (frontend {}{target})",
-        p.entry_point.as_deref().unwrap_or("?"),
-        p.frontend.as_deref().unwrap_or("?")
-    );
-    rows.push(pair("Dockerfile", dockerfile, None));
-    for (name, value) in &p.build_args {
-        rows.push(pair("Build arg", format!("{name}={value}"), None));
-    }
-    let reproducible = format!(
-        "{}; parameters complete: {}; materials complete: {}",
-        yes_no(p.reproducible),
-        yes_no(p.parameters_complete),
-        yes_no(p.materials_complete)
-    );
-    rows.push(pair("Reproducible", reproducible, None));
+/// A provenance's materials: each base image (a link to its view, when the statement is
+/// trusted) and its platform, or another source and its digest.
+fn materials(p: &Provenance, trusted: bool, view: &mut AttestedView) {
     for m in &p.materials {
         let (shown, opens) = match &m.image {
-            Some(image) => (image.clone(), Some(image.clone())),
+            Some(image) => (image.clone(), Some(image.clone()).filter(|_| trusted)),
             None => (m.uri.clone(), None),
         };
         let detail = m

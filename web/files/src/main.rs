@@ -6,6 +6,7 @@
 //! merged filesystem, and answers what the page asks of it ([`fathom_browser::files`]). The page never
 //! stalls while a layer streams, and its own first load carries none of this. Given an image
 //! archive (a `File`), it answers the page's registry requests from it, and reads layers from it.
+//! Asked for an image's attestations, it fetches and reads them (provenance, SBOM).
 
 mod archive;
 mod attesting;

@@ -24,10 +24,7 @@ pub(crate) fn Attestations(
 ) -> impl IntoView {
     let query = use_query_map();
     let (row, _) = report.pulled_image()?;
-    let layers: Vec<_> = attestation::layers_of(&report, row)
-        .into_iter()
-        .map(|l| l.layer)
-        .collect();
+    let layers = attestation::layers_of(&report, row);
     if layers.is_empty() {
         return None;
     }
@@ -44,7 +41,7 @@ pub(crate) fn Attestations(
     let archive = StoredValue::new_local(archive);
     Some(move || {
         if is_open.get() {
-            view! { <Attested ask=ask.clone() label=label.clone() archive=archive.get_value() /> }.into_any()
+            view! { <AttestationsPanel ask=ask.clone() label=label.clone() archive=archive.get_value() /> }.into_any()
         } else {
             let href = query.with(|q| here_with(q, &[("attest", Some("1".into()))]));
             view! {
@@ -59,7 +56,7 @@ pub(crate) fn Attestations(
 }
 
 #[component]
-fn Attested(ask: Ask, label: String, archive: Option<File>) -> impl IntoView {
+fn AttestationsPanel(ask: Ask, label: String, archive: Option<File>) -> impl IntoView {
     let query = use_query_map();
     let state = RwSignal::new(None::<Result<AttestedView, String>>);
     let worker = StoredValue::new_local(None::<FilesWorker>);

@@ -1,7 +1,8 @@
 //! What `fathom provenance` and `fathom sbom` share: the image a platform pulls, the statement
-//! layers of the attestation manifests that describe it (the core's `attestation::layers_of`),
+//! layers of the attestation manifests that describe it (the core's `attestation::layers_of`) and
+//! the SBOM documents attached to the top manifest as referrers (`attestation::sbom_referrers`),
 //! each fetched whole through the registry's token service and read by the core — checked
-//! against its digest, its subject against the image.
+//! against its digest, a statement's subject against the image.
 
 use std::time::Duration;
 
@@ -10,6 +11,10 @@ use fathom_core::digest::Digest;
 use fathom_core::finding::Severity;
 use fathom_core::inspect::Options;
 use fathom_core::registry::blob_access::BlobAccess;
+use fathom_core::registry::session::Failure;
+use fathom_core::registry::Remote;
+use fathom_core::report::LayerInfo;
+use fathom_core::Reference;
 use serde::Serialize;
 
 use std::io::{self, Write};
@@ -46,7 +51,8 @@ impl Attestations {
     }
 }
 
-/// Reads the attestations of the image the reference gives the platform.
+/// Reads the attestations of the image the reference gives the platform: the statement layers
+/// of its attestation manifests, and the SBOM documents of the referrers of the top manifest.
 pub fn read(image: &ImageArgs, args: &RegistryArgs) -> Result<Attestations, CommandError> {
     let platform = platform_arg(&image.platform)?
         .ok_or_else(|| CommandError::Invalid("name one platform (`local` or os/arch[/variant]), not `all`".into()))?;
@@ -61,28 +67,37 @@ pub fn read(image: &ImageArgs, args: &RegistryArgs) -> Result<Attestations, Comm
     let row = pulled_row(&report)?;
     let entry = &report.platforms[row];
     let digest: Digest = entry.descriptor.digest.parse().map_err(CommandError::invalid)?;
+    let fetch = Fetch {
+        reference: &reference,
+        remote: &remote,
+        args,
+    };
     let layers = attestation::layers_of(&report, row);
-    let digests = layers
+    let mut attestations: Vec<Attested> = fetch
+        .whole(&layers)?
         .iter()
-        .map(|l| l.layer.digest.parse::<Digest>().map_err(CommandError::invalid))
-        .collect::<Result<Vec<_>, _>>()?;
-    let requests = run_walk(BlobAccess::new(&reference, &remote, &digests), args)?
-        .map_err(|f| CommandError::Registry(f.message))?;
-    let transport = Transport::new(Duration::from_secs(args.timeout.max(1))).map_err(CommandError::Invalid)?;
-    let runtime = runtime()?;
-    let mut attestations = Vec::new();
-    for (layer, mut request) in layers.iter().zip(requests) {
-        request.max_body = MAX_LAYER_BYTES;
-        let response = runtime.block_on(transport.send(request)).map_err(|e| {
-            CommandError::Registry(format!("{}: {}", layer.layer.digest, e.describe(&layer.layer.digest)))
-        })?;
-        if !response.is_success() {
-            let what = format!("attestation layer {}", layer.layer.digest);
-            return Err(CommandError::Registry(
-                fathom_core::registry::session::Failure::from_response(&response, &what).message,
-            ));
-        }
-        attestations.push(Attested::read(&layer.layer, &response.body, &digest));
+        .map(|(layer, bytes)| Attested::read(layer, bytes, &digest))
+        .collect();
+    for referrer in attestation::sbom_referrers(&report) {
+        let input = format!("{}@{referrer}", reference.name());
+        let options = Options {
+            configs: false,
+            referrers: false,
+            ..Options::default()
+        };
+        let manifest = inspect(&input, Context::new(&input, args)?, args, options)?;
+        let documents: Vec<LayerInfo> = manifest
+            .platforms
+            .iter()
+            .flat_map(|p| p.image.iter().flat_map(|i| i.layers.iter()))
+            .filter(|l| attestation::is_sbom_document(l))
+            .cloned()
+            .collect();
+        let read = fetch.whole(&documents)?;
+        attestations.extend(
+            read.iter()
+                .map(|(layer, bytes)| Attested::read_document(layer, bytes, &referrer)),
+        );
     }
     Ok(Attestations {
         reference: report.reference.canonical.clone(),
@@ -90,6 +105,41 @@ pub fn read(image: &ImageArgs, args: &RegistryArgs) -> Result<Attestations, Comm
         image: entry.descriptor.digest.clone(),
         attestations,
     })
+}
+
+/// Fetching blobs of the reference's repository whole, through its token service.
+struct Fetch<'a> {
+    reference: &'a Reference,
+    remote: &'a Remote,
+    args: &'a RegistryArgs,
+}
+
+impl Fetch<'_> {
+    /// Each of `layers`' bodies (at most [`MAX_LAYER_BYTES`] each), unchecked: the core checks
+    /// them.
+    fn whole<'l>(&self, layers: &'l [LayerInfo]) -> Result<Vec<(&'l LayerInfo, Vec<u8>)>, CommandError> {
+        let digests = layers
+            .iter()
+            .map(|l| l.digest.parse::<Digest>().map_err(CommandError::invalid))
+            .collect::<Result<Vec<_>, _>>()?;
+        let requests = run_walk(BlobAccess::new(self.reference, self.remote, &digests), self.args)?
+            .map_err(|f| CommandError::Registry(f.message))?;
+        let transport = Transport::new(Duration::from_secs(self.args.timeout.max(1))).map_err(CommandError::Invalid)?;
+        let runtime = runtime()?;
+        let mut bodies = Vec::new();
+        for (layer, mut request) in layers.iter().zip(requests) {
+            request.max_body = MAX_LAYER_BYTES;
+            let what = format!("attestation layer {}", layer.digest);
+            let response = runtime
+                .block_on(transport.send(request))
+                .map_err(|e| CommandError::Registry(format!("{what}: {}", e.describe(&layer.digest))))?;
+            if !response.is_success() {
+                return Err(CommandError::Registry(Failure::from_response(&response, &what).message));
+            }
+            bodies.push((layer, response.body));
+        }
+        Ok(bodies)
+    }
 }
 
 /// A command's view of the attestations: what it shows of a statement, and what it is called.

@@ -34,7 +34,9 @@ impl Holding for ProvenanceShown {
             p.slsa_version,
             short_digest(&attested.layer)
         )?;
-        aligned(out, &rows(p))?;
+        let rows = rows(p, attested);
+        let rows: Vec<(&str, String)> = rows.iter().map(|(l, v)| (l.as_str(), v.clone())).collect();
+        aligned(out, &rows)?;
         let images: Vec<_> = p.materials.iter().filter(|m| m.image.is_some()).collect();
         if !images.is_empty() {
             writeln!(out, "base images (inspect each with `fathom inspect <ref>`):")?;
@@ -54,62 +56,20 @@ impl Holding for ProvenanceShown {
     }
 }
 
-/// The label/value lines of a provenance.
-fn rows(p: &Provenance) -> Vec<(&'static str, String)> {
-    let yes_no = |b: Option<bool>| b.map_or("?", |b| if b { "yes" } else { "no" });
-    let mut rows = vec![
-        (
-            "  builder",
-            p.builder_id.clone().unwrap_or_else(|| "(none: a local build)".into()),
-        ),
-        ("  build type", p.build_type.clone().unwrap_or_default()),
-        (
-            "  built",
-            format!(
-                "{} → {}",
-                p.started_on.as_deref().unwrap_or("?"),
-                p.finished_on.as_deref().unwrap_or("?")
-            ),
-        ),
-    ];
-    if let Some(source) = &p.source {
-        let at = source
-            .revision
-            .as_deref()
-            .map(|r| format!(" @ {r}"))
-            .unwrap_or_default();
-        rows.push(("  source", format!("{}{at}", source.repository)));
-        if let Some(url) = &source.commit_url {
-            rows.push(("  commit", url.clone()));
-        }
-    }
-    if let Some(context) = &p.context {
-        rows.push(("  context", context.clone()));
-    }
-    let target = p.target.as_deref().map(|t| format!(", target {t}")).unwrap_or_default();
-    rows.push((
-        "  dockerfile",
-        format!(
-            "{} (frontend {}{target})",
-            p.entry_point.as_deref().unwrap_or("?"),
-            p.frontend.as_deref().unwrap_or("?")
-        ),
-    ));
-    for (name, value) in &p.build_args {
-        rows.push(("  build arg", format!("{name}={value}")));
-    }
-    if let Some(platform) = &p.builder_platform {
-        rows.push(("  builder platform", platform.clone()));
-    }
-    rows.push((
-        "  reproducible",
-        format!(
-            "{}; parameters complete: {}; materials complete: {}",
-            yes_no(p.reproducible),
-            yes_no(p.parameters_complete),
-            yes_no(p.materials_complete)
-        ),
-    ));
+/// The label/value lines of a provenance, indented, each link after its value.
+fn rows(p: &Provenance, attested: &Attested) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = p
+        .lines()
+        .into_iter()
+        .map(|l| {
+            let value = match l.link {
+                Some(link) if link != l.value => format!("{} ({link})", l.value),
+                _ => l.value,
+            };
+            (format!("  {}", l.label.to_lowercase()), value)
+        })
+        .collect();
+    rows.push(("  signature".into(), attested.signature().into()));
     rows
 }
 

@@ -24,21 +24,15 @@ impl Holding for SbomShown {
 
     fn show(attested: &Attested, out: &mut dyn Write) -> io::Result<()> {
         let Some(sbom) = &attested.sbom else { return Ok(()) };
-        let counts: Vec<String> = sbom
-            .by_ecosystem()
-            .into_iter()
-            .map(|(ecosystem, n)| format!("{ecosystem} {n}"))
-            .collect();
-        let n = sbom.packages.len();
-        writeln!(
-            out,
-            "SBOM: {} (layer {}; {}), {n} package{}: {}",
-            sbom.format,
-            short_digest(&attested.layer),
-            sbom.tools.join(", "),
-            if n == 1 { "" } else { "s" },
-            counts.join(", ")
-        )?;
+        let from = match &attested.referrer {
+            Some(referrer) => format!(
+                "referrer {}, layer {}",
+                short_digest(referrer),
+                short_digest(&attested.layer)
+            ),
+            None => format!("layer {}", short_digest(&attested.layer)),
+        };
+        writeln!(out, "SBOM ({from}): {}", sbom.summary())?;
         let widths = [32, 24, 10, 20];
         writeln!(
             out,

@@ -20,14 +20,15 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{named_digest, ArchiveIndex, DockerImage, Member, ReadAt};
+use super::{layer_digest, named_digest, ArchiveIndex, DockerImage, Member, ReadAt};
 use crate::config::ImageConfig;
 use crate::descriptor::Descriptor;
-use crate::digest::{Algorithm, Digest, Hasher};
+use crate::digest::Digest;
 use crate::finding::{Code, Finding};
 use crate::layout::REF_NAME_ANNOTATION;
 use crate::media_type as mt;
 use crate::reference::Reference;
+use crate::registry::request::{MAX_CONFIG, MAX_MANIFEST};
 use crate::registry::{HttpRequest, HttpResponse, Method, TransportError};
 
 /// The annotation Docker (25 on) and containerd write with an image's full name.
@@ -133,102 +134,117 @@ impl<R: ReadAt> ArchiveRegistry<R> {
         &self.bytes
     }
 
-    /// Answers `request` as a registry holding the archive's images would. Every repository
-    /// name answers alike: an archive is one store.
+    /// Answers `request` as a registry holding the archive's images would: a tag names an image
+    /// of the path's repository; digests answer alike in every repository (an archive is one
+    /// store). A `HEAD` of a blob reads none of it.
     pub fn answer(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let path = request.url.split_once("/v2/").map_or("", |(_, path)| path);
         let path = path.split(['?', '#']).next().unwrap_or(path);
         let mut parts = path.rsplitn(3, '/');
-        let (last, kind) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let (last, kind, repository) = (
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+        );
+        let head = request.method == Method::Head;
         let response = match (kind, last) {
             (_, "") if path.is_empty() => HttpResponse::new(200, b"{}".to_vec()),
-            ("manifests", reference) => self.manifest(reference, request.max_body)?,
+            ("manifests", reference) => self.manifest(repository, reference, head, request.max_body)?,
             ("blobs", digest) => match digest.parse::<Digest>() {
-                Ok(digest) => self.blob(&digest, "application/octet-stream", request.max_body)?,
-                Err(_) => not_found("DIGEST_INVALID", "invalid digest"),
+                Ok(digest) => self.blob(&digest, head, request.max_body)?,
+                Err(_) => error(400, "DIGEST_INVALID", "invalid digest"),
             },
             ("referrers", digest) => match digest.parse::<Digest>() {
                 Ok(digest) => self.referrers_of(&digest),
-                Err(_) => not_found("DIGEST_INVALID", "invalid digest"),
+                Err(_) => error(400, "DIGEST_INVALID", "invalid digest"),
             },
             ("tags", "list") => {
-                let tags: Vec<String> = self
+                let mut tags: Vec<String> = self
                     .images
                     .iter()
-                    .filter_map(|i| Reference::parse(&i.reference).ok()?.tag().map(str::to_owned))
+                    .filter_map(|i| {
+                        let parsed = Reference::parse(&i.reference).ok()?;
+                        (parsed.repository() == repository).then(|| parsed.tag().map(str::to_owned))?
+                    })
                     .collect();
-                let name = path.rsplitn(3, '/').nth(2).unwrap_or("");
-                json_response(&json!({ "name": name, "tags": tags }), "application/json")
+                tags.sort();
+                tags.dedup();
+                json_response(&json!({ "name": repository, "tags": tags }), "application/json")
             }
-            _ => not_found("NAME_UNKNOWN", "no such endpoint in an archive"),
+            _ => error(404, "NAME_UNKNOWN", "no such endpoint in an archive"),
         };
-        Ok(match request.method {
-            Method::Head => HttpResponse {
+        Ok(match head {
+            true => HttpResponse {
                 body: Vec::new(),
                 ..response
             },
-            _ => response,
+            false => response,
         })
     }
 
-    /// A manifest by digest, or by one of the images' tags.
-    fn manifest(&self, reference: &str, max_body: u64) -> Result<HttpResponse, TransportError> {
+    /// A manifest by digest, or by the tag of an image of `repository`. A blob that is not a
+    /// manifest (a config, a layer) is not one here either, as a registry keeps the two apart.
+    fn manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+        head: bool,
+        max_body: u64,
+    ) -> Result<HttpResponse, TransportError> {
+        let unknown = || error(404, "MANIFEST_UNKNOWN", "manifest unknown to the archive");
         let digest = match reference.parse::<Digest>() {
             Ok(digest) => Some(digest),
             Err(_) => self.images.iter().find_map(|image| {
                 let parsed = Reference::parse(&image.reference).ok()?;
-                (parsed.tag() == Some(reference))
+                (parsed.repository() == repository && parsed.tag() == Some(reference))
                     .then(|| parsed.digest().cloned())
                     .flatten()
             }),
         };
-        let Some(digest) = digest else {
-            return Ok(not_found("MANIFEST_UNKNOWN", "manifest unknown to the archive"));
-        };
-        let response = self.blob(&digest, "", max_body)?;
-        if !response.is_success() {
-            return Ok(not_found("MANIFEST_UNKNOWN", "manifest unknown to the archive"));
-        }
-        // A registry answers with the media type the manifest was pushed as; the manifest's own
-        // `mediaType` field says it (distribution's manifest handler reads it the same way).
-        let media_type = serde_json::from_slice::<serde_json::Value>(&response.body)
-            .ok()
-            .and_then(|v| {
-                let declared = v.get("mediaType").and_then(|m| m.as_str()).map(str::to_owned);
-                declared.or_else(|| {
-                    Some(
-                        if v.get("manifests").is_some() {
-                            mt::OCI_INDEX
-                        } else {
-                            mt::OCI_MANIFEST
-                        }
-                        .to_owned(),
-                    )
-                })
-            })
-            .unwrap_or_else(|| mt::OCI_MANIFEST.to_owned());
-        Ok(response.with_header("Content-Type", media_type))
-    }
-
-    /// A blob's bytes, at most `max_body` of them.
-    fn blob(&self, digest: &Digest, content_type: &str, max_body: u64) -> Result<HttpResponse, TransportError> {
-        let body = match self.named.get(digest) {
+        let Some(digest) = digest else { return Ok(unknown()) };
+        // A `HEAD` reads the manifest too (its media type is inside), whatever the body limit.
+        let limit = if head { MAX_MANIFEST } else { max_body };
+        let body = match self.named.get(&digest) {
             Some(Blob::Made(bytes)) => bytes.clone(),
-            Some(Blob::Member(member)) => self.read(*member, max_body)?,
-            None => match self.index.blob(digest) {
-                Some(member) => self.read(member, max_body)?,
-                None => return Ok(not_found("BLOB_UNKNOWN", "blob unknown to the archive")),
+            Some(Blob::Member(member)) if member.size <= MAX_MANIFEST => self.read(*member, limit)?,
+            Some(Blob::Member(_)) => return Ok(unknown()),
+            None => match self.index.blob(&digest) {
+                Some(member) if member.size <= MAX_MANIFEST => self.read(member, limit)?,
+                _ => return Ok(unknown()),
             },
         };
-        let length = body.len().to_string();
-        let response = HttpResponse::new(200, body)
-            .with_header("Docker-Content-Digest", digest.to_string())
-            .with_header("Content-Length", length);
-        Ok(if content_type.is_empty() {
-            response
-        } else {
-            response.with_header("Content-Type", content_type)
-        })
+        // A registry answers with the media type the manifest was pushed as; the manifest's own
+        // `mediaType` field says it (distribution's manifest handler reads it the same way).
+        let Some(value) = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .filter(|v| v.get("schemaVersion").is_some())
+        else {
+            return Ok(unknown());
+        };
+        let media_type = match value.get("mediaType").and_then(|m| m.as_str()) {
+            Some(declared) => declared.to_owned(),
+            None if value.get("manifests").is_some() => mt::OCI_INDEX.to_owned(),
+            None => mt::OCI_MANIFEST.to_owned(),
+        };
+        Ok(found(&digest, body.len() as u64, Some(body)).with_header("Content-Type", media_type))
+    }
+
+    /// A blob: its bytes (at most `max_body`), or for a `HEAD` its length alone.
+    fn blob(&self, digest: &Digest, head: bool, max_body: u64) -> Result<HttpResponse, TransportError> {
+        let member = match self.named.get(digest) {
+            Some(Blob::Made(bytes)) => {
+                let made = found(digest, bytes.len() as u64, (!head).then(|| bytes.clone()));
+                return Ok(made.with_header("Content-Type", "application/octet-stream"));
+            }
+            Some(Blob::Member(member)) => Some(*member),
+            None => self.index.blob(digest),
+        };
+        let Some(member) = member else {
+            return Ok(error(404, "BLOB_UNKNOWN", "blob unknown to the archive"));
+        };
+        let body = if head { None } else { Some(self.read(member, max_body)?) };
+        let length = member.size;
+        Ok(found(digest, length, body).with_header("Content-Type", "application/octet-stream"))
     }
 
     fn read(&self, member: Member, max_body: u64) -> Result<Vec<u8>, TransportError> {
@@ -291,7 +307,7 @@ impl<R: ReadAt> ArchiveRegistry<R> {
         if media_type == mt::OCI_INDEX || media_type == mt::DOCKER_MANIFEST_LIST {
             return None;
         }
-        let member = self.index.blob(digest)?;
+        let member = self.index.blob(digest).filter(|m| m.size <= MAX_MANIFEST)?;
         let bytes = self.bytes.read_at(member.offset, member.size).ok()?;
         let manifest: Referrer = serde_json::from_slice(&bytes).ok()?;
         let subject = manifest.subject?.digest.parse().ok()?;
@@ -310,11 +326,11 @@ impl<R: ReadAt> ArchiveRegistry<R> {
     /// reference (skopeo keeps what it was given); else the archive's own name, with `ref.name`
     /// as its tag. Local names go under `localhost/`, as Podman names the images it builds.
     fn name_of(&self, full: Option<String>, ref_name: Option<String>) -> String {
+        // A whole reference's name and tag (a digest it carries is the entry's own, kept apart).
         let whole = |name: &str| {
-            Reference::parse(name)
-                .ok()
-                .filter(|r| r.digest().is_none() && (name.contains('/') || r.tag().is_some()))
-                .map(|_| name.to_owned())
+            let parsed = Reference::parse(name).ok()?;
+            let named = name.contains('/') || parsed.tag().is_some();
+            named.then(|| name.split('@').next().unwrap_or(name).to_owned())
         };
         if let Some(name) = full.as_deref().and_then(whole) {
             return name;
@@ -322,7 +338,10 @@ impl<R: ReadAt> ArchiveRegistry<R> {
         if let Some(name) = ref_name.as_deref().filter(|n| n.contains(['/', ':'])).and_then(whole) {
             return name;
         }
-        let stem = self.title.split('.').next().unwrap_or("");
+        let stem = [".tar.gz", ".tgz", ".tar", ".oci"]
+            .iter()
+            .find_map(|ext| self.title.strip_suffix(ext))
+            .unwrap_or(&self.title);
         let repository: String = stem
             .to_lowercase()
             .chars()
@@ -344,6 +363,7 @@ impl<R: ReadAt> ArchiveRegistry<R> {
     /// The member `name` parsed as JSON; what kept it from being read is a finding.
     fn json<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Option<T> {
         let parsed = match self.index.member(name) {
+            Some(member) if member.size > MAX_MANIFEST => Err(format!("{} bytes, over {MAX_MANIFEST}", member.size)),
             Some(member) => self
                 .bytes
                 .read_at(member.offset, member.size)
@@ -364,9 +384,9 @@ impl<R: ReadAt> ArchiveRegistry<R> {
             return;
         };
         for (i, image) in images.iter().enumerate() {
-            if let Err(message) = self.rebuild(image) {
-                let path = format!("manifest.json#/{i}");
-                self.findings.push(Finding::error(Code::BlobMissing, path, message));
+            let path = format!("manifest.json#/{i}");
+            if let Err(finding) = self.rebuild(image, &path) {
+                self.findings.push(finding);
             }
         }
         if !self.images.is_empty() {
@@ -380,37 +400,56 @@ impl<R: ReadAt> ArchiveRegistry<R> {
         }
     }
 
-    /// Rebuilds one image's manifest, and names its files by digest.
-    fn rebuild(&mut self, image: &DockerImage) -> Result<(), String> {
+    /// Rebuilds one image's manifest (`path` points into `manifest.json`), and names its files
+    /// by digest.
+    fn rebuild(&mut self, image: &DockerImage, path: &str) -> Result<(), Finding> {
+        let missing = |what: &str| Finding::error(Code::BlobMissing, path, format!("{what} is not in the archive"));
         let config = self
             .index
             .member(&image.config)
-            .ok_or_else(|| format!("its config {} is not in the archive", image.config))?;
-        let bytes = self.bytes.read_at(config.offset, config.size)?;
-        // The file's name is the digest it should have; a config not so named is hashed (the walk
-        // then checks it against what it hashes to — it cannot be wrong, and says nothing).
-        let config_digest = named_digest(&image.config).unwrap_or_else(|| {
-            let mut hasher = Hasher::new(Algorithm::Sha256);
-            hasher.update(&bytes);
-            hasher.finish()
-        });
-        let diff_ids = serde_json::from_slice::<ImageConfig>(&bytes)
-            .ok()
-            .and_then(|c| c.rootfs)
-            .map(|r| r.diff_ids)
-            .unwrap_or_default();
+            .ok_or_else(|| missing(&format!("its config {}", image.config)))?;
+        if config.size > MAX_CONFIG {
+            let message = format!(
+                "its config {} has {} bytes, over {MAX_CONFIG}",
+                image.config, config.size
+            );
+            return Err(Finding::error(Code::LayoutUnreadable, path, message));
+        }
+        let bytes = self
+            .bytes
+            .read_at(config.offset, config.size)
+            .map_err(|e| Finding::error(Code::LayoutUnreadable, path, e))?;
+        let parsed = serde_json::from_slice::<ImageConfig>(&bytes)
+            .map_err(|e| Finding::error(Code::InvalidJson, path, format!("its config {}: {e}", image.config)))?;
+        let diff_ids = parsed.rootfs.map(|r| r.diff_ids).unwrap_or_default();
+        // The file's name is the digest it should have. A config not so named can only be named by
+        // what it hashes to — nothing then checks it, and the warning says so.
+        let config_digest = match named_digest(&image.config) {
+            Some(digest) => digest,
+            None => {
+                let message = format!(
+                    "its config {} is not named by its digest: nothing checks it, nor the diff_ids its layers are checked against",
+                    image.config
+                );
+                self.findings
+                    .push(Finding::warning(Code::ArchiveConfigUnnamed, path, message));
+                Digest::sha256(&bytes)
+            }
+        };
         self.named.insert(config_digest.clone(), Blob::Member(config));
         let mut layers = Vec::new();
         for (j, file) in image.layers.iter().enumerate() {
             let member = self
                 .index
                 .member(file)
-                .ok_or_else(|| format!("its layer {file} is not in the archive"))?;
-            let digest = diff_ids
-                .get(j)
-                .and_then(|d| d.parse::<Digest>().ok())
-                .or_else(|| named_digest(file))
-                .ok_or_else(|| format!("its layer {file} has no diff_id in the config"))?;
+                .ok_or_else(|| missing(&format!("its layer {file}")))?;
+            let digest = layer_digest(&diff_ids, j, file).ok_or_else(|| {
+                Finding::error(
+                    Code::InvalidField,
+                    path,
+                    format!("its layer {file} has no diff_id in the config"),
+                )
+            })?;
             self.named.insert(digest.clone(), Blob::Member(member));
             layers
                 .push(json!({ "mediaType": mt::DOCKER_LAYER_TAR, "size": member.size, "digest": digest.to_string() }));
@@ -421,10 +460,8 @@ impl<R: ReadAt> ArchiveRegistry<R> {
             "config": { "mediaType": mt::DOCKER_CONFIG, "size": config.size, "digest": config_digest.to_string() },
             "layers": layers,
         });
-        let manifest = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
-        let mut hasher = Hasher::new(Algorithm::Sha256);
-        hasher.update(&manifest);
-        let digest = hasher.finish();
+        let manifest = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+        let digest = Digest::sha256(&manifest);
         self.named.insert(digest.clone(), Blob::Made(manifest));
         let name = self.name_of(image.repo_tags.first().cloned(), None);
         self.images.push(ArchiveImage {
@@ -441,10 +478,17 @@ fn json_response(value: &serde_json::Value, content_type: &str) -> HttpResponse 
     HttpResponse::new(200, value.to_string().into_bytes()).with_header("Content-Type", content_type)
 }
 
-/// A 404 with the distribution spec's error body.
-fn not_found(code: &str, message: &str) -> HttpResponse {
+/// A 200 for `digest`: its length, and its body unless it is a `HEAD`'s.
+fn found(digest: &Digest, length: u64, body: Option<Vec<u8>>) -> HttpResponse {
+    HttpResponse::new(200, body.unwrap_or_default())
+        .with_header("Docker-Content-Digest", digest.to_string())
+        .with_header("Content-Length", length.to_string())
+}
+
+/// An error status with the distribution spec's error body.
+fn error(status: u16, code: &str, message: &str) -> HttpResponse {
     let body = json!({ "errors": [{ "code": code, "message": message }] });
-    HttpResponse::new(404, body.to_string().into_bytes()).with_header("Content-Type", "application/json")
+    HttpResponse::new(status, body.to_string().into_bytes()).with_header("Content-Type", "application/json")
 }
 
 #[cfg(test)]

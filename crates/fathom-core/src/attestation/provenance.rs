@@ -90,7 +90,82 @@ pub struct Material {
     pub platform: Option<String>,
 }
 
+/// One line of what a provenance says, as every face shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// What it is (`Builder`, `Commit`).
+    pub label: &'static str,
+    /// Its value, in words.
+    pub value: String,
+    /// The value's web page, when it has one (a CI run, a repository, a commit).
+    pub link: Option<String>,
+}
+
 impl Provenance {
+    /// What it says, line by line, in the order every face shows it (the materials apart).
+    pub fn lines(&self) -> Vec<Line> {
+        let line = |label, value: String, link: Option<String>| Line { label, value, link };
+        let https = |v: &str| v.starts_with("https://").then(|| v.to_owned());
+        let yes_no = |b: Option<bool>| b.map_or("?", |b| if b { "yes" } else { "no" });
+        let builder = self
+            .builder_id
+            .clone()
+            .unwrap_or_else(|| "(none: a local build)".into());
+        let mut lines = vec![
+            line("SLSA provenance", self.slsa_version.clone(), None),
+            line("Builder", builder.clone(), https(&builder)),
+        ];
+        if let Some(build_type) = &self.build_type {
+            lines.push(line("Build type", build_type.clone(), None));
+        }
+        let built = format!(
+            "{} → {}",
+            self.started_on.as_deref().unwrap_or("?"),
+            self.finished_on.as_deref().unwrap_or("?")
+        );
+        lines.push(line("Built", built, None));
+        if let Some(id) = &self.invocation_id {
+            lines.push(line("Build id", id.clone(), None));
+        }
+        if let Some(source) = &self.source {
+            lines.push(line("Source", source.repository.clone(), https(&source.repository)));
+            if let Some(revision) = &source.revision {
+                lines.push(line("Commit", revision.clone(), source.commit_url.clone()));
+            }
+        }
+        if let Some(context) = &self.context {
+            lines.push(line("Context", context.clone(), None));
+        }
+        let target = self
+            .target
+            .as_deref()
+            .map(|t| format!(", target {t}"))
+            .unwrap_or_default();
+        let dockerfile = format!(
+            "{} (frontend {}{target})",
+            self.entry_point.as_deref().unwrap_or("?"),
+            self.frontend.as_deref().unwrap_or("?")
+        );
+        lines.push(line("Dockerfile", dockerfile, None));
+        for (name, value) in &self.build_args {
+            lines.push(line("Build arg", format!("{name}={value}"), None));
+        }
+        for (name, value) in &self.labels {
+            lines.push(line("Label", format!("{name}={value}"), None));
+        }
+        if let Some(platform) = &self.builder_platform {
+            lines.push(line("Builder platform", platform.clone(), None));
+        }
+        let reproducible = format!(
+            "{}; parameters complete: {}; materials complete: {}",
+            yes_no(self.reproducible),
+            yes_no(self.parameters_complete),
+            yes_no(self.materials_complete)
+        );
+        lines.push(line("Reproducible", reproducible, None));
+        lines
+    }
+
     /// The provenance `statement` holds, when its predicate is SLSA provenance v0.2 or v1.
     pub fn of(statement: &Statement) -> Option<Provenance> {
         let p = &statement.predicate;
@@ -218,9 +293,10 @@ fn materials(v: &Value) -> Vec<Material> {
         .flatten()
         .filter_map(|m| {
             let uri = text(&m["uri"])?;
-            let digest = m["digest"]
-                .as_object()
-                .and_then(|d| d.iter().next())
+            // sha256 when it is there (the algorithm image digests use), else the first given.
+            let digests = m["digest"].as_object();
+            let digest = digests
+                .and_then(|d| d.get_key_value("sha256").or_else(|| d.iter().next()))
                 .and_then(|(algorithm, hex)| Some(format!("{algorithm}:{}", hex.as_str()?)));
             let (image, platform) = image_of(&uri, digest.as_deref());
             Some(Material {
@@ -234,8 +310,8 @@ fn materials(v: &Value) -> Vec<Material> {
 }
 
 /// A `pkg:docker` purl (the purl spec's docker type: namespace, name, a tag as the version; the
-/// `digest` and `platform` qualifiers BuildKit adds) as a reference pinned to `digest`, and its
-/// platform.
+/// `digest` and `platform` qualifiers BuildKit adds) as a reference pinned to the material's
+/// recorded `digest` (what the statement vouches for; else the purl's), and its platform.
 fn image_of(uri: &str, digest: Option<&str>) -> (Option<String>, Option<String>) {
     let Ok(purl) = PackageUrl::from_str(uri) else {
         return (None, None);
@@ -253,7 +329,7 @@ fn image_of(uri: &str, digest: Option<&str>) -> (Option<String>, Option<String>)
         .filter(|v| !v.contains(':'))
         .map(|v| format!(":{v}"))
         .unwrap_or_default();
-    let pinned = qualifier("digest").or_else(|| digest.map(str::to_owned));
+    let pinned = digest.map(str::to_owned).or_else(|| qualifier("digest"));
     let text = match pinned {
         Some(digest) => format!("{name}{tag}@{digest}"),
         None => format!("{name}{tag}"),

@@ -3,7 +3,7 @@
 //! JSON (`https://cyclonedx.org/bom`; `application/vnd.cyclonedx+json`), read into one package
 //! list — name, version, purl, licence, supplier, ecosystem (the purl's type) — counted by
 //! ecosystem and searchable. Field maps: SPDX 2.3 §7 (packages) and §11 (externalRefs, `purl`);
-//! CycloneDX 1.2–1.6 `components` (nested ones too), `licenses`, `supplier`, `publisher`.
+//! CycloneDX 1.2–1.7 `components` (nested ones too), `licenses`, `supplier`, `publisher`.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -83,6 +83,23 @@ impl Sbom {
                 "neither an SPDX document (spdxVersion) nor a CycloneDX one (bomFormat)",
             ))
         }
+    }
+
+    /// The SBOM in a sentence: format, tools, packages by ecosystem.
+    pub fn summary(&self) -> String {
+        let n = self.packages.len();
+        let plural = if n == 1 { "" } else { "s" };
+        let tools = if self.tools.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", self.tools.join(", "))
+        };
+        let counts: Vec<String> = self
+            .by_ecosystem()
+            .into_iter()
+            .map(|(e, n)| format!("{e} {n}"))
+            .collect();
+        format!("{}{tools}: {n} package{plural} — {}", self.format, counts.join(", "))
     }
 
     /// How many packages each ecosystem has.

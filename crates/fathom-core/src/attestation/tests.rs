@@ -265,3 +265,24 @@ fn an_attestation_layer_is_checked_against_its_digest_and_its_image() {
     assert_eq!(read.findings, []);
     assert_eq!(read.sbom.unwrap().packages.len(), 2);
 }
+
+#[test]
+fn an_sbom_document_attached_as_a_referrer_is_checked_and_read() {
+    let bytes = data("syft-spdx-2.2.alpine-3.10.json");
+    let layer = LayerInfo {
+        media_type: Some("application/spdx+json".into()),
+        ..layer_of(&bytes)
+    };
+    assert!(is_sbom_document(&layer));
+    let read = Attested::read_document(&layer, &bytes, "sha256:referrer");
+    assert_eq!(read.findings, []);
+    assert_eq!(read.referrer.as_deref(), Some("sha256:referrer"));
+    assert_eq!(read.sbom.unwrap().packages.len(), 3);
+    let read = Attested::read_document(&layer, &bytes[..100], "sha256:referrer");
+    assert_eq!(read.findings[0].code, Code::SizeMismatch);
+    assert!(read.sbom.is_none());
+    assert!(
+        !is_sbom_document(&layer_of(&bytes)),
+        "an in-toto layer is a statement, not a document"
+    );
+}

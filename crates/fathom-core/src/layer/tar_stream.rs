@@ -366,7 +366,9 @@ impl TarStream {
         }
         self.entries.push(entry);
         self.data_offsets.push(self.at + BLOCK as u64);
-        let data = size + padding;
+        let data = size
+            .checked_add(padding)
+            .ok_or_else(|| self.corrupt(format!("an entry of {size} bytes, more than a tar archive can hold")))?;
         self.state = if data == 0 {
             State::Header
         } else {

@@ -141,20 +141,70 @@ fn the_protocol_answers_what_a_registry_answers() {
     let unknown = get("x/blobs/sha256:0000000000000000000000000000000000000000000000000000000000000000");
     assert_eq!(unknown.status, 404);
     assert!(String::from_utf8_lossy(&unknown.body).contains("BLOB_UNKNOWN"));
-    assert_eq!(get("x/blobs/not-a-digest").status, 404);
+    assert_eq!(
+        get("x/blobs/not-a-digest").status,
+        400,
+        "DIGEST_INVALID, as distribution answers"
+    );
+    // A tag names an image of the path's repository only.
+    assert_eq!(get("library/other/manifests/latest").status, 404);
     let tags: serde_json::Value = serde_json::from_slice(&get("library/multi-platform/tags/list").body).unwrap();
     assert_eq!(tags["tags"], serde_json::json!(["latest"]));
-    let head = HttpRequest {
-        method: Method::Head,
-        ..HttpRequest::get("https://r.example/v2/x/manifests/latest", 1 << 20)
+    let none: serde_json::Value = serde_json::from_slice(&get("library/other/tags/list").body).unwrap();
+    assert_eq!(none["tags"], serde_json::json!([]));
+    // A config is a blob, not a manifest.
+    let amd64_config = "sha256:549248a7ac954";
+    let config = registry
+        .index
+        .blob_names()
+        .into_iter()
+        .find(|n| n.starts_with(amd64_config))
+        .unwrap();
+    assert_eq!(get(&format!("x/blobs/{config}")).status, 200);
+    assert_eq!(get(&format!("x/manifests/{config}")).status, 404);
+    let head = |path: &str| {
+        let request = HttpRequest {
+            method: Method::Head,
+            ..HttpRequest::get(format!("https://r.example/v2/{path}"), 16)
+        };
+        registry.answer(&request).unwrap()
     };
-    let head = registry.answer(&head).unwrap();
-    assert!(head.body.is_empty() && head.header("Content-Length").is_some_and(|l| l != "0"));
-    let small = HttpRequest::get("https://r.example/v2/x/manifests/latest", 16);
+    let manifest = head("library/multi-platform/manifests/latest");
+    assert!(manifest.body.is_empty() && manifest.header("Content-Length") == Some("645"));
+    // A HEAD of a blob reads none of it, whatever its size (the limit is 16 bytes).
+    let blob = head(&format!("x/blobs/{config}"));
+    assert_eq!((blob.status, blob.body.len()), (200, 0));
+    assert!(blob
+        .header("Content-Length")
+        .is_some_and(|l| l.parse::<u64>().unwrap() > 16));
+    let small = HttpRequest::get("https://r.example/v2/library/multi-platform/manifests/latest", 16);
     assert!(matches!(
         registry.answer(&small),
         Err(TransportError::TooLarge { limit: 16 })
     ));
+}
+
+#[test]
+fn a_member_size_that_overflows_is_corrupt_not_a_panic() {
+    let mut header = tar::Header::new_gnu();
+    header.set_path("blobs/sha256/huge").unwrap();
+    header.set_size(u64::MAX - 100);
+    header.set_cksum();
+    let mut bytes = header.as_bytes().to_vec();
+    bytes.extend_from_slice(&[0; 1024]);
+    let index = ArchiveIndexer::index(&bytes.as_slice(), bytes.len() as u64);
+    assert_eq!(index.findings[0].code, Code::ArchiveCorrupt, "{:?}", index.findings);
+    assert!(index.member("blobs/sha256/huge").is_none());
+}
+
+#[test]
+fn local_images_are_named_after_the_file() {
+    let bytes = archive_of(&corpus("oras-e2e-artifacts"));
+    let registry = open(&bytes, "alpine-3.19.tar");
+    assert!(registry
+        .images()
+        .iter()
+        .any(|i| i.reference.starts_with("localhost/alpine-3-19:multi@")));
 }
 
 #[test]
@@ -177,9 +227,8 @@ fn an_older_docker_save_is_inspected_through_a_rebuilt_manifest_and_says_so() {
     assert_eq!(layers.len(), 1);
     // The layer is served by its diff_id: its bytes hash to it.
     let member = registry.member(&layers[0].digest.parse().unwrap()).unwrap();
-    let mut hasher = Hasher::new(Algorithm::Sha256);
-    hasher.update(&registry.bytes().read_at(member.offset, member.size).unwrap());
-    assert_eq!(hasher.finish().to_string(), layers[0].digest);
+    let bytes = registry.bytes().read_at(member.offset, member.size).unwrap();
+    assert_eq!(Digest::sha256(&bytes).to_string(), layers[0].digest);
 }
 
 #[test]
@@ -218,4 +267,13 @@ fn indexing_by_skipping_finds_what_reading_every_byte_finds() {
         assert_eq!(skipped.members, fed.members, "{name} cut");
         assert_eq!(skipped.findings, fed.findings, "{name} cut");
     }
+}
+
+#[test]
+fn a_docker_save_config_not_named_by_its_digest_is_a_warning() {
+    let layer = archive_of(&corpus("stereoscope-valid"));
+    let bytes = docker_save(Some("config.json"), &layer);
+    let registry = open(&bytes, "old.tar");
+    let codes: Vec<String> = registry.findings.iter().map(|f| f.code.to_string()).collect();
+    assert_eq!(codes, ["archive-config-unnamed", "archive-rebuilt"]);
 }
