@@ -10,13 +10,11 @@ use fathom_core::archive::ReadAt;
 use fathom_core::attestation::provenance::Provenance;
 use fathom_core::attestation::{Attested, MAX_LAYER_BYTES};
 use fathom_core::digest::Digest;
-use fathom_core::registry::blob_access::BlobAccess;
 use fathom_core::registry::session::Failure;
-use fathom_core::registry::{drive, Remote};
 use fathom_core::report::{short_digest, LayerInfo};
 use fathom_core::Reference;
 
-use crate::archive;
+use crate::{archive, reading};
 
 /// Reads `layers` (statement layers) about the image `image` of `reference`'s repository, or
 /// from the archive the page gave.
@@ -40,19 +38,9 @@ pub async fn attest(
     Ok(view(&read))
 }
 
-fn digests(layers: &[LayerInfo]) -> Result<Vec<Digest>, String> {
-    layers
-        .iter()
-        .map(|l| l.digest.parse().map_err(|e| format!("layer {}: {e}", l.digest)))
-        .collect()
-}
-
 async fn from_the_registry(reference: &str, layers: &[LayerInfo]) -> Result<Vec<Vec<u8>>, String> {
     let reference = Reference::parse(reference).map_err(|e| format!("invalid reference {reference:?}: {e}"))?;
-    let remote = Remote::of(&reference).at((js_sys::Date::now() / 1000.0) as u64);
-    let requests = drive::run(BlobAccess::new(&reference, &remote, &digests(layers)?), fetch::send)
-        .await
-        .map_err(|f| f.message)?;
+    let requests = reading::access(&reference, layers).await?;
     let mut bodies = Vec::new();
     for (layer, mut request) in layers.iter().zip(requests) {
         request.max_body = MAX_LAYER_BYTES;
@@ -70,11 +58,15 @@ async fn from_the_registry(reference: &str, layers: &[LayerInfo]) -> Result<Vec<
 
 fn from_the_archive(layers: &[LayerInfo]) -> Result<Vec<Vec<u8>>, String> {
     let archive = archive::current().ok_or("no archive is open in the file worker")?;
-    digests(layers)?
+    layers
         .iter()
-        .map(|digest| {
+        .map(|layer| {
+            let digest: Digest = layer
+                .digest
+                .parse()
+                .map_err(|e| format!("layer {}: {e}", layer.digest))?;
             let member = archive
-                .member(digest)
+                .member(&digest)
                 .ok_or_else(|| format!("attestation layer {digest} is not in the archive"))?;
             if member.size > MAX_LAYER_BYTES {
                 return Err(format!("attestation layer {digest} is over {MAX_LAYER_BYTES} bytes"));

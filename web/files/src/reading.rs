@@ -166,7 +166,7 @@ pub async fn open(
 }
 
 /// Each layer's authorized `GET`: a `HEAD` per layer through one session (one token).
-async fn access(reference: &Reference, infos: &[LayerInfo]) -> Result<Vec<HttpRequest>, String> {
+pub async fn access(reference: &Reference, infos: &[LayerInfo]) -> Result<Vec<HttpRequest>, String> {
     let digests = infos
         .iter()
         .map(|l| {

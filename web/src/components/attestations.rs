@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use web_sys::File;
 
-use super::{row_label, short};
+use super::row_title;
 use crate::files_client::FilesWorker;
 use crate::urls::{here_with, state_url};
 
@@ -29,7 +29,7 @@ pub(crate) fn Attestations(
         return None;
     }
     let entry = &report.platforms[row];
-    let label = format!("{} {}", row_label(entry), short(&entry.descriptor.digest));
+    let label = row_title(entry);
     let ask = Ask::Attest {
         reference: report.reference.canonical.clone(),
         image: entry.descriptor.digest.clone(),

@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 use web_sys::File;
 
-use super::{row_label, short};
+use super::row_title;
 use crate::files_client::FilesWorker;
 use crate::urls::here_with;
 
@@ -43,11 +43,7 @@ pub(crate) fn Files(
     if image.layers.is_empty() {
         return None;
     }
-    let label = format!(
-        "{} {}",
-        row_label(&report.platforms[row]),
-        short(&report.platforms[row].descriptor.digest)
-    );
+    let label = row_title(&report.platforms[row]);
     let open = Ask::Open {
         reference: report.reference.canonical.clone(),
         layers: image.layers.clone(),

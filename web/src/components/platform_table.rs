@@ -7,6 +7,11 @@ use crate::urls::compare_url;
 use fathom_core::report::{human_size, EntryKind, PlatformEntry, Report};
 use fathom_core::Platform;
 
+/// A row named as the files and attestation views name it: its platform and short digest.
+pub(crate) fn row_title(entry: &PlatformEntry) -> String {
+    format!("{} {}", row_label(entry), short(&entry.descriptor.digest))
+}
+
 pub(crate) fn platform_cells(entry: &PlatformEntry) -> [String; 4] {
     let p = entry.platform.clone().unwrap_or_default();
     [p.os, p.architecture, p.variant, p.os_version]
