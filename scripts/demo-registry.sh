@@ -268,9 +268,9 @@ verify_expected() { # context-message
   ((bad == 0)) || { log "$1"; return 1; }
 }
 
-# A recipe ID: when the build script or the busybox version changes, the cached registry content
+# A recipe ID: when the build scripts or the busybox version changes, the cached registry content
 # is stale and `start` rebuilds it.
-recipe_id() { cat "$LIB/build-images.sh" <(echo "$BUSYBOX_VERSION") | sha256sum | cut -d' ' -f1; }
+recipe_id() { cat "$LIB/build-images.sh" "$LIB/cosign_sign.py" <(echo "$BUSYBOX_VERSION") | sha256sum | cut -d' ' -f1; }
 
 populated() { [[ $(cat "$STATE/registries/populated" 2>/dev/null) == "$(recipe_id)" ]]; }
 
@@ -375,6 +375,7 @@ export FATHOM_REGISTRY_TOKEN_PULLER_PASSWORD=$PULLER_PASSWORD
 export FATHOM_TOKEN_REALM=http://127.0.0.1:$PORT_ISSUER/token
 export FATHOM_TOKEN_SERVICE=$TOKEN_SERVICE
 export FATHOM_DEMO_EXPECTED=$EXPECTED
+export FATHOM_DEMO_KEYS=$STATE/keys
 EOF
 }
 

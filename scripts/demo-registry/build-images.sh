@@ -432,6 +432,130 @@ push_artifact() { # subject-digest subject-size
   manifest_put demo/busybox "sha256-${1#sha256:}" "$w/referrers.json" application/vnd.oci.image.index.v1+json
 }
 
+# ---------------------------------------------------------------------------------------------------
+# cosign signatures: demo/signed
+#
+# Signed as `cosign sign --key` signs (sigstore/cosign pkg/cosign, pkg/oci/static,
+# pkg/oci/mutate): a simple signing payload naming the manifest digest; its signature (made by
+# cosign_sign.py with keys made there, from fixed seeds, under $STATE/keys) in the layer annotation
+# dev.cosignproject.cosign/signature; one layer per signature in the manifest tagged
+# sha256-<hex>.sig, its config the one go-containerregistry writes for it. And as cosign's OCI 1.1
+# mode attaches one (--registry-referrers-mode=oci-1-1): a manifest of artifactType
+# application/vnd.dev.cosign.artifact.sig.v1+json with a subject, listed under the referrers
+# fallback tag (distribution 2.8 has no referrers API).
+
+# The payload's docker-reference: the repository as signed, written with the default port so
+# that digests do not depend on the port the registry runs on.
+COSIGN_REFERENCE=127.0.0.1:5555/demo/signed
+
+cosign_payload() { # out-file manifest-digest [optional-claims-json]
+  write_json "$1" --arg d "$2" --arg r "$COSIGN_REFERENCE" --argjson o "${3:-null}" '{
+    critical: {identity: {"docker-reference": $r}, image: {"docker-manifest-digest": $d},
+               type: "cosign container image signature"},
+    optional: $o}'
+}
+
+# Pushes the payload and prints its layer descriptor carrying the signature `signature`.
+cosign_layer() { # repo payload-file signature
+  local digest
+  digest=$(blob_push "$1" "$2")
+  jq -cn --arg d "$digest" --argjson s "$(size_of "$2")" --arg sig "$3" '{
+    mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", size: $s, digest: $d,
+    annotations: {"dev.cosignproject.cosign/signature": $sig}}'
+}
+
+# A payload for `digest`, signed with `algorithm`: prints its layer descriptor.
+cosign_signed_layer() { # repo digest algorithm [optional-claims-json]
+  local payload=$STATE/scratch/cosign/payload-$3-${2#sha256:}.json
+  cosign_payload "$payload" "$2" "${4:-null}"
+  cosign_layer "$1" "$payload" "$("$PYTHON" "$LIB/cosign_sign.py" sign "$STATE/keys" "$3" "$payload")"
+}
+
+# The sha256-<hex>.sig manifest of `subject` holding the layers given.
+cosign_push_tag() { # repo subject-digest layer-json...
+  local repo=$1 subject=$2 w=$STATE/scratch/cosign layers config
+  shift 2
+  layers=$(printf '%s\n' "$@" | jq -cs .)
+  write_json "$w/config.json" --argjson l "$layers" '{architecture: "", created: "0001-01-01T00:00:00Z",
+    history: [$l[] | {created: "0001-01-01T00:00:00Z"}], os: "",
+    rootfs: {type: "layers", diff_ids: [$l[].digest]}, config: {}}'
+  config=$(blob_push "$repo" "$w/config.json")
+  write_json "$w/sig.json" --arg c "$config" --argjson cs "$(size_of "$w/config.json")" \
+    --argjson l "$layers" '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: {mediaType: "application/vnd.oci.image.config.v1+json", size: $cs, digest: $c}, layers: $l}'
+  manifest_put "$repo" "sha256-${subject#sha256:}.sig" "$w/sig.json" application/vnd.oci.image.manifest.v1+json
+}
+
+# The signature of `subject` as an OCI 1.1 referrer, and the referrers fallback tag listing it.
+cosign_push_referrer() { # repo subject-digest subject-media-type subject-size layer-json
+  local repo=$1 w=$STATE/scratch/cosign digest
+  printf '{}' >"$w/empty.json"
+  blob_push "$repo" "$w/empty.json" >/dev/null
+  write_json "$w/referrer.json" --arg d "$2" --arg m "$3" --argjson s "$4" --argjson l "$5" '{
+    schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+    artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json",
+    config: {mediaType: "application/vnd.oci.empty.v1+json", size: 2,
+             digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
+    layers: [$l], subject: {mediaType: $m, size: $s, digest: $d}}'
+  digest=$(sha256_of "$w/referrer.json")
+  manifest_put "$repo" "$digest" "$w/referrer.json" application/vnd.oci.image.manifest.v1+json
+  write_json "$w/referrers.json" --arg d "$digest" --argjson s "$(size_of "$w/referrer.json")" '{
+    schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
+    manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s,
+                 artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json"}]}'
+  manifest_put "$repo" "sha256-${2#sha256:}" "$w/referrers.json" application/vnd.oci.image.index.v1+json
+}
+
+# Tags a manifest the repository already holds.
+tag_manifest() { # repo digest tag
+  local file=$STATE/scratch/cosign/tagged.json media
+  media=$(manifest_get "$1" "$2" "$file")
+  manifest_put "$1" "$3" "$file" "$media"
+}
+
+# demo/signed: the busybox OCI index and its images, signed and tampered with.
+#   latest              the index: signed with the P-256, Ed25519 and RSA keys (.sig tag); its
+#                       linux/amd64 image signed with the P-256 key as a referrer
+#   tampered-payload    linux/arm64/v8: its payload edited after signing (the layer re-pointed)
+#   wrong-digest        linux/386: a valid signature of a payload naming linux/ppc64le
+#   copied-signature    linux/s390x: its .sig a copy of the index's (signatures of another image)
+#   unsigned            linux/mips64le: no signature
+push_signed() { # busybox-oci-index-file
+  local repo=demo/signed index=$1 digest w=$STATE/scratch/cosign
+  mkdir -p "$w"
+  "$PYTHON" "$LIB/cosign_sign.py" keys "$STATE/keys" || die "making the demo signing keys failed"
+  digest=$(sha256_of "$index")
+  copy_manifest_tree demo/busybox "$repo" "$digest"
+  tag_manifest "$repo" "$digest" latest
+  child() { jq -r --arg a "$1" '.manifests[] | select(.platform.architecture == $a) | .digest' "$index"; }
+  cosign_push_tag "$repo" "$digest" \
+    "$(cosign_signed_layer "$repo" "$digest" p256)" \
+    "$(cosign_signed_layer "$repo" "$digest" ed25519 '{"signed-by": "the demo registry build"}')" \
+    "$(cosign_signed_layer "$repo" "$digest" rsa)"
+  cp "$w/sig.json" "$w/index.sig.json"
+  cosign_push_referrer "$repo" "$(child amd64)" application/vnd.oci.image.manifest.v1+json \
+    "$(jq -r '.manifests[] | select(.platform.architecture == "amd64") | .size' "$index")" \
+    "$(cosign_signed_layer "$repo" "$(child amd64)" p256)"
+
+  local arm64 edited signature
+  arm64=$(child arm64)
+  tag_manifest "$repo" "$arm64" tampered-payload
+  cosign_payload "$w/arm64.json" "$arm64"
+  signature=$("$PYTHON" "$LIB/cosign_sign.py" sign "$STATE/keys" p256 "$w/arm64.json")
+  edited=$w/arm64-edited.json
+  sed 's|"docker-reference":"[^"]*"|"docker-reference":"127.0.0.1:5555/demo/evil"|' "$w/arm64.json" >"$edited"
+  cosign_push_tag "$repo" "$arm64" "$(cosign_layer "$repo" "$edited" "$signature")"
+
+  tag_manifest "$repo" "$(child 386)" wrong-digest
+  cosign_push_tag "$repo" "$(child 386)" "$(cosign_signed_layer "$repo" "$(child ppc64le)" p256)"
+
+  tag_manifest "$repo" "$(child s390x)" copied-signature
+  manifest_put "$repo" "sha256-$(child s390x | cut -d: -f2).sig" "$w/index.sig.json" \
+    application/vnd.oci.image.manifest.v1+json
+
+  tag_manifest "$repo" "$(child mips64le)" unsigned
+}
+
 # The image at repo:from (gzip layers) again as repo:to with each layer recompressed by Debian's
 # zstd at level 3 (as buildkit and containerd compress when asked for zstd) or left a plain tar;
 # the config, hence every diff_id, stays. buildah 1.28 cannot push this itself: asked for zstd,
@@ -519,6 +643,9 @@ build_and_push_all() {
   push_nested "$index" "$index_size" "$amd64" "$amd64_size"
   push_attested "$amd64" "$amd64_size"
   push_artifact "$index" "$index_size"
+
+  log "signing demo/signed as cosign does (keys made under $STATE/keys)"
+  push_signed "$STATE/scratch/busybox-oci.json"
 
   log "pushing demo/debian with zstd and with uncompressed layers"
   push_recompressed demo/debian gzip zstd zstd

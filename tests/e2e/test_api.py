@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import jsonschema
@@ -107,6 +108,37 @@ def test_match_is_the_cli_match(worker, fathom):
     assert arm64["chosen"] is not None and arm64["platform"] == "linux/arm64", arm64
     none = json.loads(get(worker, "/api/v1/match", ref="127.0.0.1:5555/demo/busybox:oci", platform="linux/riscv64")[2])
     assert none["chosen"] is None and none["explanation"]["remedies"], none
+
+
+@pytest.mark.parametrize("tag, verdict", [
+    ("latest", "verified"), ("tampered-payload", "invalid"), ("wrong-digest", "invalid"), ("unsigned", "unsigned"),
+])
+def test_verify_is_the_cli_verify(worker, fathom, demo, tag, verdict):
+    """The key as PEM and as the base64 of its DER (the PEM's body on one line) alike."""
+    reference = f"127.0.0.1:5555/demo/signed:{tag}"
+    key = Path(demo["FATHOM_DEMO_KEYS"], "ed25519.pub")
+    pem = key.read_text()
+    body = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
+    code, cli = cli_json(fathom, "verify", reference, "--key", str(key), "--platform", "linux/amd64")
+    for given in (pem, body):
+        status, headers, api = get(worker, "/api/v1/verify", ref=reference, platform="linux/amd64", key=given)
+        assert status == 200, api
+        assert json.loads(api) == json.loads(cli)
+        assert headers["Cache-Control"] == "public, max-age=60"
+    assert json.loads(api)["verdict"] == verdict
+    assert (code == 0) == (verdict == "verified")
+    unchecked = json.loads(get(worker, "/api/v1/verify", ref=reference)[2])
+    assert unchecked["key"] is None and unchecked["verdict"] in ("unverified", "unsigned", "invalid")
+
+
+def test_verify_refuses_keys_it_cannot_use(worker):
+    reference = "127.0.0.1:5555/demo/signed:latest"
+    doc = problem(worker, "/api/v1/verify", 400, "bad-key", ref=reference,
+                  key="-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    assert "private key" in doc["detail"], doc
+    problem(worker, "/api/v1/verify", 400, "bad-key", ref=reference, key="not a key")
+    problem(worker, "/api/v1/verify", 400, "bad-key", ref=reference, key="A" * 9000)
+    problem(worker, "/api/v1/verify", 400, "missing-parameter")
 
 
 @pytest.mark.parametrize("a, b", [

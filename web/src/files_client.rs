@@ -75,7 +75,7 @@ impl FilesWorker {
         if let Some(file) = archive {
             worker.give(file);
         }
-        if let Ask::Open { proxied, .. } | Ask::Attest { proxied, .. } = &mut ask {
+        if let Ask::Open { proxied, .. } | Ask::Attest { proxied, .. } | Ask::Verify { proxied, .. } = &mut ask {
             *proxied = crate::fetch::proxied_endpoints();
         }
         worker.ask(&ask);

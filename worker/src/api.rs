@@ -1,5 +1,5 @@
-//! The edge API: `/api/v1/inspect`, `/api/v1/match`, `/api/v1/compare`, `/api/v1/tags` and the
-//! OpenAPI document.
+//! The edge API: `/api/v1/inspect`, `/api/v1/match`, `/api/v1/compare`, `/api/v1/tags`,
+//! `/api/v1/verify` and the OpenAPI document.
 //! Each runs the same core walk as the CLI, through [`Upstream`], and answers JSON or a problem.
 
 use fathom_core::compare::diff;
@@ -10,6 +10,7 @@ use fathom_core::registry::session::Failure;
 use fathom_core::registry::tags::{Page, TagList};
 use fathom_core::registry::Remote;
 use fathom_core::report::{MatchResult, Report};
+use fathom_core::signature::{self, PublicKey, SignatureLookup, Verification};
 use fathom_core::{Platform, Reference};
 use serde::Serialize;
 use std::time::Duration;
@@ -48,6 +49,8 @@ const CONCURRENCY: usize = 8;
 const DEFAULT_PAGE: u32 = 100;
 /// Tags per page at most.
 const MAX_PAGE: u32 = 1000;
+/// The longest `key` parameter (a PEM RSA 8192 key is some 1.5 KB).
+const MAX_KEY: usize = 8192;
 
 /// Headers every API answer carries: anyone may read the API from a page.
 pub fn cors() -> Result<Headers> {
@@ -70,13 +73,14 @@ pub async fn handle(url: &Url, if_none_match: Option<String>, settings: &Setting
         "/api/v1/match" => inspect(url, settings, WalkKind::Match, if_none_match.as_deref(), &later).await,
         "/api/v1/tags" => tags(url, settings).await,
         "/api/v1/compare" => compare(url, settings, &later).await,
+        "/api/v1/verify" => verify(url, settings, &later).await,
         "/api/v1/openapi.json" => openapi_document().map(|doc| Answer::json(doc, "public, max-age=300")),
         path => Err(Problem::new(
             404,
             "unknown-route",
             format!(
-                "{path}: the API has /api/v1/inspect, /api/v1/match, /api/v1/compare, /api/v1/tags and \
-                 /api/v1/openapi.json"
+                "{path}: the API has /api/v1/inspect, /api/v1/match, /api/v1/compare, /api/v1/tags, \
+                 /api/v1/verify and /api/v1/openapi.json"
             ),
         )),
     };
@@ -361,6 +365,64 @@ async fn compare(url: &Url, settings: &Settings, later: &Later) -> std::result::
     let body = pretty(&diff(&a.report, &b.report, platform.as_ref()))?;
     let etag = Some(format!("\"{}..{}\"", digests(&a.report), digests(&b.report)));
     Ok(Answer::of_reports(body, etag, Freshness::of(&[&a, &b], settings)))
+}
+
+/// What `verify` answers: the reference and its signatures, checked — what `fathom verify
+/// --format json` prints.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Verified {
+    reference: String,
+    #[serde(flatten)]
+    verification: Verification,
+}
+
+/// `verify`: the reference's Report (its digest, the image the platform pulls), then the core's
+/// signature lookup and check with the key the request gives (`key`: PEM, or the base64 of its
+/// DER SubjectPublicKeyInfo) — the same as `fathom verify`. The verdict is the answer (a 200,
+/// `invalid` included); the signatures are looked up each time (anyone may attach one at any
+/// moment), so it is kept a minute at most.
+async fn verify(url: &Url, settings: &Settings, later: &Later) -> std::result::Result<Answer, Problem> {
+    let input = required(url, "ref")?;
+    let key = match param(url, "key").filter(|k| !k.trim().is_empty()) {
+        Some(k) if k.len() > MAX_KEY => {
+            return Err(Problem::new(
+                400,
+                "bad-key",
+                format!("key: {} bytes; a public key is at most {MAX_KEY}", k.len()),
+            ))
+        }
+        Some(k) => Some(PublicKey::from_text(&k).map_err(|e| Problem::new(400, "bad-key", format!("key: {e}")))?),
+        None => None,
+    };
+    let platform = platform_param(url, false)?;
+    let lookup = Lookup {
+        // A platform's image is all the walk needs beside the reference's digest.
+        walk: if platform.is_some() {
+            WalkKind::Match
+        } else {
+            WalkKind::Inspect
+        },
+        platform,
+        tags: tag_policy(url, settings),
+    };
+    let found = report_of(&input, lookup.clone(), settings, Some(later)).await?;
+    refresh_later(&found, &input, lookup, settings, later);
+    let subjects = signature::subjects_of(&found.report, false);
+    let upstream = Upstream::new(&settings.allowlist, settings.upstream_timeout_seconds, None);
+    let signatures = upstream
+        .run(SignatureLookup::new(
+            &found.reference,
+            &remote(&found.reference),
+            &subjects,
+        ))
+        .await
+        .map_err(|f| Problem::from_failure(&f))?;
+    let body = pretty(&Verified {
+        reference: found.report.reference.canonical.clone(),
+        verification: Verification::of(&subjects, &signatures, key.as_ref()),
+    })?;
+    Ok(Answer::json(body, "public, max-age=60"))
 }
 
 /// A Report as the edge found it.

@@ -45,6 +45,10 @@ pub enum Command {
     /// The SBOM attached to the image a platform pulls (SPDX or CycloneDX): its packages by
     /// ecosystem, filtered with `--filter` — checked against the image it is attached to.
     Sbom(SbomArgs),
+    /// Verify the image's cosign signatures (the `sha256-<hex>.sig` tag and signature
+    /// referrers) with a public key: each payload against its digest and the image it is
+    /// attached to, each signature over the payload's exact bytes.
+    Verify(VerifyArgs),
     /// Build, annotate and push multi-platform indexes (manifest lists) — checked before a byte
     /// is pushed, read back after.
     #[command(subcommand)]
@@ -187,6 +191,26 @@ pub struct ImageArgs {
 pub struct ImageCommandArgs {
     #[command(flatten)]
     pub image: ImageArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `fathom verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The image reference.
+    pub reference: String,
+    /// The signer's public key: a PEM file (`cosign.pub`; ECDSA P-256, Ed25519 or RSA). Without
+    /// it the signatures are found and read, not verified.
+    #[arg(long)]
+    pub key: Option<std::path::PathBuf>,
+    /// Also look up the signatures of this platform's image (`local`, `linux/arm64`), of every
+    /// image (`all`, as `cosign sign --recursive` signs), or of none (`none`): the reference's own
+    /// digest is always looked up.
+    #[arg(long, default_value = "local")]
+    pub platform: String,
     #[command(flatten)]
     pub registry: RegistryArgs,
     #[command(flatten)]

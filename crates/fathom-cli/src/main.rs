@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Cat(args) => commands::cat::run_cat(args),
         Command::Provenance(args) => commands::provenance::run_provenance(args),
         Command::Sbom(args) => commands::sbom::run_sbom(args),
+        Command::Verify(args) => commands::verify::run_verify(args),
         Command::Index(command) => commands::index::run(command),
     };
     match outcome {

@@ -178,6 +178,16 @@ pub enum DescriptorMismatch {
     Bytes(digest::Mismatch),
 }
 
+impl DescriptorMismatch {
+    /// The finding code: the digest's own fault, `digest-mismatch` or `size-mismatch`.
+    pub fn code(&self) -> Code {
+        match self {
+            DescriptorMismatch::Unverifiable(d) => d.code(),
+            DescriptorMismatch::Bytes(m) => m.code(),
+        }
+    }
+}
+
 /// Annotation checks shared by descriptors and manifests.
 pub fn lint_annotations(annotations: &BTreeMap<String, String>, path: &str, findings: &mut Vec<Finding>) {
     for key in annotations.keys() {

@@ -175,6 +175,11 @@ catalogue! {
     Schema1SignatureUnverifiable = "schema1-signature-unverifiable", Warning, "A schema 1 signature Fathom cannot check (an unsupported key or algorithm).";
     Schema1SignaturesMalformed = "schema1-signatures-malformed", Error, "Schema 1 signatures that are not well formed.";
     Schema1Unsigned = "schema1-unsigned", Info, "An unsigned schema 1 manifest.";
+    SignatureInvalid = "signature-invalid", Error, "No signature of the image verifies with the key given: signed with another key, or the signed payload was changed after signing.";
+    SignatureMissing = "signature-missing", Warning, "No cosign signature is attached to the image (neither the sha256-<hex>.sig tag nor a signature referrer).";
+    SignatureNotVerified = "signature-not-verified", Info, "Signatures found but not checked: no key was given.";
+    SignatureUnreadable = "signature-unreadable", Error, "A signature manifest or payload that is not cosign's, or a signature that is missing or not base64.";
+    SignatureWrongImage = "signature-wrong-image", Error, "A signature whose signed payload names another image than the one it is attached to (copied from another image).";
     SizeMismatch = "size-mismatch", Error, "Bytes whose length differs from the size their descriptor gives.";
     SubjectIsChild = "subject-is-child", Warning, "An index's subject that is also one of its entries (a walker must not loop or count it twice).";
     SubjectMissing = "subject-missing", Info, "A referrer's subject that is not in this layout (it may live elsewhere).";

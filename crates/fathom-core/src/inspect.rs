@@ -582,7 +582,7 @@ impl Inspect {
                 .collect(),
         };
         let artifact_type = manifest.artifact_type().map(str::to_owned);
-        if entry.kind == EntryKind::Image && artifact_type.is_some() {
+        if entry.kind == EntryKind::Image && (artifact_type.is_some() || holds_payloads(manifest)) {
             entry.kind = EntryKind::Artifact;
         }
         if let (Manifest::Schema1(s), None) = (manifest, &entry.platform) {
@@ -678,6 +678,7 @@ impl Inspect {
                 .push(Finding::error(Code::ConfigUnavailable, at, error.message));
             return;
         }
+        let artifact = self.report.platforms[row].kind == EntryKind::Artifact;
         let image = self.report.platforms[row].image.get_or_insert_with(ImageInfo::default);
         if let Err(e) = descriptor.verify(&response.body) {
             image.config_verified = Some(false);
@@ -691,11 +692,16 @@ impl Inspect {
         image.config_verified = Some(true);
         match Document::parse(&response.body, descriptor.media_type.as_ref().map(MediaType::as_str)) {
             Ok(doc) => {
+                // An artifact's config that names no platform (cosign's) is not an image
+                // missing one.
+                let mut platformless = false;
                 if let Body::Config(config) = &doc.body {
                     image.apply_config(config);
                     let entry = &mut self.report.platforms[row];
                     let declared = config.platform();
+                    platformless = artifact && declared.os.is_empty() && declared.architecture.is_empty();
                     match &entry.platform {
+                        _ if platformless => {}
                         None => entry.platform = Some(declared),
                         Some(listed) if listed.normalize().to_string() != declared.normalize().to_string() => {
                             self.report.findings.push(Finding::warning(
@@ -707,7 +713,12 @@ impl Inspect {
                         Some(_) => {}
                     }
                 }
-                push_findings(&mut self.report.findings, &doc, &descriptor.digest);
+                let except: &[Code] = if platformless {
+                    &[Code::ConfigOsMissing, Code::ConfigArchitectureMissing]
+                } else {
+                    &[]
+                };
+                push_findings_except(&mut self.report.findings, &doc, &descriptor.digest, except);
             }
             Err(e) => self
                 .report
@@ -829,9 +840,31 @@ fn mismatch_finding(at: &str, what: &str, mismatch: &Mismatch) -> Finding {
     )
 }
 
+/// Whether every layer of `manifest` is a signature or attestation payload — what cosign's
+/// `.sig` and `.att` manifests hold under an image config that names no platform (cosign writes
+/// go-containerregistry's empty image: `"architecture": ""`, `"os": ""`): an artifact, not an
+/// image.
+fn holds_payloads(manifest: &Manifest) -> bool {
+    let layers = manifest.layers();
+    !layers.is_empty()
+        && layers
+            .iter()
+            .all(|l| l.media_type.as_ref().map(MediaType::kind) == Some(Kind::Attestation))
+}
+
 fn push_findings(findings: &mut Vec<Finding>, doc: &Document, digest: &str) {
+    push_findings_except(findings, doc, digest, &[]);
+}
+
+/// [`push_findings`] without the codes `except`.
+fn push_findings_except(findings: &mut Vec<Finding>, doc: &Document, digest: &str, except: &[Code]) {
     let prefix = format!("{digest}#");
-    findings.extend(doc.findings.iter().map(|f| f.clone().under(&prefix)));
+    findings.extend(
+        doc.findings
+            .iter()
+            .filter(|f| !except.contains(&f.code))
+            .map(|f| f.clone().under(&prefix)),
+    );
 }
 
 fn entry_kind(entry: &Descriptor) -> EntryKind {

@@ -52,6 +52,7 @@ pub mod platform;
 pub mod reference;
 pub mod registry;
 pub mod report;
+pub mod signature;
 #[cfg(test)]
 mod testing;
 

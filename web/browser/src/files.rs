@@ -53,6 +53,18 @@ pub enum Ask {
         #[serde(default)]
         archive: bool,
     },
+    /// Look up an image's cosign signatures (the `.sig` tag, signature referrers) and check
+    /// them — with the public key the user gave, when one was given.
+    Verify {
+        /// The reference (its registry and repository are where the signatures are).
+        reference: String,
+        /// The digests whose signatures to look up (the reference's, the pulled image's).
+        subjects: Vec<String>,
+        /// The signer's public key, PEM, as the user pasted or loaded it (kept in the page).
+        key: Option<String>,
+        /// Registry endpoints the page reaches through the edge's proxy.
+        proxied: Vec<String>,
+    },
     /// Show `path` of the merged filesystem (`layer: None`) or of one layer's archive: a
     /// directory's entries, or a file's first bytes with the entries beside it.
     Show {
@@ -81,6 +93,8 @@ pub enum Answer {
     Fetched(Fetched),
     /// What [`Ask::Attest`] asked for.
     Attested(AttestedView),
+    /// What [`Ask::Verify`] asked for.
+    Signed(SignedView),
     /// Reading failed before the layers were whole (the registry, the network).
     Failed {
         /// What happened.
@@ -149,6 +163,19 @@ pub struct AttestedView {
     pub sbom: Option<String>,
     /// Its packages: name, version, ecosystem, licence, supplier; the purl.
     pub packages: Vec<Row>,
+}
+
+/// An image's signatures, checked, in words and rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SignedView {
+    /// `verified`, `unverified`, `unsigned` or `invalid` (the badge's class).
+    pub verdict: String,
+    /// The badge's words: by which key, or why not.
+    pub headline: String,
+    /// Each failed check, said (loudly).
+    pub problems: Vec<String>,
+    /// Each signature: subject, how found, payload, signed as, verdict; `bad` when invalid.
+    pub signatures: Vec<Row>,
 }
 
 /// A registry response, made from an archive.
@@ -280,6 +307,12 @@ impl Answer {
                 sbom: optional(&v["sbom"], string)?,
                 packages: rows(&v["packages"])?,
             }),
+            "Signed" => Answer::Signed(SignedView {
+                verdict: string(&v["verdict"])?,
+                headline: string(&v["headline"])?,
+                problems: strings(&v["problems"])?,
+                signatures: rows(&v["signatures"])?,
+            }),
             "Failed" => Answer::Failed {
                 message: string(&v["message"])?,
             },
@@ -386,6 +419,12 @@ mod tests {
                 packages: vec![row(None)],
             }),
             Answer::Attested(AttestedView::default()),
+            Answer::Signed(SignedView {
+                verdict: "invalid".into(),
+                headline: "INVALID: no signature verifies with the Ed25519 key 0123…".into(),
+                problems: vec!["signature-wrong-image: …".into()],
+                signatures: vec![row(None)],
+            }),
             Answer::Fetched(Fetched {
                 id: 7,
                 status: 200,

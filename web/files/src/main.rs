@@ -6,12 +6,14 @@
 //! merged filesystem, and answers what the page asks of it ([`fathom_browser::files`]). The page never
 //! stalls while a layer streams, and its own first load carries none of this. Given an image
 //! archive (a `File`), it answers the page's registry requests from it, and reads layers from it.
-//! Asked for an image's attestations, it fetches and reads them (provenance, SBOM).
+//! Asked for an image's attestations, it fetches and reads them (provenance, SBOM); asked for
+//! its signatures, it finds them and checks them with the key the user gave.
 
 mod archive;
 mod attesting;
 mod reading;
 mod showing;
+mod signing;
 mod view;
 
 use std::cell::RefCell;
@@ -97,6 +99,18 @@ async fn handle(ask: Ask) {
             fathom_browser::fetch::assume_proxied(proxied);
             match attesting::attest(&reference, &image, &layers, archive).await {
                 Ok(view) => answer(&Answer::Attested(view)),
+                Err(message) => answer(&Answer::Failed { message }),
+            }
+        }
+        Ask::Verify {
+            reference,
+            subjects,
+            key,
+            proxied,
+        } => {
+            fathom_browser::fetch::assume_proxied(proxied);
+            match signing::verify(&reference, &subjects, key.as_deref()).await {
+                Ok(view) => answer(&Answer::Signed(view)),
                 Err(message) => answer(&Answer::Failed { message }),
             }
         }

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use web_sys::File;
 
-use super::row_title;
+use super::{row_title, worker_answer};
 use crate::files_client::FilesWorker;
 use crate::urls::{here_with, state_url};
 
@@ -78,16 +78,8 @@ fn AttestationsPanel(ask: Ask, label: String, archive: Option<File>) -> impl Int
         <section class="attestations" id="attestations" aria-live="polite">
             <h2>"Provenance and SBOM of " {label}</h2>
             <p><a id="close-attestations" href=close>"Close"</a></p>
-            {move || match state.get() {
-                None => view! { <p class="progress" role="status" id="attest-progress">"Reading the attestations…"</p> }.into_any(),
-                Some(Err(message)) => view! {
-                    <div class="error" role="alert" id="attest-error">
-                        <h2>"The attestations could not be read"</h2>
-                        <p>{message}</p>
-                    </div>
-                }.into_any(),
-                Some(Ok(view)) => view! { <Said view /> }.into_any(),
-            }}
+            {worker_answer(state, "attest", "Reading the attestations…", "The attestations could not be read",
+                |view| view! { <Said view /> })}
         </section>
     }
 }

@@ -13,6 +13,7 @@ mod files;
 mod findings;
 mod landing;
 mod platform_table;
+mod signatures;
 mod summary;
 mod tags;
 
@@ -22,6 +23,7 @@ pub(crate) use files::*;
 pub(crate) use findings::*;
 pub(crate) use landing::*;
 pub(crate) use platform_table::*;
+pub(crate) use signatures::*;
 pub(crate) use summary::*;
 pub(crate) use tags::*;
 
@@ -51,6 +53,7 @@ pub(crate) fn ReportView(
         <div class="inside">
             <Files report=report.clone() archive=archive.clone() />
             <Attestations report=report.clone() archive=archive.clone() />
+            <Signatures report=report.clone() from_archive=!registry />
         </div>
         <Details report=report.clone() />
         <Findings report=report.clone() />
@@ -108,6 +111,32 @@ pub(crate) fn ErrorBox(failure: Failure) -> impl IntoView {
             <p>{failure.message}{retry}</p>
             {quota.map(|q| view! { <p class="quota">{q}</p> })}
         </div>
+    }
+}
+
+/// What a panel the file worker answers shows: that it works (`{id}-progress`), why it failed
+/// (an alert, `{id}-error`), or what `shown` draws of the answer.
+pub(crate) fn worker_answer<T, V>(
+    state: RwSignal<Option<Result<T, String>>>,
+    id: &'static str,
+    working: &'static str,
+    failed: &'static str,
+    shown: impl Fn(T) -> V + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    move || match state.get() {
+        None => view! { <p class="progress" role="status" id=format!("{id}-progress")>{working}</p> }.into_any(),
+        Some(Err(message)) => view! {
+            <div class="error" role="alert" id=format!("{id}-error")>
+                <h2>{failed}</h2>
+                <p>{message}</p>
+            </div>
+        }
+        .into_any(),
+        Some(Ok(answer)) => shown(answer).into_any(),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod reference;
 pub mod registry;
 pub mod sbom;
 pub mod tags;
+pub mod verify;
 
 /// How a command that ran to the end went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,8 @@ pub struct Demo {
     pub basic: String,
     /// Bearer token registry.
     pub token: String,
+    /// The public keys `demo/signed` is signed with (`p256.pub`, `ed25519.pub`, `rsa.pub`).
+    pub keys: PathBuf,
 }
 
 pub fn repo_root() -> PathBuf {
@@ -45,6 +47,7 @@ pub fn demo() -> &'static Demo {
             plain: var("FATHOM_REGISTRY"),
             basic: var("FATHOM_REGISTRY_BASIC"),
             token: var("FATHOM_REGISTRY_TOKEN"),
+            keys: PathBuf::from(var("FATHOM_DEMO_KEYS")),
         }
     })
 }

@@ -1,0 +1,158 @@
+//! `fathom verify`: an image's cosign signatures — found under the `sha256-<hex>.sig` tag and
+//! among its referrers by the core's `SignatureLookup`, checked by `Verification::of` — verified
+//! with the public key given: exit 1 when none verifies, when one is tampered with or copied
+//! from another image, or when the image is unsigned.
+
+use std::io::{self, Write};
+
+use fathom_core::digest::Digest;
+use fathom_core::inspect::Options;
+use fathom_core::signature::{self, ImageVerdict, PublicKey, SignatureLookup, Verdict, Verification};
+use owo_colors::OwoColorize;
+use serde::Serialize;
+
+use super::registry::{inspect, platform_arg, run as run_walk, short_digest, Context};
+use super::{CommandError, Outcome};
+use crate::cli::VerifyArgs;
+use crate::printer::{Printer, Render};
+
+/// The reference and its signatures, checked.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verified {
+    /// The reference, canonical.
+    pub reference: String,
+    /// What the signatures say.
+    #[serde(flatten)]
+    pub verification: Verification,
+}
+
+impl Render for Verified {
+    fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        let v = &self.verification;
+        writeln!(out, "{}", self.reference.bold())?;
+        for f in &v.findings {
+            let line = format!("{} {}: {}", mark(f.severity), f.code, f.message);
+            writeln!(out, "{}", paint(&line, f.severity))?;
+        }
+        for s in &v.signatures {
+            let how = s.signature.source.words();
+            let kind = if s.keyless { ", keyless" } else { "" };
+            let verdict = match s.verdict {
+                Verdict::Verified => format!("✔ verified with the {}", v.key.as_deref().unwrap_or_default())
+                    .green()
+                    .to_string(),
+                Verdict::NotThisKey => "✘ not made with this key".yellow().to_string(),
+                Verdict::Unverified => "? not checked (no key given)".to_string(),
+                Verdict::Invalid => "✘ invalid".red().bold().to_string(),
+            };
+            writeln!(
+                out,
+                "signature {} of {} ({how} {}{kind}): {verdict}",
+                short_digest(&s.signature.payload.digest),
+                short_digest(&s.signature.subject),
+                short_digest(&s.signature.manifest)
+            )?;
+            if let Some(reference) = &s.docker_reference {
+                writeln!(out, "  signed as: {reference}")?;
+            }
+            for (claim, value) in &s.claims {
+                writeln!(out, "  claim {claim}: {value}")?;
+            }
+            for f in &s.findings {
+                writeln!(out, "  {}", paint(&format!("✘ {}: {}", f.code, f.message), f.severity))?;
+            }
+        }
+        let headline = v.headline();
+        let summary = match v.verdict {
+            ImageVerdict::Verified => headline.green().bold().to_string(),
+            ImageVerdict::Unverified => headline.yellow().to_string(),
+            ImageVerdict::Unsigned => headline.yellow().bold().to_string(),
+            ImageVerdict::Invalid => headline.red().bold().to_string(),
+        };
+        writeln!(out, "{summary}")
+    }
+}
+
+fn mark(severity: fathom_core::Severity) -> &'static str {
+    match severity {
+        fathom_core::Severity::Error => "✘",
+        fathom_core::Severity::Warning => "!",
+        fathom_core::Severity::Info => "·",
+    }
+}
+
+fn paint(line: &str, severity: fathom_core::Severity) -> String {
+    match severity {
+        fathom_core::Severity::Error => line.red().bold().to_string(),
+        fathom_core::Severity::Warning => line.yellow().to_string(),
+        fathom_core::Severity::Info => line.to_owned(),
+    }
+}
+
+/// The digests whose signatures are looked up: the reference's own, then the images
+/// `platform` names (`none`, `all`, `local` or a platform).
+fn subjects(args: &VerifyArgs) -> Result<(String, Vec<Digest>), CommandError> {
+    let (platform, every) = match args.platform.as_str() {
+        "none" => (None, false),
+        "all" => (None, true),
+        other => (platform_arg(other)?, false),
+    };
+    let options = Options {
+        platform,
+        configs: false,
+        referrers: false,
+        ..Options::default()
+    };
+    let report = inspect(
+        &args.reference,
+        Context::new(&args.reference, &args.registry)?,
+        &args.registry,
+        options,
+    )?;
+    if let Some(finding) = report.failed_check() {
+        return Err(CommandError::Registry(format!(
+            "{}: {} {}",
+            report.reference.canonical, finding.code, finding.message
+        )));
+    }
+    let subjects = signature::subjects_of(&report, every);
+    if subjects.is_empty() {
+        return Err(CommandError::Registry(format!(
+            "{}: no digest",
+            report.reference.canonical
+        )));
+    }
+    Ok((report.reference.canonical.clone(), subjects))
+}
+
+/// Runs `fathom verify`.
+pub fn run_verify(args: VerifyArgs) -> Result<Outcome, CommandError> {
+    let key = match &args.key {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| CommandError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let key =
+                PublicKey::from_pem(&text).map_err(|e| CommandError::Invalid(format!("{}: {e}", path.display())))?;
+            Some(key)
+        }
+        None => None,
+    };
+    let (reference, subjects) = subjects(&args)?;
+    let context = Context::new(&args.reference, &args.registry)?;
+    let remote = context.remote(&args.registry);
+    let found = run_walk(
+        SignatureLookup::new(&context.reference, &remote, &subjects),
+        &args.registry,
+    )?
+    .map_err(|f| CommandError::Registry(f.message))?;
+    let verification = Verification::of(&subjects, &found, key.as_ref());
+    let failed = verification.failed();
+    Printer::new(args.output.format).emit(&Verified {
+        reference,
+        verification,
+    })?;
+    Ok(if failed { Outcome::Failure } else { Outcome::Success })
+}

@@ -1,0 +1,267 @@
+//! `fathom verify` against the real demo registry: `demo/signed` is signed during the registry's
+//! build in cosign's formats (the `.sig` tag and an OCI 1.1 referrer) with P-256, Ed25519 and
+//! RSA keys made there, and tampered with in three ways. OpenSSL, an independent verifier, must
+//! agree with every signature verdict; skopeo says which image each payload names.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{demo, fathom, skopeo_raw, stderr};
+use serde_json::Value;
+
+const KEYS: [&str; 3] = ["p256", "ed25519", "rsa"];
+const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+
+fn key(name: &str) -> PathBuf {
+    demo().keys.join(format!("{name}.pub"))
+}
+
+fn signed(tag: &str) -> String {
+    format!("{}/demo/signed:{tag}", demo().plain)
+}
+
+fn verify(reference: &str, key: Option<&Path>, platform: &str) -> (Option<i32>, Value) {
+    let mut args = vec!["verify", reference, "--platform", platform, "--format", "json"];
+    let key = key.map(|k| k.display().to_string());
+    if let Some(key) = &key {
+        args.extend(["--key", key]);
+    }
+    let out = fathom(&args);
+    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    (out.status.code(), value)
+}
+
+fn codes(findings: &Value) -> Vec<&str> {
+    findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect()
+}
+
+/// A blob of `demo/signed`, fetched with curl.
+fn blob(digest: &str) -> Vec<u8> {
+    let url = format!("http://{}/v2/demo/signed/blobs/{digest}", demo().plain);
+    let out = Command::new("curl").args(["-fsS", &url]).output().expect("curl");
+    assert!(out.status.success(), "{url}: {}", stderr(&out));
+    out.stdout
+}
+
+/// The digest of the manifest `demo/signed:tag`, over the bytes curl fetches.
+fn manifest_digest(tag: &str) -> String {
+    use sha2::Digest as _;
+    let url = format!("http://{}/v2/demo/signed/manifests/{tag}", demo().plain);
+    let accept = "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json";
+    let out = Command::new("curl")
+        .args(["-fsS", "-H", accept, &url])
+        .output()
+        .expect("curl");
+    assert!(out.status.success(), "{url}: {}", stderr(&out));
+    let hex: String = sha2::Sha256::digest(&out.stdout)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256:{hex}")
+}
+
+/// OpenSSL's verdict: does `signature` (base64, as the annotation holds it) of `payload` verify
+/// with the key `name`? ECDSA and RSA over SHA-256 (`dgst`), Ed25519 over the raw message.
+fn openssl_verifies(name: &str, payload: &[u8], signature: &str) -> bool {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (message, sig) = (dir.path().join("payload"), dir.path().join("sig"));
+    std::fs::write(&message, payload).unwrap();
+    std::fs::write(
+        &sig,
+        base64::engine::general_purpose::STANDARD.decode(signature).unwrap(),
+    )
+    .unwrap();
+    let key = key(name);
+    let mut openssl = Command::new("openssl");
+    if name == "ed25519" {
+        openssl
+            .args(["pkeyutl", "-verify", "-rawin", "-pubin", "-inkey"])
+            .arg(&key);
+        openssl.arg("-in").arg(&message).arg("-sigfile").arg(&sig);
+    } else {
+        openssl.args(["dgst", "-sha256", "-verify"]).arg(&key);
+        openssl.arg("-signature").arg(&sig).arg(&message);
+    }
+    openssl.output().expect("openssl").status.success()
+}
+
+#[test]
+fn the_index_and_its_amd64_image_verify_with_each_key_they_were_signed_with() {
+    for name in KEYS {
+        let (code, v) = verify(&signed("latest"), Some(&key(name)), "linux/amd64");
+        assert_eq!(code, Some(0), "{name}: {v}");
+        assert_eq!(v["verdict"], "verified", "{name}");
+        assert_eq!(
+            v["subjects"].as_array().unwrap().len(),
+            2,
+            "the index and the amd64 image"
+        );
+        let verified: Vec<&Value> = v["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["verdict"] == "verified")
+            .collect();
+        // The index holds one signature per key (three layers of its .sig manifest); the amd64
+        // image's one referrer signature is the P-256 key's.
+        assert_eq!(verified.len(), if name == "p256" { 2 } else { 1 }, "{name}: {v}");
+        let sources: Vec<&str> = verified.iter().map(|s| s["source"].as_str().unwrap()).collect();
+        assert!(sources.contains(&"tag"), "{sources:?}");
+        if name == "p256" {
+            assert!(sources.contains(&"referrer"), "{sources:?}");
+        }
+        // The key id is the sha256 of the key's DER SubjectPublicKeyInfo, as OpenSSL writes it.
+        let der = Command::new("openssl")
+            .args(["pkey", "-pubin", "-outform", "DER", "-in"])
+            .arg(key(name))
+            .output()
+            .unwrap();
+        use sha2::Digest as _;
+        let id = sha2::Sha256::digest(&der.stdout);
+        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(v["keyId"], hex);
+    }
+}
+
+#[test]
+fn every_verdict_agrees_with_openssl() {
+    let mut compared = 0;
+    for tag in ["latest", "tampered-payload", "wrong-digest", "copied-signature"] {
+        for name in KEYS {
+            let (_, v) = verify(&signed(tag), Some(&key(name)), "linux/amd64");
+            for s in v["signatures"].as_array().unwrap() {
+                let payload = blob(s["payload"]["digest"].as_str().unwrap());
+                let signature = s["payload"]["annotations"][SIGNATURE_ANNOTATION].as_str().unwrap();
+                let openssl = openssl_verifies(name, &payload, signature);
+                match s["verdict"].as_str().unwrap() {
+                    "verified" => assert!(openssl, "{tag} {name}: Fathom verified, OpenSSL did not: {s}"),
+                    "not-this-key" => assert!(!openssl, "{tag} {name}: OpenSSL verified what Fathom did not: {s}"),
+                    // A signature of another image: valid as a signature (OpenSSL may verify
+                    // it), wrong as a claim about this image — the payload check catches it.
+                    "invalid" => assert_eq!(codes(&s["findings"]), ["signature-wrong-image"], "{s}"),
+                    other => panic!("{tag} {name}: verdict {other} with a key given"),
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 24, "{compared} signatures compared");
+}
+
+#[test]
+fn a_payload_edited_after_signing_is_invalid_for_every_key() {
+    for name in KEYS {
+        let (code, v) = verify(&signed("tampered-payload"), Some(&key(name)), "none");
+        assert_eq!(code, Some(1), "{v}");
+        assert_eq!(v["verdict"], "invalid");
+        assert_eq!(codes(&v["findings"]), ["signature-invalid"], "{v}");
+        assert_eq!(v["signatures"][0]["dockerReference"], "127.0.0.1:5555/demo/evil");
+    }
+    let human = fathom(&[
+        "verify",
+        &signed("tampered-payload"),
+        "--key",
+        key("p256").to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("signed payload was changed after signing") && text.contains("INVALID"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_signature_of_another_image_is_the_wrong_image_even_when_it_verifies() {
+    let index = skopeo_raw(&signed("latest"));
+    let of = |arch: &str| {
+        index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["platform"]["architecture"] == arch)
+            .unwrap()["digest"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for (tag, names) in [
+        ("wrong-digest", of("ppc64le")),
+        ("copied-signature", manifest_digest("latest")),
+    ] {
+        let (code, v) = verify(&signed(tag), Some(&key("p256")), "none");
+        assert_eq!(code, Some(1), "{v}");
+        assert_eq!(v["verdict"], "invalid");
+        for s in v["signatures"].as_array().unwrap() {
+            assert_eq!(s["verdict"], "invalid", "{s}");
+            assert_eq!(codes(&s["findings"]), ["signature-wrong-image"]);
+            assert_ne!(s["signedDigest"], s["subject"]);
+            assert_eq!(s["signedDigest"], names.as_str(), "{tag}: the image the payload names");
+        }
+    }
+}
+
+#[test]
+fn an_unsigned_image_fails_only_when_a_key_asks_for_a_signature() {
+    let (code, v) = verify(&signed("unsigned"), Some(&key("rsa")), "none");
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["verdict"], "unsigned");
+    assert_eq!(codes(&v["findings"]), ["signature-missing"]);
+    let (code, v) = verify(&signed("unsigned"), None, "none");
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["verdict"], "unsigned");
+    let (code, v) = verify(&signed("latest"), None, "none");
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["verdict"], "unverified");
+    assert_eq!(v["signatures"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn another_signer_s_key_verifies_nothing() {
+    let other = common::repo_root().join("tests/data/signatures/p256.pub");
+    let (code, v) = verify(&signed("latest"), Some(&other), "linux/amd64");
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(codes(&v["findings"]), ["signature-invalid"]);
+    assert!(v["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["verdict"] == "not-this-key"));
+}
+
+#[test]
+fn a_signature_manifest_inspects_as_an_artifact_without_errors() {
+    // cosign's config names no platform (`"architecture": ""`): not an image missing one.
+    let subject = manifest_digest("latest");
+    let tag = format!("sha256-{}.sig", subject.trim_start_matches("sha256:"));
+    let out = fathom(&["inspect", &signed(&tag), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["platforms"][0]["kind"], "artifact");
+    assert_eq!(report["platforms"][0]["image"]["layers"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn keys_that_cannot_be_used_are_refused_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let private = dir.path().join("cosign.key");
+    std::fs::write(
+        &private,
+        "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let out = fathom(&["verify", &signed("latest"), "--key", private.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("this is a private key"), "{}", stderr(&out));
+    let missing = dir.path().join("nope.pub");
+    let out = fathom(&["verify", &signed("latest"), "--key", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
+}

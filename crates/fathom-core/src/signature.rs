@@ -1,0 +1,178 @@
+//! Signatures of an image, checked: cosign's (a key the user gives: ECDSA P-256, Ed25519,
+//! RSA), found by an I/O-free walk ([`lookup::SignatureLookup`]) and judged by feeding bytes
+//! ([`cosign::check`], [`Verification::of`]) — the same shape as layers and attestations, so the
+//! CLI, the file worker and the edge drive one code.
+
+pub mod cosign;
+pub mod key;
+pub mod lookup;
+#[cfg(test)]
+mod tests;
+
+use serde::Serialize;
+
+pub use cosign::{Checked, Verdict};
+pub use key::{KeyAlgorithm, KeyError, PublicKey};
+pub use lookup::{Found, SignatureLookup};
+
+use crate::digest::Digest;
+use crate::finding::{has_error, Code, Finding};
+use crate::report::{EntryKind, Report};
+
+/// The digests whose signatures are looked up for `report`: the reference's own digest, then
+/// the image its platform match chose — or, with `every`, every image of the index. cosign signs
+/// the digest it is given (an index, usually), and with `--recursive` each image too.
+pub fn subjects_of(report: &Report, every: bool) -> Vec<Digest> {
+    let chosen = report.platform_match.as_ref().and_then(|m| m.chosen);
+    let images = report.platforms.iter().enumerate().filter(|(row, p)| {
+        if every {
+            p.kind == EntryKind::Image
+        } else {
+            Some(*row) == chosen
+        }
+    });
+    let mut subjects: Vec<Digest> = Vec::new();
+    let digests = report.digest.iter().chain(images.map(|(_, p)| &p.descriptor.digest));
+    for digest in digests.filter_map(|d| d.parse::<Digest>().ok()) {
+        if !subjects.contains(&digest) {
+            subjects.push(digest);
+        }
+    }
+    subjects
+}
+
+/// What the signatures say of the image, all told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageVerdict {
+    /// A signature made with the key given, over a payload naming the image, and nothing wrong.
+    Verified,
+    /// Signatures found, none checked: no key was given.
+    Unverified,
+    /// No signature found.
+    Unsigned,
+    /// Something is wrong: no signature verifies with the key, or one is tampered with or
+    /// copied from another image.
+    Invalid,
+}
+
+/// An image's signatures, checked: what `fathom verify` prints and exits by.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verification {
+    /// The digests whose signatures were looked up (the reference's, then the platform's
+    /// image when it differs).
+    pub subjects: Vec<String>,
+    /// The key checked with, described; `None` when none was given.
+    pub key: Option<String>,
+    /// The key's id (sha256 of its SubjectPublicKeyInfo).
+    pub key_id: Option<String>,
+    /// Every signature found, checked.
+    pub signatures: Vec<Checked>,
+    /// The verdict.
+    pub verdict: ImageVerdict,
+    /// What the whole lookup found wrong (a signature's own findings are on it).
+    pub findings: Vec<Finding>,
+}
+
+impl Verification {
+    /// Checks what the lookup of `subjects`' signatures `found`, with `key` when one is given.
+    pub fn of(subjects: &[Digest], found: &Found, key: Option<&PublicKey>) -> Verification {
+        let mut signatures: Vec<Checked> = found
+            .signatures
+            .iter()
+            .map(|f| cosign::check(&f.signature, f.payload.as_deref().map_err(String::as_str), key))
+            .collect();
+        // In a stable order, whatever order the registry answered in: by subject, the tag
+        // before referrers, by manifest; a manifest's signatures in its layers' order.
+        let rank = |s: &Checked| {
+            let subject = subjects.iter().position(|d| d.as_str() == s.signature.subject);
+            (
+                subject,
+                s.signature.source == cosign::Source::Referrer,
+                s.signature.manifest.clone(),
+            )
+        };
+        signatures.sort_by_key(rank);
+        let mut findings = found.findings.clone();
+        let named: Vec<String> = subjects.iter().map(ToString::to_string).collect();
+        let of = named.join(" or ");
+        let broken = has_error(&findings) || signatures.iter().any(|s| has_error(&s.findings));
+        let verdict = if signatures.is_empty() && !broken {
+            let message = format!(
+                "no cosign signature of {of}: neither a {} tag nor a signature referrer",
+                subjects
+                    .first()
+                    .map_or_else(|| "sha256-<hex>.sig".into(), cosign::signature_tag)
+            );
+            findings.push(match key {
+                Some(_) => Finding::error(Code::SignatureMissing, &of, message),
+                None => Finding::info(Code::SignatureMissing, &of, message),
+            });
+            ImageVerdict::Unsigned
+        } else if broken {
+            ImageVerdict::Invalid
+        } else if let Some(key) = key {
+            if signatures.iter().any(|s| s.verdict == Verdict::Verified) {
+                ImageVerdict::Verified
+            } else {
+                findings.push(Finding::error(
+                    Code::SignatureInvalid,
+                    &of,
+                    format!(
+                        "no signature of {of} verifies with the {}: {} checked — signed with another key, or the signed payload was changed after signing",
+                        key.describe(),
+                        signatures.len()
+                    ),
+                ));
+                ImageVerdict::Invalid
+            }
+        } else {
+            findings.push(Finding::info(
+                Code::SignatureNotVerified,
+                &of,
+                format!(
+                    "{} signature(s) of {of} found, none checked: give the signer's public key",
+                    signatures.len()
+                ),
+            ));
+            ImageVerdict::Unverified
+        };
+        Verification {
+            subjects: named,
+            key: key.map(PublicKey::describe),
+            key_id: key.map(|k| k.key_id().to_owned()),
+            signatures,
+            verdict,
+            findings,
+        }
+    }
+
+    /// The verdict in a sentence, as every face heads it: by which key, or why not.
+    pub fn headline(&self) -> String {
+        let key = self.key.as_deref().unwrap_or("key given");
+        let count = self.signatures.len();
+        match self.verdict {
+            ImageVerdict::Verified => format!("VERIFIED: signed with the {key}"),
+            ImageVerdict::Unverified => format!(
+                "UNVERIFIED: {count} signature{} found, none checked — give the signer's public key",
+                if count == 1 { "" } else { "s" }
+            ),
+            ImageVerdict::Unsigned => "UNSIGNED: no cosign signature is attached".to_owned(),
+            ImageVerdict::Invalid => match self
+                .findings
+                .iter()
+                .chain(self.signatures.iter().flat_map(|s| &s.findings))
+                .find(|f| f.severity == crate::finding::Severity::Error)
+            {
+                Some(f) => format!("INVALID: {}", f.code.meaning()),
+                None => "INVALID".to_owned(),
+            },
+        }
+    }
+
+    /// Whether anything failed (the CLI exits 1).
+    pub fn failed(&self) -> bool {
+        matches!(self.verdict, ImageVerdict::Invalid) || has_error(&self.findings)
+    }
+}

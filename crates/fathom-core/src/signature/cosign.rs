@@ -1,0 +1,294 @@
+//! cosign's image signatures, as cosign writes them (sigstore/cosign `pkg/oci/static`,
+//! `pkg/cosign/verify.go`): a manifest under the tag `sha256-<hex>.sig` — or, in cosign's OCI 1.1
+//! mode, a referrer of artifact type `application/vnd.dev.cosign.artifact.sig.v1+json` — whose
+//! layers are each one signature: a simple signing payload
+//! (`application/vnd.dev.cosign.simplesigning.v1+json`) naming the signed manifest digest in
+//! `critical.image.docker-manifest-digest`, and the base64 signature of the payload's exact bytes
+//! in the annotation `dev.cosignproject.cosign/signature`.
+//!
+//! Checking one is [`check`]: the payload's bytes against the layer's digest, the payload
+//! against the image it is attached to, the signature against the user's key.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use serde::Serialize;
+
+use super::key::PublicKey;
+use crate::descriptor::Descriptor;
+use crate::digest::Digest;
+use crate::finding::{Code, Finding};
+use crate::media_type as mt;
+
+/// The annotation holding a layer's signature (base64).
+pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+/// The annotation holding a keyless signature's Fulcio certificate (PEM).
+pub const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
+/// The annotation holding the Rekor bundle (the signed entry timestamp).
+pub const BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
+/// The artifact type of a signature manifest attached as an OCI 1.1 referrer.
+pub const SIGNATURE_ARTIFACT_TYPE: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
+/// `critical.type` of a cosign image signature.
+pub const PAYLOAD_TYPE: &str = "cosign container image signature";
+/// The most payload bytes read (cosign's are a few hundred bytes).
+pub const MAX_PAYLOAD_BYTES: u64 = 1 << 20;
+
+/// The tag cosign stores a subject's signatures under: `sha256-<hex>.sig`.
+pub fn signature_tag(subject: &Digest) -> String {
+    format!("{}-{}.sig", subject.algorithm(), subject.hex())
+}
+
+/// How a signature manifest was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// The `sha256-<hex>.sig` tag.
+    Tag,
+    /// A referrer of the subject (OCI 1.1).
+    Referrer,
+}
+
+/// One signature: a simple signing layer of a signature manifest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Signature {
+    /// The digest the signature manifest was found for.
+    pub subject: String,
+    /// The signature manifest's digest.
+    pub manifest: String,
+    /// How the manifest was found.
+    pub source: Source,
+    /// The payload layer (its annotations carry the signature).
+    pub payload: Descriptor,
+}
+
+#[derive(serde::Deserialize)]
+struct Layers {
+    #[serde(default)]
+    layers: Option<Vec<Descriptor>>,
+}
+
+/// The signatures of a signature manifest (`bytes`, digest `manifest`) found for `subject`:
+/// its simple signing layers. A manifest that is not JSON, or holds no such layer, is a finding.
+pub fn signatures_in(
+    subject: &Digest,
+    manifest: &Digest,
+    source: Source,
+    bytes: &[u8],
+) -> Result<Vec<Signature>, Finding> {
+    let at = format!("signature manifest {manifest}");
+    let layers = serde_json::from_slice::<Layers>(bytes)
+        .map_err(|e| Finding::error(Code::SignatureUnreadable, &at, format!("{at} is not a manifest: {e}")))?
+        .layers
+        .unwrap_or_default();
+    let signatures: Vec<Signature> = layers
+        .into_iter()
+        .filter(|l| l.media_type_str() == mt::COSIGN_SIMPLESIGNING)
+        .map(|payload| Signature {
+            subject: subject.to_string(),
+            manifest: manifest.to_string(),
+            source,
+            payload,
+        })
+        .collect();
+    if signatures.is_empty() {
+        return Err(Finding::error(
+            Code::SignatureUnreadable,
+            &at,
+            format!("{at} holds no simple signing layer ({})", mt::COSIGN_SIMPLESIGNING),
+        ));
+    }
+    Ok(signatures)
+}
+
+/// The simple signing payload (containers/image's signature format, as cosign writes it).
+#[derive(serde::Deserialize)]
+struct Payload {
+    critical: Critical,
+    #[serde(default)]
+    optional: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Critical {
+    identity: Identity,
+    image: Image,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Identity {
+    #[serde(rename = "docker-reference")]
+    docker_reference: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Image {
+    #[serde(rename = "docker-manifest-digest")]
+    docker_manifest_digest: String,
+}
+
+/// What a check of one signature found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Made with the key given, over a payload naming this image.
+    Verified,
+    /// Well formed and about this image, but not made with the key given.
+    NotThisKey,
+    /// Well formed and about this image; no key was given to check it with.
+    Unverified,
+    /// Wrong: bytes that are not the layer's, a payload about another image, no signature.
+    Invalid,
+}
+
+impl Verdict {
+    /// The verdict in words, as every face shows it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Verdict::Verified => "verified",
+            Verdict::NotThisKey => "not made with this key",
+            Verdict::Unverified => "not checked (no key given)",
+            Verdict::Invalid => "invalid",
+        }
+    }
+}
+
+impl Source {
+    /// How it was found, in a word.
+    pub fn words(self) -> &'static str {
+        match self {
+            Source::Tag => "tag",
+            Source::Referrer => "referrer",
+        }
+    }
+}
+
+/// One signature, checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Checked {
+    /// The signature.
+    #[serde(flatten)]
+    pub signature: Signature,
+    /// The payload's `critical.identity.docker-reference`: the repository it was signed as.
+    pub docker_reference: Option<String>,
+    /// The payload's `critical.image.docker-manifest-digest`: the image it signs.
+    pub signed_digest: Option<String>,
+    /// The payload's `optional` claims (`cosign sign -a key=value`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub claims: BTreeMap<String, serde_json::Value>,
+    /// Whether it is keyless (a Fulcio certificate in the annotations).
+    pub keyless: bool,
+    /// Whether it carries a Rekor bundle.
+    pub transparency_log: bool,
+    /// The outcome.
+    pub verdict: Verdict,
+    /// What is wrong.
+    pub findings: Vec<Finding>,
+}
+
+/// Checks `signature` (whose payload was fetched as `payload`, or could not be) against the
+/// image it was found for, and against `key` when one is given: the payload's bytes against the
+/// layer's digest and size, the payload's `docker-manifest-digest` against the subject, the
+/// signature over the payload's exact bytes.
+pub fn check(signature: &Signature, payload: Result<&[u8], &str>, key: Option<&PublicKey>) -> Checked {
+    let layer = &signature.payload;
+    let mut checked = Checked {
+        signature: signature.clone(),
+        docker_reference: None,
+        signed_digest: None,
+        claims: BTreeMap::new(),
+        keyless: layer.annotation(CERTIFICATE_ANNOTATION).is_some(),
+        transparency_log: layer.annotation(BUNDLE_ANNOTATION).is_some(),
+        verdict: Verdict::Invalid,
+        findings: Vec::new(),
+    };
+    let at = format!("signature {} of {}", layer.digest, signature.subject);
+    match read(signature, payload, &at, &mut checked) {
+        Ok(bytes) => checked.verdict = judge(layer, bytes, key, &at, &mut checked.findings),
+        Err(finding) => checked.findings.push(finding),
+    }
+    checked
+}
+
+/// The payload's bytes, checked and read into `checked`; about the subject.
+fn read<'p>(
+    signature: &Signature,
+    payload: Result<&'p [u8], &str>,
+    at: &str,
+    checked: &mut Checked,
+) -> Result<&'p [u8], Finding> {
+    let bytes = payload.map_err(|why| Finding::error(Code::SignatureUnreadable, at, format!("{at}: {why}")))?;
+    signature.payload.verify(bytes).map_err(|m| {
+        Finding::error(
+            m.code(),
+            at,
+            format!("{at}: the payload is not what its layer promised: {m}"),
+        )
+    })?;
+    let payload: Payload = serde_json::from_slice(bytes).map_err(|e| {
+        Finding::error(
+            Code::SignatureUnreadable,
+            at,
+            format!("{at}: the payload is not cosign's simple signing JSON: {e}"),
+        )
+    })?;
+    checked.docker_reference = Some(payload.critical.identity.docker_reference.clone());
+    checked.signed_digest = Some(payload.critical.image.docker_manifest_digest.clone());
+    checked.claims = payload.optional.unwrap_or_default();
+    if payload.critical.kind != PAYLOAD_TYPE {
+        return Err(Finding::error(
+            Code::SignatureUnreadable,
+            at,
+            format!(
+                "{at}: the payload's type is {:?}, not {PAYLOAD_TYPE:?}",
+                payload.critical.kind
+            ),
+        ));
+    }
+    let signed = &payload.critical.image.docker_manifest_digest;
+    if *signed != signature.subject {
+        return Err(Finding::error(
+            Code::SignatureWrongImage,
+            at,
+            format!(
+                "{at} signs another image: its payload names {signed} (as {}), not {} — a signature copied from another image proves nothing about this one",
+                payload.critical.identity.docker_reference, signature.subject
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The verdict on a payload about the subject: the signature over its bytes, with `key`.
+fn judge(
+    layer: &Descriptor,
+    payload: &[u8],
+    key: Option<&PublicKey>,
+    at: &str,
+    findings: &mut Vec<Finding>,
+) -> Verdict {
+    let Some(encoded) = layer.annotation(SIGNATURE_ANNOTATION).filter(|s| !s.is_empty()) else {
+        findings.push(Finding::error(
+            Code::SignatureUnreadable,
+            at,
+            format!("{at}: the layer has no {SIGNATURE_ANNOTATION} annotation"),
+        ));
+        return Verdict::Invalid;
+    };
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        findings.push(Finding::error(
+            Code::SignatureUnreadable,
+            at,
+            format!("{at}: the {SIGNATURE_ANNOTATION} annotation is not base64"),
+        ));
+        return Verdict::Invalid;
+    };
+    match key {
+        None => Verdict::Unverified,
+        Some(key) if key.verifies(payload, &raw) => Verdict::Verified,
+        Some(_) => Verdict::NotThisKey,
+    }
+}

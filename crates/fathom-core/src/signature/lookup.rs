@@ -1,0 +1,253 @@
+//! Finding an image's cosign signatures, as an I/O-free walk: for each subject digest, the
+//! `sha256-<hex>.sig` tag (cosign's default) and its referrers of cosign's signature artifact
+//! type (the referrers API, or its `sha256-<hex>` fallback tag where the registry has no API);
+//! then each signature's payload blob. What was found is checked by [`super::cosign::check`].
+
+use super::cosign::{self, Signature, Source, MAX_PAYLOAD_BYTES};
+use crate::descriptor::Descriptor;
+use crate::digest::Digest;
+use crate::finding::{Code, Finding};
+use crate::reference::Reference;
+use crate::registry::http::{HttpResponse, Method, TransportError};
+use crate::registry::remote::Remote;
+use crate::registry::request::{self, Endpoint};
+use crate::registry::session::{Failure, Outcome, RequestId, Session, Step, Walk};
+
+/// A signature and its payload's bytes, or why they could not be fetched.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The signature.
+    pub signature: Signature,
+    /// The payload, unchecked (the check is [`cosign::check`]'s).
+    pub payload: Result<Vec<u8>, String>,
+}
+
+/// What the lookup found.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    /// Every signature, in the order found.
+    pub signatures: Vec<Fetched>,
+    /// Signature manifests that could not be read or do not match their digest.
+    pub findings: Vec<Finding>,
+}
+
+/// A referrers list (the API's answer, or the fallback tag's index): its entries alone.
+#[derive(serde::Deserialize)]
+struct Listed {
+    #[serde(default)]
+    manifests: Vec<Descriptor>,
+}
+
+#[derive(Debug, Clone)]
+enum Purpose {
+    /// `sha256-<hex>.sig` of subject `n`.
+    SignatureTag(usize),
+    /// The referrers API for subject `n`.
+    Referrers(usize),
+    /// The referrers fallback tag of subject `n`.
+    ReferrersTag(usize),
+    /// A referrer manifest of subject `n`.
+    Referrer(usize, Digest),
+    /// The payload of signature `n`.
+    Payload(usize),
+}
+
+/// The walk.
+#[derive(Debug)]
+pub struct SignatureLookup {
+    session: Session<Purpose>,
+    endpoint: Endpoint,
+    repository: String,
+    name: String,
+    subjects: Vec<Digest>,
+    found: Found,
+    seen: Vec<String>,
+    failed: Option<Failure>,
+    finished: bool,
+}
+
+impl SignatureLookup {
+    /// Looks up the signatures of `subjects` in `reference`'s repository.
+    pub fn new(reference: &Reference, remote: &Remote, subjects: &[Digest]) -> SignatureLookup {
+        let scope = format!("repository:{}:pull", reference.repository());
+        let mut session = Session::new(remote, &scope, &reference.name());
+        let endpoint = remote.endpoint().clone();
+        let repository = reference.repository().to_owned();
+        for (n, subject) in subjects.iter().enumerate() {
+            let tag = cosign::signature_tag(subject);
+            session.enqueue(
+                Purpose::SignatureTag(n),
+                request::manifest(&endpoint, &repository, &tag, Method::Get),
+            );
+            let mut referrers = request::referrers(&endpoint, &repository, subject);
+            referrers.url = format!("{}?artifactType={}", referrers.url, cosign::SIGNATURE_ARTIFACT_TYPE);
+            session.enqueue(Purpose::Referrers(n), referrers);
+        }
+        SignatureLookup {
+            session,
+            endpoint,
+            repository,
+            name: reference.name(),
+            subjects: subjects.to_vec(),
+            found: Found::default(),
+            seen: Vec::new(),
+            failed: None,
+            finished: false,
+        }
+    }
+
+    fn fail(&mut self, failure: Failure) {
+        self.failed.get_or_insert(failure);
+        self.session.abandon();
+    }
+
+    /// A signature manifest's bytes, found for subject `n`: checked against the digest it was
+    /// asked by (or the registry's `Docker-Content-Digest`), its signatures queued for their
+    /// payloads.
+    fn on_signature_manifest(&mut self, n: usize, source: Source, requested: Option<&Digest>, response: &HttpResponse) {
+        let what = format!(
+            "{}@{}",
+            self.name,
+            requested.map_or_else(|| cosign::signature_tag(&self.subjects[n]), ToString::to_string)
+        );
+        let checked = request::check_manifest_body(requested, response, |a| Digest::of(a, &response.body));
+        let digest = match checked {
+            Ok(check) => check.digest,
+            Err(mismatch) => {
+                self.found.findings.push(Finding::error(
+                    mismatch.code(),
+                    &what,
+                    format!("signature manifest {what}: the bytes served are not what was promised: {mismatch}"),
+                ));
+                return;
+            }
+        };
+        if self.seen.contains(&digest.to_string()) {
+            return;
+        }
+        self.seen.push(digest.to_string());
+        match cosign::signatures_in(&self.subjects[n], &digest, source, &response.body) {
+            Ok(signatures) => {
+                for signature in signatures {
+                    let at = self.found.signatures.len();
+                    match signature.payload.digest() {
+                        Ok(payload) => self.session.enqueue(
+                            Purpose::Payload(at),
+                            request::blob(&self.endpoint, &self.repository, &payload, MAX_PAYLOAD_BYTES),
+                        ),
+                        Err(e) => self.found.findings.push(Finding::error(
+                            Code::DigestInvalid,
+                            &what,
+                            format!(
+                                "signature manifest {what}: a payload digest {:?}: {e}",
+                                signature.payload.digest
+                            ),
+                        )),
+                    }
+                    self.found.signatures.push(Fetched {
+                        signature,
+                        payload: Err("not fetched".into()),
+                    });
+                }
+            }
+            Err(finding) => self.found.findings.push(finding),
+        }
+    }
+
+    /// A referrers list of subject `n`: its cosign signature manifests, queued.
+    fn on_referrers(&mut self, n: usize, response: &HttpResponse) {
+        let Ok(index) = serde_json::from_slice::<Listed>(&response.body) else {
+            let what = format!("the referrers of {}@{}", self.name, self.subjects[n]);
+            self.found.findings.push(Finding::warning(
+                Code::ReferrersUnreadable,
+                &what,
+                format!("{what} are not an OCI index"),
+            ));
+            return;
+        };
+        for entry in index.manifests {
+            if entry.artifact_type.as_deref() != Some(cosign::SIGNATURE_ARTIFACT_TYPE) {
+                continue;
+            }
+            if let Ok(digest) = entry.digest() {
+                let get = request::manifest(&self.endpoint, &self.repository, digest.as_str(), Method::Get);
+                self.session.enqueue(Purpose::Referrer(n, digest), get);
+            }
+        }
+    }
+
+    fn on_response(&mut self, purpose: Purpose, response: HttpResponse) {
+        let absent = response.status == 404;
+        if !response.is_success() && !absent {
+            let what = match &purpose {
+                Purpose::Payload(at) => format!(
+                    "{}@{} (a signature payload)",
+                    self.name, self.found.signatures[*at].signature.payload.digest
+                ),
+                _ => format!("the signatures of {}", self.name),
+            };
+            if let Purpose::Payload(at) = purpose {
+                self.found.signatures[at].payload = Err(Failure::from_response(&response, &what).message);
+            } else if matches!(purpose, Purpose::Referrers(_)) && matches!(response.status, 400 | 405) {
+                // Registries without the referrers API answer 404, some 400 or 405: the
+                // fallback tag is where clients look next (distribution-spec, "Listing Referrers").
+                self.fallback(&purpose);
+            } else {
+                self.fail(Failure::from_response(&response, &what));
+            }
+            return;
+        }
+        match purpose {
+            Purpose::SignatureTag(n) if !absent => self.on_signature_manifest(n, Source::Tag, None, &response),
+            Purpose::Referrers(_) if absent => self.fallback(&purpose),
+            Purpose::Referrers(n) | Purpose::ReferrersTag(n) if !absent => self.on_referrers(n, &response),
+            Purpose::Referrer(n, digest) if !absent => {
+                self.on_signature_manifest(n, Source::Referrer, Some(&digest), &response);
+            }
+            Purpose::Referrer(n, digest) => self.found.findings.push(Finding::error(
+                Code::SignatureUnreadable,
+                digest.as_str(),
+                format!(
+                    "{}@{digest}, a signature referrer of {}, is not in the registry",
+                    self.name, self.subjects[n]
+                ),
+            )),
+            Purpose::Payload(at) if !absent => self.found.signatures[at].payload = Ok(response.body),
+            Purpose::Payload(at) => {
+                self.found.signatures[at].payload = Err("its payload blob is not in the registry".into())
+            }
+            Purpose::SignatureTag(_) | Purpose::Referrers(_) | Purpose::ReferrersTag(_) => {}
+        }
+    }
+
+    /// The referrers fallback tag of the subject `purpose` names.
+    fn fallback(&mut self, purpose: &Purpose) {
+        if let Purpose::Referrers(n) = *purpose {
+            let tag = request::referrers_fallback_tag(&self.subjects[n]);
+            let get = request::manifest(&self.endpoint, &self.repository, &tag, Method::Get);
+            self.session.enqueue(Purpose::ReferrersTag(n), get);
+        }
+    }
+}
+
+impl Walk for SignatureLookup {
+    type Output = Found;
+
+    fn poll(&mut self) -> Option<Step<Found>> {
+        let found = &self.found;
+        self.session
+            .poll_walk(&mut self.finished, &mut self.failed, |_| found.clone())
+    }
+
+    fn feed(&mut self, id: RequestId, outcome: Result<HttpResponse, TransportError>) {
+        for outcome in self.session.feed(id, outcome) {
+            match outcome {
+                Outcome::Response(purpose, _, response) => self.on_response(purpose, response),
+                Outcome::Failed(Purpose::Payload(at), failure) => {
+                    self.found.signatures[at].payload = Err(failure.message)
+                }
+                Outcome::Failed(_, failure) => self.fail(failure),
+            }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Signatures made by OpenSSL 3.0 over a cosign simple signing payload, and cosign's own
+//! signature manifest from the corpus (tests/data/signatures/PROVENANCE.md).
+
+use std::collections::BTreeMap;
+
+use super::cosign::{self, Signature, Source};
+use super::lookup::{Fetched, Found, SignatureLookup};
+use super::*;
+use crate::descriptor::Descriptor;
+use crate::finding::Code;
+use crate::media_type::MediaType;
+use crate::registry::http::{HttpRequest, HttpResponse, Method};
+use crate::registry::Remote;
+use crate::Reference;
+
+fn data(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/signatures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn key(name: &str) -> PublicKey {
+    PublicKey::from_pem(&String::from_utf8(data(name)).unwrap()).unwrap()
+}
+
+/// The image the payload signs: the demo registry's `demo/busybox:oci`.
+const SIGNED: &str = "sha256:9f047a4c969f2b6f0bb90b226cc0a2c318561ee8ec7d343be37498b6da13eb97";
+
+/// A signature layer as cosign writes it: the payload's descriptor, the signature annotated.
+fn signature_of(payload: &[u8], signature: &str, subject: &str) -> Signature {
+    let mut annotations = BTreeMap::new();
+    annotations.insert(cosign::SIGNATURE_ANNOTATION.to_owned(), signature.to_owned());
+    Signature {
+        subject: subject.to_owned(),
+        manifest: Digest::sha256(b"the signature manifest").to_string(),
+        source: Source::Tag,
+        payload: Descriptor {
+            media_type: Some(MediaType::new(crate::media_type::COSIGN_SIMPLESIGNING)),
+            digest: Digest::sha256(payload).to_string(),
+            size: Some(payload.len() as i64),
+            annotations: Some(annotations),
+            ..Descriptor::default()
+        },
+    }
+}
+
+fn signature_file(algorithm: &str) -> String {
+    String::from_utf8(data(&format!("payload.{algorithm}.sig"))).unwrap()
+}
+
+#[test]
+fn keys_of_every_algorithm_cosign_signs_with_are_read() {
+    assert_eq!(key("p256.pub").algorithm(), KeyAlgorithm::EcdsaP256);
+    assert_eq!(key("ed25519.pub").algorithm(), KeyAlgorithm::Ed25519);
+    let rsa = key("rsa.pub");
+    assert_eq!(rsa.algorithm(), KeyAlgorithm::Rsa);
+    assert!(rsa.describe().starts_with("RSA 3072-bit key "), "{}", rsa.describe());
+    // PKCS #1 (`RSA PUBLIC KEY`) is the same key, with the same id.
+    assert_eq!(key("rsa-pkcs1.pub").key_id(), rsa.key_id());
+    // The key id is the sha256 of the DER SubjectPublicKeyInfo.
+    let pem = String::from_utf8(data("ed25519.pub")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    use base64::Engine as _;
+    let der = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+    assert_eq!(key("ed25519.pub").key_id(), Digest::sha256(&der).hex());
+}
+
+#[test]
+fn keys_that_cannot_check_a_cosign_signature_are_refused_by_name() {
+    let p384 = PublicKey::from_pem(&String::from_utf8(data("p384.pub")).unwrap()).unwrap_err();
+    assert!(p384.to_string().contains("not on P-256"), "{p384}");
+    let private = PublicKey::from_pem(
+        "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
+    );
+    assert!(matches!(private, Err(KeyError::Private(_))), "{private:?}");
+    assert_eq!(PublicKey::from_pem("ssh-ed25519 AAAA").unwrap_err(), KeyError::NotPem);
+    let cert = PublicKey::from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap_err();
+    assert_eq!(cert, KeyError::OtherPem("CERTIFICATE".into()));
+    let garbage = PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").unwrap_err();
+    assert!(matches!(garbage, KeyError::Unsupported(_)), "{garbage:?}");
+}
+
+#[test]
+fn openssl_signatures_of_a_payload_verify_with_their_key_and_no_other() {
+    let payload = data("payload.json");
+    let keys = ["p256", "ed25519", "rsa"];
+    for signer in keys {
+        let signature = signature_of(&payload, &signature_file(signer), SIGNED);
+        for checker in keys {
+            let checked = cosign::check(&signature, Ok(&payload), Some(&key(&format!("{checker}.pub"))));
+            let expected = if signer == checker {
+                Verdict::Verified
+            } else {
+                Verdict::NotThisKey
+            };
+            assert_eq!(checked.verdict, expected, "{signer} checked with {checker}");
+            assert!(checked.findings.is_empty(), "{:?}", checked.findings);
+        }
+        let unchecked = cosign::check(&signature, Ok(&payload), None);
+        assert_eq!(unchecked.verdict, Verdict::Unverified);
+        assert_eq!(unchecked.signed_digest.as_deref(), Some(SIGNED));
+        assert_eq!(
+            unchecked.docker_reference.as_deref(),
+            Some("127.0.0.1:5000/demo/busybox")
+        );
+        assert_eq!(unchecked.claims["signed-by"], "openssl 3.0");
+    }
+}
+
+#[test]
+fn a_payload_changed_after_signing_does_not_verify() {
+    let payload = data("payload.json");
+    let edited = String::from_utf8(payload.clone())
+        .unwrap()
+        .replace("openssl 3.0", "openssl 3.1")
+        .into_bytes();
+    for signer in ["p256", "ed25519", "rsa"] {
+        // The layer re-pointed at the edited payload (its digest is right), the signature kept.
+        let signature = signature_of(&edited, &signature_file(signer), SIGNED);
+        let checked = cosign::check(&signature, Ok(&edited), Some(&key(&format!("{signer}.pub"))));
+        assert_eq!(checked.verdict, Verdict::NotThisKey, "{signer}");
+        let found = Found {
+            signatures: vec![Fetched {
+                signature,
+                payload: Ok(edited.clone()),
+            }],
+            findings: vec![],
+        };
+        let subject: Digest = SIGNED.parse().unwrap();
+        let v = Verification::of(&[subject], &found, Some(&key(&format!("{signer}.pub"))));
+        assert_eq!(v.verdict, ImageVerdict::Invalid);
+        assert!(v.failed());
+        assert_eq!(v.findings[0].code, Code::SignatureInvalid);
+    }
+}
+
+#[test]
+fn payload_bytes_that_are_not_the_layer_s_are_a_digest_mismatch() {
+    let payload = data("payload.json");
+    let signature = signature_of(&payload, &signature_file("p256"), SIGNED);
+    let mut served = payload.clone();
+    served[10] ^= 1;
+    let checked = cosign::check(&signature, Ok(&served), Some(&key("p256.pub")));
+    assert_eq!(checked.verdict, Verdict::Invalid);
+    assert_eq!(checked.findings[0].code, Code::DigestMismatch);
+    assert!(checked.findings[0].message.contains("not what its layer promised"));
+    let missing = cosign::check(&signature, Err("its payload blob is not in the registry"), None);
+    assert_eq!(missing.findings[0].code, Code::SignatureUnreadable);
+}
+
+#[test]
+fn a_valid_signature_of_another_image_is_the_wrong_image() {
+    let payload = data("payload.json");
+    let other = format!("sha256:{}", "ab".repeat(32));
+    let signature = signature_of(&payload, &signature_file("ed25519"), &other);
+    let checked = cosign::check(&signature, Ok(&payload), Some(&key("ed25519.pub")));
+    assert_eq!(checked.verdict, Verdict::Invalid);
+    assert_eq!(checked.findings[0].code, Code::SignatureWrongImage);
+    assert!(
+        checked.findings[0].message.contains(SIGNED),
+        "{}",
+        checked.findings[0].message
+    );
+}
+
+#[test]
+fn missing_or_garbled_signature_annotations_are_unreadable() {
+    let payload = data("payload.json");
+    for (annotation, says) in [("", "has no"), ("not base64!", "not base64")] {
+        let signature = signature_of(&payload, annotation, SIGNED);
+        let checked = cosign::check(&signature, Ok(&payload), None);
+        assert_eq!(checked.verdict, Verdict::Invalid);
+        assert_eq!(checked.findings[0].code, Code::SignatureUnreadable);
+        assert!(
+            checked.findings[0].message.contains(says),
+            "{}",
+            checked.findings[0].message
+        );
+    }
+    let not_cosign = br#"{"critical":{"identity":{"docker-reference":"x"},"image":{"docker-manifest-digest":"sha256:9f047a4c969f2b6f0bb90b226cc0a2c318561ee8ec7d343be37498b6da13eb97"},"type":"atomic container signature"}}"#;
+    let signature = signature_of(not_cosign, &signature_file("p256"), SIGNED);
+    let checked = cosign::check(&signature, Ok(not_cosign), None);
+    assert_eq!(checked.findings[0].code, Code::SignatureUnreadable);
+    assert!(checked.findings[0].message.contains("atomic container signature"));
+}
+
+#[test]
+fn an_unsigned_image_is_an_error_only_when_a_key_asks_for_a_signature() {
+    let subject: Digest = SIGNED.parse().unwrap();
+    let unasked = Verification::of(std::slice::from_ref(&subject), &Found::default(), None);
+    assert_eq!(unasked.verdict, ImageVerdict::Unsigned);
+    assert!(!unasked.failed());
+    let asked = Verification::of(&[subject], &Found::default(), Some(&key("p256.pub")));
+    assert_eq!(asked.verdict, ImageVerdict::Unsigned);
+    assert!(asked.failed());
+    assert_eq!(asked.findings[0].code, Code::SignatureMissing);
+    assert!(asked.findings[0].message.contains("sha256-9f047a4c"));
+}
+
+#[test]
+fn cosign_s_keyless_signature_manifest_is_read() {
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/data/corpus/cosign-signature-manifest.keyless-with-bundle-cert-chain.json"),
+    )
+    .unwrap();
+    let subject: Digest = SIGNED.parse().unwrap();
+    let manifest = Digest::sha256(&bytes);
+    let signatures = cosign::signatures_in(&subject, &manifest, Source::Tag, &bytes).unwrap();
+    assert_eq!(signatures.len(), 1);
+    let checked = cosign::check(&signatures[0], Err("not fetched"), None);
+    assert!(checked.keyless && checked.transparency_log);
+    let config = cosign::signatures_in(&subject, &manifest, Source::Tag, br#"{"layers":[]}"#).unwrap_err();
+    assert_eq!(config.code, Code::SignatureUnreadable);
+}
+
+/// A distribution 2.8 registry, as Debian packages it: no referrers API (404), the signature
+/// tag and the referrers fallback tag served as manifests, blobs by digest.
+fn distribution(
+    tags: &BTreeMap<String, Vec<u8>>,
+    blobs: &BTreeMap<String, Vec<u8>>,
+    request: &HttpRequest,
+) -> HttpResponse {
+    let path = request.url.split_once("/v2/demo/signed/").map_or("", |(_, p)| p);
+    let path = path.split('?').next().unwrap_or_default();
+    let body = if let Some(tag) = path.strip_prefix("manifests/") {
+        tags.get(tag).cloned()
+    } else if let Some(digest) = path.strip_prefix("blobs/") {
+        blobs.get(digest).cloned()
+    } else {
+        None
+    };
+    assert_eq!(request.method, Method::Get);
+    match body {
+        Some(body) => HttpResponse::new(200, body),
+        None => HttpResponse::new(404, br#"{"errors":[{"code":"MANIFEST_UNKNOWN"}]}"#.to_vec()),
+    }
+}
+
+#[test]
+fn the_lookup_finds_the_signature_tag_and_falls_back_from_the_referrers_api() {
+    let payload = data("payload.json");
+    let layer = signature_of(&payload, &signature_file("rsa"), SIGNED).payload;
+    let tag_manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": Digest::sha256(b"{}").to_string(), "size": 2},
+        "layers": [layer],
+    }))
+    .unwrap();
+    let referrer_manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": cosign::SIGNATURE_ARTIFACT_TYPE,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": Digest::sha256(b"{}").to_string(), "size": 2},
+        "layers": [signature_of(&payload, &signature_file("p256"), SIGNED).payload],
+        "subject": {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": SIGNED, "size": 1},
+    }))
+    .unwrap();
+    let referrer = Digest::sha256(&referrer_manifest);
+    let fallback = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": referrer.to_string(), "size": referrer_manifest.len(), "artifactType": cosign::SIGNATURE_ARTIFACT_TYPE}],
+    }))
+    .unwrap();
+    let subject: Digest = SIGNED.parse().unwrap();
+    let mut tags = BTreeMap::new();
+    tags.insert(cosign::signature_tag(&subject), tag_manifest);
+    tags.insert(crate::registry::request::referrers_fallback_tag(&subject), fallback);
+    tags.insert(referrer.to_string(), referrer_manifest);
+    let mut blobs = BTreeMap::new();
+    blobs.insert(Digest::sha256(&payload).to_string(), payload.clone());
+    let reference = Reference::parse("127.0.0.1:5000/demo/signed:latest").unwrap();
+    let walk = SignatureLookup::new(&reference, &Remote::of(&reference), std::slice::from_ref(&subject));
+    let found = crate::testing::run(walk, 4, |r| Ok(distribution(&tags, &blobs, r))).unwrap();
+    let sources: Vec<Source> = found.signatures.iter().map(|f| f.signature.source).collect();
+    assert_eq!(sources.len(), 2, "{found:?}");
+    assert!(sources.contains(&Source::Tag) && sources.contains(&Source::Referrer));
+    let v = Verification::of(&[subject], &found, Some(&key("p256.pub")));
+    assert_eq!(v.verdict, ImageVerdict::Verified, "{v:?}");
+    let verdicts: Vec<Verdict> = v.signatures.iter().map(|s| s.verdict).collect();
+    assert!(verdicts.contains(&Verdict::Verified) && verdicts.contains(&Verdict::NotThisKey));
+}

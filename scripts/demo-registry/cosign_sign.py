@@ -1,0 +1,135 @@
+"""Signs the demo registry's images as cosign does, with keys made here.
+
+No cosign binary installs from the package registries this project uses, so this does the two
+things `cosign sign --key` does that need a private key — make the key pair, sign the simple
+signing payload's exact bytes — with the `cryptography` package (OpenSSL); the shell around it
+writes the payload and the signature manifest in cosign's shapes (sigstore/cosign
+`pkg/cosign/sign.go`, `pkg/oci/static`). cosign's signatures, as this writes them:
+  - ECDSA P-256 with SHA-256, ASN.1 DER (cosign's default key type);
+  - Ed25519, pure (over the message, not a hash);
+  - RSA PKCS #1 v1.5 with SHA-256.
+
+The demo registry must give the same digests on every build, so the keys come from fixed seeds
+(the ECDSA scalar, the Ed25519 seed, the RSA primes' search start) and ECDSA signs
+deterministically (RFC 6979): the same payload gives the same signature. These are demo keys,
+public by construction; never sign anything real with them.
+
+    cosign_sign.py keys DIR                    writes DIR/{p256,ed25519,rsa}.{key,pub}
+    cosign_sign.py sign DIR ALGORITHM PAYLOAD  prints the base64 signature of PAYLOAD's bytes
+"""
+
+import base64
+import hashlib
+import random
+import sys
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+
+ALGORITHMS = ("p256", "ed25519", "rsa")
+
+
+def seed(name: str) -> bytes:
+    return hashlib.sha256(f"fathom demo registry {name} key".encode()).digest()
+
+
+def is_probable_prime(n: int) -> bool:
+    """Miller-Rabin with fixed bases (deterministic, as the key must be)."""
+    if n < 2:
+        return False
+    small = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
+    for p in small:
+        if n % p == 0:
+            return n == p
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in small:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def prime(rng: random.Random, bits: int) -> int:
+    # cryptography generates RSA keys only from the system's randomness; a key that must be the
+    # same on every build is made from its primes, searched from a seeded start.
+    candidate = rng.getrandbits(bits) | (3 << (bits - 2)) | 1
+    while not is_probable_prime(candidate):
+        candidate += 2
+    return candidate
+
+
+def rsa_key() -> rsa.RSAPrivateKey:
+    rng = random.Random(seed("rsa"))
+    e = 65537
+    while True:
+        p, q = prime(rng, 1536), prime(rng, 1536)
+        if p != q and (p - 1) % e and (q - 1) % e:
+            break
+    n, phi = p * q, (p - 1) * (q - 1)
+    d = pow(e, -1, phi)
+    numbers = rsa.RSAPrivateNumbers(
+        p, q, d, d % (p - 1), d % (q - 1), pow(q, -1, p), rsa.RSAPublicNumbers(e, n)
+    )
+    return numbers.private_key()
+
+
+def make_key(algorithm: str):
+    if algorithm == "p256":
+        scalar = int.from_bytes(seed("p256"), "big") % (2**256 - 2**224)
+        return ec.derive_private_key(scalar, ec.SECP256R1())
+    if algorithm == "ed25519":
+        return ed25519.Ed25519PrivateKey.from_private_bytes(seed("ed25519"))
+    return rsa_key()
+
+
+def write_keys(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for algorithm in ALGORITHMS:
+        key = make_key(algorithm)
+        (directory / f"{algorithm}.key").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        (directory / f"{algorithm}.pub").write_bytes(
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+
+
+def sign(directory: Path, algorithm: str, payload: bytes) -> str:
+    key = serialization.load_pem_private_key((directory / f"{algorithm}.key").read_bytes(), None)
+    if algorithm == "p256":
+        signature = key.sign(payload, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+    elif algorithm == "ed25519":
+        signature = key.sign(payload)
+    else:
+        signature = key.sign(payload, padding.PKCS1v15(), hashes.SHA256())
+    return base64.b64encode(signature).decode()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[1] == "keys":
+        write_keys(Path(argv[2]))
+        return 0
+    if len(argv) == 5 and argv[1] == "sign" and argv[3] in ALGORITHMS:
+        print(sign(Path(argv[2]), argv[3], Path(argv[4]).read_bytes()), end="")
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,1 @@
+MEQCIAhm+lnRqhspVgyHIPSnfP54wTKQuDw9/vWkHXNh94/IAiAErliP9qRiLJLGXmkkwe9I1+4j8EectGMfJJ3i2PQa4w==

@@ -1,0 +1,85 @@
+"""An image's cosign signatures in the web app, in real headless Chromium: found by the file
+worker under the demo registry's `demo/signed` (the `.sig` tag and a referrer), checked with the
+public key the user pastes or loads from a file — the key staying in the page — and loud when a
+signature is tampered with or belongs to another image."""
+
+from pathlib import Path
+
+from test_web import open_view, wait_for
+
+SIGNED = "127.0.0.1:5555/demo/signed"
+
+
+def open_signatures(page, tag, platform=None):
+    open_view(page, f"{SIGNED}:{tag}", platform=platform)
+    page.click("#open-signatures")
+    page.wait_for_selector("#signature-badge, #signature-error", timeout=30_000)
+    assert "sig=1" in page.url
+
+
+def badge(page):
+    return page.eval_on_selector("#signature-badge", "b => [b.className, b.innerText]")
+
+
+def verify_with(page, key_text):
+    page.fill("#signature-key", key_text)
+    page.click("#verify-signatures")
+    wait_for(page, "document.querySelector('#signature-progress') === null")
+    page.wait_for_selector("#signature-badge, #signature-error", timeout=30_000)
+
+
+def verdicts(page):
+    return page.eval_on_selector_all("#signature-list tbody tr", "rs => rs.map(r => r.cells[4].innerText)")
+
+
+def key(demo, name):
+    return Path(demo["FATHOM_DEMO_KEYS"], f"{name}.pub")
+
+
+def test_the_signed_index_and_its_image_verify_with_a_pasted_key(page, demo):
+    open_signatures(page, "latest", platform="linux/amd64")
+    # Found before any key is given: the index's three signatures and the amd64 image's one.
+    cls, text = badge(page)
+    assert cls == "badge unverified" and text.startswith("UNVERIFIED: 4 signatures found"), text
+    assert verdicts(page) == ["not checked (no key given)"] * 4
+    pem = key(demo, "p256").read_text()
+    verify_with(page, pem)
+    cls, text = badge(page)
+    assert cls == "badge verified" and text.startswith("VERIFIED: signed with the ECDSA P-256 key"), text
+    assert sorted(verdicts(page)) == ["not made with this key"] * 2 + ["verified"] * 2
+    found_by = page.eval_on_selector_all("#signature-list tbody tr.added", "rs => rs.map(r => r.cells[1].innerText)")
+    assert sorted(found_by) == ["referrer", "tag"]
+    # The key is in no URL and in no storage.
+    assert "BEGIN" not in page.url and "sig=1" in page.url
+    stored = page.evaluate("JSON.stringify(Object.assign({}, localStorage, sessionStorage))")
+    assert "PUBLIC KEY" not in stored
+
+
+def test_a_key_loaded_from_a_file_verifies_the_rsa_signature(page, demo):
+    open_signatures(page, "latest")
+    page.set_input_files("#signature-key-file", str(key(demo, "rsa")))
+    wait_for(page, "document.querySelector('#signature-key').value.includes('BEGIN PUBLIC KEY')")
+    page.click("#verify-signatures")
+    wait_for(page, "document.querySelector('#signature-badge')?.className === 'badge verified'")
+    assert "RSA 3072-bit key" in badge(page)[1]
+
+
+def test_tampered_and_copied_signatures_are_red(page, demo):
+    pem = key(demo, "p256").read_text()
+    for tag, code in [("tampered-payload", "signature-invalid"), ("wrong-digest", "signature-wrong-image"),
+                      ("copied-signature", "signature-wrong-image")]:
+        open_signatures(page, tag)
+        verify_with(page, pem)
+        cls, text = badge(page)
+        assert cls == "badge invalid" and text.startswith("INVALID"), (tag, text)
+        problems = page.inner_text("#signature-problems")
+        assert code in problems, (tag, problems)
+
+
+def test_an_unsigned_image_and_an_unusable_key_say_so(page, demo):
+    open_signatures(page, "unsigned")
+    cls, text = badge(page)
+    assert cls == "badge unsigned" and text.startswith("UNSIGNED"), text
+    verify_with(page, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    error = page.inner_text("#signature-error")
+    assert "this is a private key" in error, error
