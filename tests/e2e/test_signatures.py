@@ -41,12 +41,12 @@ def test_the_signed_index_and_its_image_verify_with_a_pasted_key(page, demo):
     # Found before any key is given: the index's three signatures and the amd64 image's one.
     cls, text = badge(page)
     assert cls == "badge unverified" and text.startswith("UNVERIFIED: 4 signatures found"), text
-    assert verdicts(page) == ["not checked (no key given)"] * 4
+    assert verdicts(page) == ["not checked (no signer given)"] * 4
     pem = key(demo, "p256").read_text()
     verify_with(page, pem)
     cls, text = badge(page)
     assert cls == "badge verified" and text.startswith("VERIFIED: signed with the ECDSA P-256 key"), text
-    assert sorted(verdicts(page)) == ["not made with this key"] * 2 + ["verified"] * 2
+    assert sorted(verdicts(page)) == ["not by the signer given"] * 2 + ["verified"] * 2
     found_by = page.eval_on_selector_all("#signature-list tbody tr.added", "rs => rs.map(r => r.cells[1].innerText)")
     assert sorted(found_by) == ["referrer", "tag"]
     # The key is in no URL and in no storage.
@@ -83,3 +83,36 @@ def test_an_unsigned_image_and_an_unusable_key_say_so(page, demo):
     verify_with(page, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
     error = page.inner_text("#signature-error")
     assert "this is a private key" in error, error
+
+
+def check_keyless(page, root, identity, issuer):
+    """Opens demo/signed:latest's signatures and checks them under a keyless policy: `root`
+    loaded from its file, `identity` and `issuer` typed."""
+    open_signatures(page, "latest")
+    page.click("#keyless summary")
+    page.set_input_files("#signature-root-file", str(root))
+    page.fill("#signature-identity", identity)
+    page.fill("#signature-issuer", issuer)
+    # The root is read from its file in the page before it is used.
+    page.wait_for_selector("#signature-root-loaded")
+    page.click("#verify-signatures")
+
+
+def test_a_keyless_check_takes_a_trusted_root_file_and_an_identity(page):
+    """demo/signed's signatures are made with keys, none keyless: under a keyless policy none
+    verifies, and the badge says with which identity it looked."""
+    root = Path(__file__).resolve().parents[1] / "data/signatures/sigstore-trusted-root.public-good.json"
+    check_keyless(page, root, "https://github.com/org/repo/.github/workflows/release.yaml@refs/heads/main",
+                  "https://token.actions.githubusercontent.com")
+    wait_for(page, "document.querySelector('#signature-badge')?.className === 'badge invalid'")
+    problems = page.inner_text("#signature-problems")
+    assert "signature-invalid" in problems and "keyless identity https://github.com/org/repo" in problems, problems
+    assert verdicts(page) == ["not by the signer given"] * 3
+
+
+def test_a_file_that_is_no_trusted_root_is_refused(page, tmp_path):
+    bad = tmp_path / "trusted_root.json"
+    bad.write_text('{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}')
+    check_keyless(page, bad, "someone@example.com", "https://accounts.google.com")
+    page.wait_for_selector("#signature-error")
+    assert "the trusted root cannot be used" in page.inner_text("#signature-error")

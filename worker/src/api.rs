@@ -10,7 +10,7 @@ use fathom_core::registry::session::Failure;
 use fathom_core::registry::tags::{Page, TagList};
 use fathom_core::registry::Remote;
 use fathom_core::report::{MatchResult, Report};
-use fathom_core::signature::{self, PublicKey, SignatureLookup, Verification};
+use fathom_core::signature::{self, PublicKey, SignatureLookup, Trust, Verification};
 use fathom_core::{Platform, Reference};
 use serde::Serialize;
 use std::time::Duration;
@@ -420,7 +420,7 @@ async fn verify(url: &Url, settings: &Settings, later: &Later) -> std::result::R
         .map_err(|f| Problem::from_failure(&f))?;
     let body = pretty(&Verified {
         reference: found.report.reference.canonical.clone(),
-        verification: Verification::of(&subjects, &signatures, key.as_ref()),
+        verification: Verification::of(&subjects, &signatures, key.as_ref().map_or(Trust::Nothing, Trust::Key)),
     })?;
     Ok(Answer::json(body, "public, max-age=60"))
 }

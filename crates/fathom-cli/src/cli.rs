@@ -204,8 +204,20 @@ pub struct VerifyArgs {
     pub reference: String,
     /// The signer's public key: a PEM file (`cosign.pub`; ECDSA P-256, Ed25519 or RSA). Without
     /// it the signatures are found and read, not verified.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "trusted_root")]
     pub key: Option<std::path::PathBuf>,
+    /// For keyless signatures: a Sigstore trusted root (`trusted_root.json`) — the Fulcio
+    /// certificate authorities and Rekor keys to check against, offline.
+    #[arg(long, requires_all = ["certificate_identity", "certificate_oidc_issuer"])]
+    pub trusted_root: Option<std::path::PathBuf>,
+    /// For keyless signatures: who must have signed (the certificate's subject alternative
+    /// name: a workflow URI, an email), matched exactly.
+    #[arg(long, requires = "trusted_root")]
+    pub certificate_identity: Option<String>,
+    /// For keyless signatures: the OIDC issuer that vouched for the signer
+    /// (`https://token.actions.githubusercontent.com`), matched exactly.
+    #[arg(long, requires = "trusted_root")]
+    pub certificate_oidc_issuer: Option<String>,
     /// Also look up the signatures of this platform's image (`local`, `linux/arm64`), of every
     /// image (`all`, as `cosign sign --recursive` signs), or of none (`none`): the reference's own
     /// digest is always looked up.

@@ -248,6 +248,46 @@ fn a_signature_manifest_inspects_as_an_artifact_without_errors() {
     assert_eq!(report["platforms"][0]["image"]["layers"].as_array().unwrap().len(), 3);
 }
 
+const IDENTITY: &str = "https://github.com/org/repo/.github/workflows/release.yaml@refs/heads/main";
+
+/// `fathom verify demo/signed:latest` under a keyless policy: `root`, [`IDENTITY`], GitHub's
+/// issuer, then `extra`.
+fn verify_keyless(root: &Path, extra: &[&str]) -> std::process::Output {
+    let latest = signed("latest");
+    let mut args = vec!["verify", latest.as_str(), "--trusted-root", root.to_str().unwrap()];
+    args.extend(["--certificate-identity", IDENTITY]);
+    args.extend([
+        "--certificate-oidc-issuer",
+        "https://token.actions.githubusercontent.com",
+    ]);
+    args.extend(extra);
+    fathom(&args)
+}
+
+#[test]
+fn a_keyless_policy_verifies_none_of_the_keyed_signatures_and_names_its_identity() {
+    // demo/signed holds signatures made with keys: a keyless policy (the public-good trusted
+    // root, an identity) finds none of its own. The keyless checks themselves are the core's
+    // tests, on a real public-good signature.
+    let root = common::repo_root().join("tests/data/signatures/sigstore-trusted-root.public-good.json");
+    let out = verify_keyless(&root, &["--platform", "none", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "invalid");
+    assert_eq!(codes(&v["findings"]), ["signature-invalid"]);
+    assert!(v["key"].as_str().unwrap().contains(IDENTITY), "{v}");
+    assert_eq!(v["keyId"], Value::Null);
+    // A trusted root needs the identity it must vouch for, and is no key.
+    let out = fathom(&["verify", &signed("latest"), "--trusted-root", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = verify_keyless(&root, &["--key", key("p256").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // A file that is no trusted root is named.
+    let out = verify_keyless(&key("p256"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a Sigstore trusted root"), "{}", stderr(&out));
+}
+
 #[test]
 fn keys_that_cannot_be_used_are_refused_before_any_request() {
     let dir = tempfile::tempdir().unwrap();

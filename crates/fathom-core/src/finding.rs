@@ -175,9 +175,14 @@ catalogue! {
     Schema1SignatureUnverifiable = "schema1-signature-unverifiable", Warning, "A schema 1 signature Fathom cannot check (an unsupported key or algorithm).";
     Schema1SignaturesMalformed = "schema1-signatures-malformed", Error, "Schema 1 signatures that are not well formed.";
     Schema1Unsigned = "schema1-unsigned", Info, "An unsigned schema 1 manifest.";
-    SignatureInvalid = "signature-invalid", Error, "No signature of the image verifies with the key given: signed with another key, or the signed payload was changed after signing.";
+    SignatureCertificateExpired = "signature-certificate-expired", Error, "A keyless signature made outside its certificate's validity, as the transparency log dates it.";
+    SignatureCertificateUntrusted = "signature-certificate-untrusted", Error, "A keyless signature whose certificate does not chain to a certificate authority of the trusted root, or is not for code signing.";
+    SignatureIdentityMismatch = "signature-identity-mismatch", Warning, "A keyless signature by another identity (subject or OIDC issuer) than the one expected.";
+    SignatureInvalid = "signature-invalid", Error, "No signature of the image verifies with the key or keyless identity given: signed by another, or the signed payload was changed after signing.";
     SignatureMissing = "signature-missing", Warning, "No cosign signature is attached to the image (neither the sha256-<hex>.sig tag nor a signature referrer).";
     SignatureNotVerified = "signature-not-verified", Info, "Signatures found but not checked: no key was given.";
+    SignatureTlogInvalid = "signature-tlog-invalid", Error, "A signature whose transparency-log entry (Rekor's signed entry timestamp) does not verify with the trusted root's log keys, or is about another signature.";
+    SignatureTlogMissing = "signature-tlog-missing", Error, "A keyless signature with no transparency-log entry: when it was signed, hence whether its certificate was valid, cannot be proven.";
     SignatureUnreadable = "signature-unreadable", Error, "A signature manifest or payload that is not cosign's, or a signature that is missing or not base64.";
     SignatureWrongImage = "signature-wrong-image", Error, "A signature whose signed payload names another image than the one it is attached to (copied from another image).";
     SizeMismatch = "size-mismatch", Error, "Bytes whose length differs from the size their descriptor gives.";

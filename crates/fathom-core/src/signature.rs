@@ -5,15 +5,19 @@
 
 pub mod cosign;
 pub mod key;
+pub mod keyless;
 pub mod lookup;
 #[cfg(test)]
 mod tests;
+pub mod trust;
 
 use serde::Serialize;
 
 pub use cosign::{Checked, Verdict};
 pub use key::{KeyAlgorithm, KeyError, PublicKey};
+pub use keyless::{Identity, Policy, Signer};
 pub use lookup::{Found, SignatureLookup};
+pub use trust::TrustedRoot;
 
 use crate::digest::Digest;
 use crate::finding::{has_error, Code, Finding};
@@ -39,6 +43,29 @@ pub fn subjects_of(report: &Report, every: bool) -> Vec<Digest> {
         }
     }
     subjects
+}
+
+/// What signatures are checked against: nothing (found and read only), a public key, or a
+/// keyless identity under a trusted root.
+#[derive(Debug, Clone, Copy)]
+pub enum Trust<'a> {
+    /// Nothing: the signatures are found and read, not verified.
+    Nothing,
+    /// A public key.
+    Key(&'a PublicKey),
+    /// A keyless identity under a trusted root.
+    Keyless(&'a Policy),
+}
+
+impl Trust<'_> {
+    /// How findings and faces name it (`None` for nothing).
+    pub fn describe(&self) -> Option<String> {
+        match self {
+            Trust::Nothing => None,
+            Trust::Key(key) => Some(key.describe()),
+            Trust::Keyless(policy) => Some(policy.describe()),
+        }
+    }
 }
 
 /// What the signatures say of the image, all told.
@@ -76,12 +103,12 @@ pub struct Verification {
 }
 
 impl Verification {
-    /// Checks what the lookup of `subjects`' signatures `found`, with `key` when one is given.
-    pub fn of(subjects: &[Digest], found: &Found, key: Option<&PublicKey>) -> Verification {
+    /// Checks what the lookup of `subjects`' signatures `found`, with what `trust` gives.
+    pub fn of(subjects: &[Digest], found: &Found, trust: Trust) -> Verification {
         let mut signatures: Vec<Checked> = found
             .signatures
             .iter()
-            .map(|f| cosign::check(&f.signature, f.payload.as_deref().map_err(String::as_str), key))
+            .map(|f| cosign::check(&f.signature, f.payload.as_deref().map_err(String::as_str), trust))
             .collect();
         // In a stable order, whatever order the registry answered in: by subject, the tag
         // before referrers, by manifest; a manifest's signatures in its layers' order.
@@ -105,14 +132,14 @@ impl Verification {
                     .first()
                     .map_or_else(|| "sha256-<hex>.sig".into(), cosign::signature_tag)
             );
-            findings.push(match key {
-                Some(_) => Finding::error(Code::SignatureMissing, &of, message),
-                None => Finding::info(Code::SignatureMissing, &of, message),
+            findings.push(match trust {
+                Trust::Nothing => Finding::info(Code::SignatureMissing, &of, message),
+                _ => Finding::error(Code::SignatureMissing, &of, message),
             });
             ImageVerdict::Unsigned
         } else if broken {
             ImageVerdict::Invalid
-        } else if let Some(key) = key {
+        } else if let Some(described) = trust.describe() {
             if signatures.iter().any(|s| s.verdict == Verdict::Verified) {
                 ImageVerdict::Verified
             } else {
@@ -120,8 +147,7 @@ impl Verification {
                     Code::SignatureInvalid,
                     &of,
                     format!(
-                        "no signature of {of} verifies with the {}: {} checked — signed with another key, or the signed payload was changed after signing",
-                        key.describe(),
+                        "no signature of {of} verifies with the {described}: {} checked — signed with another key or identity, or the signed payload was changed after signing",
                         signatures.len()
                     ),
                 ));
@@ -140,8 +166,11 @@ impl Verification {
         };
         Verification {
             subjects: named,
-            key: key.map(PublicKey::describe),
-            key_id: key.map(|k| k.key_id().to_owned()),
+            key: trust.describe(),
+            key_id: match trust {
+                Trust::Key(key) => Some(key.key_id().to_owned()),
+                _ => None,
+            },
             signatures,
             verdict,
             findings,

@@ -62,6 +62,10 @@ pub enum Ask {
         subjects: Vec<String>,
         /// The signer's public key, PEM, as the user pasted or loaded it (kept in the page).
         key: Option<String>,
+        /// For keyless signatures: the Sigstore trusted root's JSON, and who must have signed
+        /// (subject, OIDC issuer).
+        #[serde(default)]
+        keyless: Option<Keyless>,
         /// Registry endpoints the page reaches through the edge's proxy.
         proxied: Vec<String>,
     },
@@ -73,6 +77,17 @@ pub enum Ask {
         /// One layer's archive, or the merged filesystem.
         layer: Option<usize>,
     },
+}
+
+/// What a keyless check needs from the user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Keyless {
+    /// The trusted root's JSON (`trusted_root.json`).
+    pub trusted_root: String,
+    /// The identity expected (the certificate's subject alternative name).
+    pub identity: String,
+    /// The OIDC issuer expected.
+    pub issuer: String,
 }
 
 /// What the worker answers: written with serde's derive (in the worker), read by [`Answer::read`]

@@ -106,10 +106,11 @@ async fn handle(ask: Ask) {
             reference,
             subjects,
             key,
+            keyless,
             proxied,
         } => {
             fathom_browser::fetch::assume_proxied(proxied);
-            match signing::verify(&reference, &subjects, key.as_deref()).await {
+            match signing::verify(&reference, &subjects, key.as_deref(), keyless.as_ref()).await {
                 Ok(view) => answer(&Answer::Signed(view)),
                 Err(message) => answer(&Answer::Failed { message }),
             }

@@ -5,21 +5,45 @@
 //! put in words and rows.
 
 use fathom_browser::fetch;
-use fathom_browser::files::{Row, SignedView};
+use fathom_browser::files::{Keyless, Row, SignedView};
 use fathom_core::digest::Digest;
 use fathom_core::finding::Severity;
 use fathom_core::registry::{drive, Remote};
 use fathom_core::report::short_digest;
-use fathom_core::signature::{ImageVerdict, PublicKey, SignatureLookup, Verdict, Verification};
+use fathom_core::signature::{
+    Identity, ImageVerdict, Policy, PublicKey, SignatureLookup, Trust, TrustedRoot, Verdict, Verification,
+};
 use fathom_core::Reference;
 
 /// Looks up and checks the signatures of `subjects` in `reference`'s repository, with `key`
-/// (PEM) when one is given.
-pub async fn verify(reference: &str, subjects: &[String], key: Option<&str>) -> Result<SignedView, String> {
+/// (PEM) when one is given, else under `keyless` (a trusted root and the identity expected)
+/// when that is.
+pub async fn verify(
+    reference: &str,
+    subjects: &[String],
+    key: Option<&str>,
+    keyless: Option<&Keyless>,
+) -> Result<SignedView, String> {
     let key = key
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .map(|text| PublicKey::from_text(text).map_err(|e| format!("the key cannot be used: {e}")))
+        .transpose()?;
+    let policy = keyless
+        .map(|k| {
+            let root = TrustedRoot::from_json(k.trusted_root.as_bytes())
+                .map_err(|e| format!("the trusted root cannot be used: {e}"))?;
+            if k.identity.trim().is_empty() || k.issuer.trim().is_empty() {
+                return Err("a keyless check needs the identity and the OIDC issuer expected".to_owned());
+            }
+            Ok(Policy {
+                root,
+                identity: Identity {
+                    subject: k.identity.trim().to_owned(),
+                    issuer: k.issuer.trim().to_owned(),
+                },
+            })
+        })
         .transpose()?;
     let reference = Reference::parse(reference).map_err(|e| format!("invalid reference {reference:?}: {e}"))?;
     let subjects = subjects
@@ -30,7 +54,12 @@ pub async fn verify(reference: &str, subjects: &[String], key: Option<&str>) -> 
     let found = drive::run(SignatureLookup::new(&reference, &remote, &subjects), fetch::send)
         .await
         .map_err(|f| f.message)?;
-    Ok(view(&Verification::of(&subjects, &found, key.as_ref())))
+    let trust = match (&key, &policy) {
+        (Some(key), _) => Trust::Key(key),
+        (None, Some(policy)) => Trust::Keyless(policy),
+        (None, None) => Trust::Nothing,
+    };
+    Ok(view(&Verification::of(&subjects, &found, trust)))
 }
 
 /// The verification in words and rows: the badge, every failed check, a row per signature.
@@ -58,8 +87,10 @@ fn view(v: &Verification) -> SignedView {
                 format!("{} (the image)", short_digest(&s.signature.subject))
             };
             let mut words = s.verdict.words().to_owned();
-            if s.keyless {
-                words.push_str(" · keyless");
+            if let Some(signer) = &s.signer {
+                let subject = signer.subject.as_deref().unwrap_or("no identity");
+                let issuer = signer.issuer.as_deref().unwrap_or("no issuer");
+                words.push_str(&format!(" · keyless, by {subject} ({issuer})"));
             }
             Row {
                 cells: vec![

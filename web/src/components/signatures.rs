@@ -1,10 +1,11 @@
 //! The signatures of an image — cosign's, under the `sha256-<hex>.sig` tag and among its
 //! referrers — found and checked by the file worker with the public key the user pastes or
-//! loads from a file. The key stays in the page (not in the URL, not sent anywhere); the badge
+//! loads from a file — or, for keyless signatures, with a Sigstore trusted root loaded from a
+//! file and the identity and OIDC issuer expected. The key stays in the page (not in the URL, not sent anywhere); the badge
 //! says verified (by which key), unverified (no key given), unsigned, or invalid (red, with
 //! every failed check). `&sig=1` in the URL opens it, so a link reopens it.
 
-use fathom_browser::files::{Answer, Ask, SignedView};
+use fathom_browser::files::{Answer, Ask, Keyless, SignedView};
 use fathom_core::report::Report;
 use fathom_core::signature;
 use leptos::prelude::*;
@@ -53,16 +54,20 @@ fn SignaturesPanel(reference: String, subjects: Vec<String>) -> impl IntoView {
     let query = use_query_map();
     // The key as pasted or loaded: in this page's memory only.
     let key = RwSignal::new(String::new());
+    let root = RwSignal::new(String::new());
+    let identity = RwSignal::new(String::new());
+    let issuer = RwSignal::new(String::new());
     let state = RwSignal::new(None::<Result<SignedView, String>>);
     let worker = StoredValue::new_local(None::<FilesWorker>);
     let asked = StoredValue::new((reference, subjects));
-    let check = move |key: Option<String>| {
+    let check = move |key: Option<String>, keyless: Option<Keyless>| {
         state.set(None);
         let (reference, subjects) = asked.get_value();
         let ask = Ask::Verify {
             reference,
             subjects,
             key,
+            keyless,
             proxied: Vec::new(),
         };
         let on_answer = move |answer: Answer| match answer {
@@ -76,21 +81,38 @@ fn SignaturesPanel(reference: String, subjects: Vec<String>) -> impl IntoView {
         }
     };
     // What is attached is looked up at once; a key checks it.
-    Effect::new(move |_| check(None));
+    Effect::new(move |_| check(None, None));
     on_cleanup(move || worker.set_value(None));
-    let load = move |ev: web_sys::Event| {
-        let file = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0));
-        if let Some(file) = file {
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                    key.set(text.as_string().unwrap_or_default());
-                }
-            });
+    // A file's text into `into` (a key, a trusted root): read here, kept here.
+    let load = move |into: RwSignal<String>| {
+        move |ev: web_sys::Event| {
+            let file = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|input| input.files())
+                .and_then(|files| files.get(0));
+            if let Some(file) = file {
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                        into.set(text.as_string().unwrap_or_default());
+                    }
+                });
+            }
         }
+    };
+    let submit = move || {
+        let pasted = key.get_untracked();
+        if !pasted.trim().is_empty() || root.get_untracked().is_empty() {
+            return check(Some(pasted), None);
+        }
+        check(
+            None,
+            Some(Keyless {
+                trusted_root: root.get_untracked(),
+                identity: identity.get_untracked(),
+                issuer: issuer.get_untracked(),
+            }),
+        );
     };
     let close = move || query.with(|q| here_with(q, &[("sig", None)]));
     view! {
@@ -99,12 +121,21 @@ fn SignaturesPanel(reference: String, subjects: Vec<String>) -> impl IntoView {
             <p><a id="close-signatures" href=close>"Close"</a></p>
             <form on:submit=move |ev| {
                 ev.prevent_default();
-                check(Some(key.get_untracked()));
+                submit();
             }>
                 <label for="signature-key">"The signer's public key (PEM, as cosign.pub) — it stays in this page"</label>
                 <textarea id="signature-key" rows="4" placeholder="-----BEGIN PUBLIC KEY-----"
                     prop:value=move || key.get() on:input=move |ev| key.set(event_target_value(&ev))></textarea>
-                <input type="file" id="signature-key-file" aria-label="Load the key from a file" on:change=load />
+                <input type="file" id="signature-key-file" aria-label="Load the key from a file" on:change=load(key) />
+                <details id="keyless">
+                    <summary>"Or keyless (Sigstore): a trusted root and who must have signed"</summary>
+                    <input type="file" id="signature-root-file" aria-label="Load the trusted root (trusted_root.json)" on:change=load(root) />
+                    {move || (!root.get().is_empty()).then(|| view! { <span id="signature-root-loaded">"trusted root loaded"</span> })}
+                    <input type="text" id="signature-identity" placeholder="identity: https://github.com/org/repo/.github/workflows/release.yaml@refs/heads/main"
+                        on:input=move |ev| identity.set(event_target_value(&ev)) />
+                    <input type="text" id="signature-issuer" placeholder="OIDC issuer: https://token.actions.githubusercontent.com"
+                        on:input=move |ev| issuer.set(event_target_value(&ev)) />
+                </details>
                 <button type="submit" id="verify-signatures">"Verify"</button>
             </form>
             {worker_answer(state, "signature", "Looking up the signatures…", "The signatures could not be checked",

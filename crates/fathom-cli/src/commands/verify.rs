@@ -7,7 +7,9 @@ use std::io::{self, Write};
 
 use fathom_core::digest::Digest;
 use fathom_core::inspect::Options;
-use fathom_core::signature::{self, ImageVerdict, PublicKey, SignatureLookup, Verdict, Verification};
+use fathom_core::signature::{
+    self, Identity, ImageVerdict, Policy, PublicKey, SignatureLookup, Trust, TrustedRoot, Verdict, Verification,
+};
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
@@ -38,13 +40,14 @@ impl Render for Verified {
         for s in &v.signatures {
             let how = s.signature.source.words();
             let kind = if s.keyless { ", keyless" } else { "" };
+            let words = s.verdict.words();
             let verdict = match s.verdict {
-                Verdict::Verified => format!("✔ verified with the {}", v.key.as_deref().unwrap_or_default())
+                Verdict::Verified => format!("✔ {words}: the {}", v.key.as_deref().unwrap_or_default())
                     .green()
                     .to_string(),
-                Verdict::NotThisKey => "✘ not made with this key".yellow().to_string(),
-                Verdict::Unverified => "? not checked (no key given)".to_string(),
-                Verdict::Invalid => "✘ invalid".red().bold().to_string(),
+                Verdict::NotThisKey => format!("✘ {words}").yellow().to_string(),
+                Verdict::Unverified => format!("? {words}"),
+                Verdict::Invalid => format!("✘ {words}").red().bold().to_string(),
             };
             writeln!(
                 out,
@@ -55,6 +58,15 @@ impl Render for Verified {
             )?;
             if let Some(reference) = &s.docker_reference {
                 writeln!(out, "  signed as: {reference}")?;
+            }
+            if let Some(signer) = &s.signer {
+                let subject = signer.subject.as_deref().unwrap_or("no identity");
+                let issuer = signer.issuer.as_deref().unwrap_or("no issuer");
+                writeln!(out, "  signed by: {subject} ({issuer})")?;
+                if let Some(repository) = &signer.source_repository {
+                    let commit = signer.source_commit.as_deref().unwrap_or_default();
+                    writeln!(out, "  source:    {repository} {commit}")?;
+                }
             }
             for (claim, value) in &s.claims {
                 writeln!(out, "  claim {claim}: {value}")?;
@@ -126,19 +138,47 @@ fn subjects(args: &VerifyArgs) -> Result<(String, Vec<Digest>), CommandError> {
     Ok((report.reference.canonical.clone(), subjects))
 }
 
+/// Reads a file the command was given.
+fn read(path: &std::path::Path) -> Result<Vec<u8>, CommandError> {
+    std::fs::read(path).map_err(|source| CommandError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 /// Runs `fathom verify`.
 pub fn run_verify(args: VerifyArgs) -> Result<Outcome, CommandError> {
     let key = match &args.key {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| CommandError::Read {
-                path: path.display().to_string(),
-                source,
-            })?;
+            let text = String::from_utf8_lossy(&read(path)?).into_owned();
             let key =
-                PublicKey::from_pem(&text).map_err(|e| CommandError::Invalid(format!("{}: {e}", path.display())))?;
+                PublicKey::from_text(&text).map_err(|e| CommandError::Invalid(format!("{}: {e}", path.display())))?;
             Some(key)
         }
         None => None,
+    };
+    let policy = match (
+        &args.trusted_root,
+        &args.certificate_identity,
+        &args.certificate_oidc_issuer,
+    ) {
+        (Some(path), Some(subject), Some(issuer)) => {
+            let root = TrustedRoot::from_json(&read(path)?)
+                .map_err(|e| CommandError::Invalid(format!("{}: {e}", path.display())))?;
+            Some(Policy {
+                root,
+                identity: Identity {
+                    subject: subject.clone(),
+                    issuer: issuer.clone(),
+                },
+            })
+        }
+        _ => None,
+    };
+    let trust = match (&key, &policy) {
+        (Some(key), _) => Trust::Key(key),
+        (None, Some(policy)) => Trust::Keyless(policy),
+        (None, None) => Trust::Nothing,
     };
     let (reference, subjects) = subjects(&args)?;
     let context = Context::new(&args.reference, &args.registry)?;
@@ -148,7 +188,7 @@ pub fn run_verify(args: VerifyArgs) -> Result<Outcome, CommandError> {
         &args.registry,
     )?
     .map_err(|f| CommandError::Registry(f.message))?;
-    let verification = Verification::of(&subjects, &found, key.as_ref());
+    let verification = Verification::of(&subjects, &found, trust);
     let failed = verification.failed();
     Printer::new(args.output.format).emit(&Verified {
         reference,

@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde::Serialize;
 
-use super::key::PublicKey;
+use super::keyless::{self, Signer};
+use super::Trust;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::finding::{Code, Finding};
@@ -135,7 +136,8 @@ struct Image {
 pub enum Verdict {
     /// Made with the key given, over a payload naming this image.
     Verified,
-    /// Well formed and about this image, but not made with the key given.
+    /// Well formed and about this image, but not made with the key given (or, keyless, by
+    /// another identity).
     NotThisKey,
     /// Well formed and about this image; no key was given to check it with.
     Unverified,
@@ -148,8 +150,8 @@ impl Verdict {
     pub fn words(self) -> &'static str {
         match self {
             Verdict::Verified => "verified",
-            Verdict::NotThisKey => "not made with this key",
-            Verdict::Unverified => "not checked (no key given)",
+            Verdict::NotThisKey => "not by the signer given",
+            Verdict::Unverified => "not checked (no signer given)",
             Verdict::Invalid => "invalid",
         }
     }
@@ -181,6 +183,9 @@ pub struct Checked {
     pub claims: BTreeMap<String, serde_json::Value>,
     /// Whether it is keyless (a Fulcio certificate in the annotations).
     pub keyless: bool,
+    /// Who a keyless signature's certificate says signed (checked or not: the verdict says).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Signer>,
     /// Whether it carries a Rekor bundle.
     pub transparency_log: bool,
     /// The outcome.
@@ -190,10 +195,10 @@ pub struct Checked {
 }
 
 /// Checks `signature` (whose payload was fetched as `payload`, or could not be) against the
-/// image it was found for, and against `key` when one is given: the payload's bytes against the
-/// layer's digest and size, the payload's `docker-manifest-digest` against the subject, the
-/// signature over the payload's exact bytes.
-pub fn check(signature: &Signature, payload: Result<&[u8], &str>, key: Option<&PublicKey>) -> Checked {
+/// image it was found for, and against `trust` (a key, or a keyless identity under a trusted
+/// root): the payload's bytes against the layer's digest and size, the payload's
+/// `docker-manifest-digest` against the subject, the signature over the payload's exact bytes.
+pub fn check(signature: &Signature, payload: Result<&[u8], &str>, trust: Trust) -> Checked {
     let layer = &signature.payload;
     let mut checked = Checked {
         signature: signature.clone(),
@@ -201,13 +206,17 @@ pub fn check(signature: &Signature, payload: Result<&[u8], &str>, key: Option<&P
         signed_digest: None,
         claims: BTreeMap::new(),
         keyless: layer.annotation(CERTIFICATE_ANNOTATION).is_some(),
+        signer: layer
+            .annotation(CERTIFICATE_ANNOTATION)
+            .and_then(|pem| keyless::certificate(pem).ok())
+            .map(|(cert, _)| keyless::signer_of(&cert)),
         transparency_log: layer.annotation(BUNDLE_ANNOTATION).is_some(),
         verdict: Verdict::Invalid,
         findings: Vec::new(),
     };
     let at = format!("signature {} of {}", layer.digest, signature.subject);
     match read(signature, payload, &at, &mut checked) {
-        Ok(bytes) => checked.verdict = judge(layer, bytes, key, &at, &mut checked.findings),
+        Ok(bytes) => checked.verdict = judge(layer, bytes, trust, &at, &mut checked),
         Err(finding) => checked.findings.push(finding),
     }
     checked
@@ -262,16 +271,11 @@ fn read<'p>(
     Ok(bytes)
 }
 
-/// The verdict on a payload about the subject: the signature over its bytes, with `key`.
-fn judge(
-    layer: &Descriptor,
-    payload: &[u8],
-    key: Option<&PublicKey>,
-    at: &str,
-    findings: &mut Vec<Finding>,
-) -> Verdict {
+/// The verdict on a payload about the subject: the signature over its bytes, with what `trust`
+/// gives.
+fn judge(layer: &Descriptor, payload: &[u8], trust: Trust, at: &str, checked: &mut Checked) -> Verdict {
     let Some(encoded) = layer.annotation(SIGNATURE_ANNOTATION).filter(|s| !s.is_empty()) else {
-        findings.push(Finding::error(
+        checked.findings.push(Finding::error(
             Code::SignatureUnreadable,
             at,
             format!("{at}: the layer has no {SIGNATURE_ANNOTATION} annotation"),
@@ -279,16 +283,41 @@ fn judge(
         return Verdict::Invalid;
     };
     let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
-        findings.push(Finding::error(
+        checked.findings.push(Finding::error(
             Code::SignatureUnreadable,
             at,
             format!("{at}: the {SIGNATURE_ANNOTATION} annotation is not base64"),
         ));
         return Verdict::Invalid;
     };
-    match key {
-        None => Verdict::Unverified,
-        Some(key) if key.verifies(payload, &raw) => Verdict::Verified,
-        Some(_) => Verdict::NotThisKey,
+    match trust {
+        Trust::Nothing => Verdict::Unverified,
+        Trust::Key(key) if key.verifies(payload, &raw) => Verdict::Verified,
+        Trust::Key(_) => Verdict::NotThisKey,
+        Trust::Keyless(policy) => {
+            let Some(certificate) = layer.annotation(CERTIFICATE_ANNOTATION) else {
+                return Verdict::NotThisKey;
+            };
+            let digest = Digest::sha256(payload);
+            let bundle = layer.annotation(BUNDLE_ANNOTATION);
+            let (signer, outcome) = keyless::check(&raw, &digest, certificate, bundle, policy, at);
+            checked.signer = Some(signer);
+            match outcome {
+                Ok(()) => Verdict::Verified,
+                // A valid signature by someone else: not the identity asked for, as another
+                // key's signature is not the key's.
+                Err(finding) if finding.code == Code::SignatureIdentityMismatch => {
+                    checked.findings.push(Finding {
+                        severity: crate::finding::Severity::Warning,
+                        ..finding
+                    });
+                    Verdict::NotThisKey
+                }
+                Err(finding) => {
+                    checked.findings.push(finding);
+                    Verdict::Invalid
+                }
+            }
+        }
     }
 }

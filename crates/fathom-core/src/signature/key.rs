@@ -185,6 +185,25 @@ impl PublicKey {
         }
     }
 
+    /// Whether `signature` is this key's signature of the message whose sha256 is `digest` —
+    /// what a transparency log records of a payload. ECDSA and RSA sign a hash; pure Ed25519
+    /// signs the message itself, so it never verifies a digest.
+    pub fn verifies_digest(&self, digest: &crate::Digest, signature: &[u8]) -> bool {
+        use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
+        let Some(prehash) = decode_hex(digest.hex()).filter(|_| digest.algorithm() == crate::Algorithm::Sha256) else {
+            return false;
+        };
+        match &self.verifier {
+            Verifier::P256(key) => p256::ecdsa::Signature::from_der(signature)
+                .or_else(|_| p256::ecdsa::Signature::from_slice(signature))
+                .is_ok_and(|s| key.verify_prehash(&prehash, &s).is_ok()),
+            Verifier::Rsa(key) => {
+                rsa::pkcs1v15::Signature::try_from(signature).is_ok_and(|s| key.verify_prehash(&prehash, &s).is_ok())
+            }
+            Verifier::Ed25519(_) => false,
+        }
+    }
+
     /// Whether `signature` is this key's signature of `message`, as cosign makes them.
     pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
         use p256::ecdsa::signature::Verifier as _;
@@ -200,4 +219,15 @@ impl PublicKey {
             }
         }
     }
+}
+
+/// Bytes from lowercase or uppercase hex.
+pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }

@@ -88,7 +88,7 @@ fn openssl_signatures_of_a_payload_verify_with_their_key_and_no_other() {
     for signer in keys {
         let signature = signature_of(&payload, &signature_file(signer), SIGNED);
         for checker in keys {
-            let checked = cosign::check(&signature, Ok(&payload), Some(&key(&format!("{checker}.pub"))));
+            let checked = cosign::check(&signature, Ok(&payload), Trust::Key(&key(&format!("{checker}.pub"))));
             let expected = if signer == checker {
                 Verdict::Verified
             } else {
@@ -97,7 +97,7 @@ fn openssl_signatures_of_a_payload_verify_with_their_key_and_no_other() {
             assert_eq!(checked.verdict, expected, "{signer} checked with {checker}");
             assert!(checked.findings.is_empty(), "{:?}", checked.findings);
         }
-        let unchecked = cosign::check(&signature, Ok(&payload), None);
+        let unchecked = cosign::check(&signature, Ok(&payload), Trust::Nothing);
         assert_eq!(unchecked.verdict, Verdict::Unverified);
         assert_eq!(unchecked.signed_digest.as_deref(), Some(SIGNED));
         assert_eq!(
@@ -118,7 +118,7 @@ fn a_payload_changed_after_signing_does_not_verify() {
     for signer in ["p256", "ed25519", "rsa"] {
         // The layer re-pointed at the edited payload (its digest is right), the signature kept.
         let signature = signature_of(&edited, &signature_file(signer), SIGNED);
-        let checked = cosign::check(&signature, Ok(&edited), Some(&key(&format!("{signer}.pub"))));
+        let checked = cosign::check(&signature, Ok(&edited), Trust::Key(&key(&format!("{signer}.pub"))));
         assert_eq!(checked.verdict, Verdict::NotThisKey, "{signer}");
         let found = Found {
             signatures: vec![Fetched {
@@ -128,7 +128,7 @@ fn a_payload_changed_after_signing_does_not_verify() {
             findings: vec![],
         };
         let subject: Digest = SIGNED.parse().unwrap();
-        let v = Verification::of(&[subject], &found, Some(&key(&format!("{signer}.pub"))));
+        let v = Verification::of(&[subject], &found, Trust::Key(&key(&format!("{signer}.pub"))));
         assert_eq!(v.verdict, ImageVerdict::Invalid);
         assert!(v.failed());
         assert_eq!(v.findings[0].code, Code::SignatureInvalid);
@@ -141,11 +141,15 @@ fn payload_bytes_that_are_not_the_layer_s_are_a_digest_mismatch() {
     let signature = signature_of(&payload, &signature_file("p256"), SIGNED);
     let mut served = payload.clone();
     served[10] ^= 1;
-    let checked = cosign::check(&signature, Ok(&served), Some(&key("p256.pub")));
+    let checked = cosign::check(&signature, Ok(&served), Trust::Key(&key("p256.pub")));
     assert_eq!(checked.verdict, Verdict::Invalid);
     assert_eq!(checked.findings[0].code, Code::DigestMismatch);
     assert!(checked.findings[0].message.contains("not what its layer promised"));
-    let missing = cosign::check(&signature, Err("its payload blob is not in the registry"), None);
+    let missing = cosign::check(
+        &signature,
+        Err("its payload blob is not in the registry"),
+        Trust::Nothing,
+    );
     assert_eq!(missing.findings[0].code, Code::SignatureUnreadable);
 }
 
@@ -154,7 +158,7 @@ fn a_valid_signature_of_another_image_is_the_wrong_image() {
     let payload = data("payload.json");
     let other = format!("sha256:{}", "ab".repeat(32));
     let signature = signature_of(&payload, &signature_file("ed25519"), &other);
-    let checked = cosign::check(&signature, Ok(&payload), Some(&key("ed25519.pub")));
+    let checked = cosign::check(&signature, Ok(&payload), Trust::Key(&key("ed25519.pub")));
     assert_eq!(checked.verdict, Verdict::Invalid);
     assert_eq!(checked.findings[0].code, Code::SignatureWrongImage);
     assert!(
@@ -169,7 +173,7 @@ fn missing_or_garbled_signature_annotations_are_unreadable() {
     let payload = data("payload.json");
     for (annotation, says) in [("", "has no"), ("not base64!", "not base64")] {
         let signature = signature_of(&payload, annotation, SIGNED);
-        let checked = cosign::check(&signature, Ok(&payload), None);
+        let checked = cosign::check(&signature, Ok(&payload), Trust::Nothing);
         assert_eq!(checked.verdict, Verdict::Invalid);
         assert_eq!(checked.findings[0].code, Code::SignatureUnreadable);
         assert!(
@@ -180,7 +184,7 @@ fn missing_or_garbled_signature_annotations_are_unreadable() {
     }
     let not_cosign = br#"{"critical":{"identity":{"docker-reference":"x"},"image":{"docker-manifest-digest":"sha256:9f047a4c969f2b6f0bb90b226cc0a2c318561ee8ec7d343be37498b6da13eb97"},"type":"atomic container signature"}}"#;
     let signature = signature_of(not_cosign, &signature_file("p256"), SIGNED);
-    let checked = cosign::check(&signature, Ok(not_cosign), None);
+    let checked = cosign::check(&signature, Ok(not_cosign), Trust::Nothing);
     assert_eq!(checked.findings[0].code, Code::SignatureUnreadable);
     assert!(checked.findings[0].message.contains("atomic container signature"));
 }
@@ -188,10 +192,10 @@ fn missing_or_garbled_signature_annotations_are_unreadable() {
 #[test]
 fn an_unsigned_image_is_an_error_only_when_a_key_asks_for_a_signature() {
     let subject: Digest = SIGNED.parse().unwrap();
-    let unasked = Verification::of(std::slice::from_ref(&subject), &Found::default(), None);
+    let unasked = Verification::of(std::slice::from_ref(&subject), &Found::default(), Trust::Nothing);
     assert_eq!(unasked.verdict, ImageVerdict::Unsigned);
     assert!(!unasked.failed());
-    let asked = Verification::of(&[subject], &Found::default(), Some(&key("p256.pub")));
+    let asked = Verification::of(&[subject], &Found::default(), Trust::Key(&key("p256.pub")));
     assert_eq!(asked.verdict, ImageVerdict::Unsigned);
     assert!(asked.failed());
     assert_eq!(asked.findings[0].code, Code::SignatureMissing);
@@ -209,7 +213,7 @@ fn cosign_s_keyless_signature_manifest_is_read() {
     let manifest = Digest::sha256(&bytes);
     let signatures = cosign::signatures_in(&subject, &manifest, Source::Tag, &bytes).unwrap();
     assert_eq!(signatures.len(), 1);
-    let checked = cosign::check(&signatures[0], Err("not fetched"), None);
+    let checked = cosign::check(&signatures[0], Err("not fetched"), Trust::Nothing);
     assert!(checked.keyless && checked.transparency_log);
     let config = cosign::signatures_in(&subject, &manifest, Source::Tag, br#"{"layers":[]}"#).unwrap_err();
     assert_eq!(config.code, Code::SignatureUnreadable);
@@ -275,8 +279,168 @@ fn the_lookup_finds_the_signature_tag_and_falls_back_from_the_referrers_api() {
     let sources: Vec<Source> = found.signatures.iter().map(|f| f.signature.source).collect();
     assert_eq!(sources.len(), 2, "{found:?}");
     assert!(sources.contains(&Source::Tag) && sources.contains(&Source::Referrer));
-    let v = Verification::of(&[subject], &found, Some(&key("p256.pub")));
+    let v = Verification::of(&[subject], &found, Trust::Key(&key("p256.pub")));
     assert_eq!(v.verdict, ImageVerdict::Verified, "{v:?}");
     let verdicts: Vec<Verdict> = v.signatures.iter().map(|s| s.verdict).collect();
     assert!(verdicts.contains(&Verdict::Verified) && verdicts.contains(&Verdict::NotThisKey));
+}
+
+// Keyless: a real signature from Sigstore's public-good instance (cosign's `.sig` manifest in
+// the corpus: a Fulcio certificate for a GitHub Actions workflow, Rekor's signed entry
+// timestamp), checked against the public-good trusted root (sigstore-python's test copy).
+
+const WORKFLOW: &str = "https://github.com/chainguard-images/images/.github/workflows/release.yaml@refs/heads/main";
+const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+fn public_good() -> TrustedRoot {
+    TrustedRoot::from_json(&data("sigstore-trusted-root.public-good.json")).unwrap()
+}
+
+fn policy(root: TrustedRoot, subject: &str, issuer: &str) -> Policy {
+    Policy {
+        root,
+        identity: Identity {
+            subject: subject.into(),
+            issuer: issuer.into(),
+        },
+    }
+}
+
+/// The corpus's keyless signature layer: its signature, payload digest, certificate and bundle.
+fn keyless_layer() -> Descriptor {
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/data/corpus/cosign-signature-manifest.keyless-with-bundle-cert-chain.json"),
+    )
+    .unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    serde_json::from_value(manifest["layers"][0].clone()).unwrap()
+}
+
+fn check_keyless(layer: &Descriptor, policy: &Policy) -> (Signer, Result<(), crate::Finding>) {
+    use base64::Engine as _;
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(layer.annotation(cosign::SIGNATURE_ANNOTATION).unwrap())
+        .unwrap();
+    keyless::check(
+        &signature,
+        &layer.digest().unwrap(),
+        layer.annotation(cosign::CERTIFICATE_ANNOTATION).unwrap(),
+        layer.annotation(cosign::BUNDLE_ANNOTATION),
+        policy,
+        "signature",
+    )
+}
+
+#[test]
+fn a_trusted_root_is_read_with_its_windows() {
+    let root = public_good();
+    assert_eq!(root.logs.len(), 1);
+    assert_eq!(root.logs[0].url, "https://rekor.sigstore.dev");
+    assert_eq!(root.logs[0].key.algorithm(), KeyAlgorithm::EcdsaP256);
+    // The key id is the sha256 of the log key's DER, as Sigstore defines it.
+    assert_eq!(hex(&root.logs[0].key_id), root.logs[0].key.key_id());
+    assert_eq!(root.authorities.len(), 2);
+    assert_eq!(
+        root.authorities[1].valid.start, 1_649_880_375,
+        "2022-04-13T20:06:15.000Z"
+    );
+    assert_eq!(root.authorities[1].valid.end, None);
+    assert!(root.authorities[0].valid.end.is_some());
+    assert_eq!(trust::unix_seconds("1970-01-01T00:00:00Z"), Some(0));
+    assert_eq!(trust::unix_seconds("2021-01-12T11:53:27+01:00"), None);
+    assert!(TrustedRoot::from_json(b"{}").is_err());
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn a_real_keyless_signature_verifies_against_the_public_good_root() {
+    let (signer, outcome) = check_keyless(&keyless_layer(), &policy(public_good(), WORKFLOW, GITHUB_ISSUER));
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(signer.subject.as_deref(), Some(WORKFLOW));
+    assert_eq!(signer.issuer.as_deref(), Some(GITHUB_ISSUER));
+    assert_eq!(
+        signer.source_repository.as_deref(),
+        Some("https://github.com/chainguard-images/images")
+    );
+    assert_eq!(signer.signed_at, Some(1_777_585_612));
+    assert_eq!(signer.log_index, Some(1_414_014_376));
+}
+
+#[test]
+fn another_identity_or_issuer_is_named_and_not_verified() {
+    for (subject, issuer) in [
+        (
+            "https://github.com/chainguard-images/images/.github/workflows/release.yaml@refs/heads/evil",
+            GITHUB_ISSUER,
+        ),
+        (WORKFLOW, "https://accounts.google.com"),
+    ] {
+        let (_, outcome) = check_keyless(&keyless_layer(), &policy(public_good(), subject, issuer));
+        let finding = outcome.unwrap_err();
+        assert_eq!(finding.code, Code::SignatureIdentityMismatch);
+        assert!(finding.message.contains(WORKFLOW), "{}", finding.message);
+    }
+}
+
+#[test]
+fn a_tampered_log_entry_or_signature_is_a_tlog_finding() {
+    let expect = policy(public_good(), WORKFLOW, GITHUB_ISSUER);
+    // The entry's time moved: the SET no longer verifies.
+    let mut layer = keyless_layer();
+    let annotations = layer.annotations.as_mut().unwrap();
+    let bundle = annotations[cosign::BUNDLE_ANNOTATION].replace("1777585612", "1777585613");
+    annotations.insert(cosign::BUNDLE_ANNOTATION.into(), bundle);
+    let (_, outcome) = check_keyless(&layer, &expect);
+    let finding = outcome.unwrap_err();
+    assert_eq!(finding.code, Code::SignatureTlogInvalid);
+    assert!(finding.message.contains("does not verify"), "{}", finding.message);
+    // Another signature under the same entry: the entry is about another signature.
+    let mut layer = keyless_layer();
+    let annotations = layer.annotations.as_mut().unwrap();
+    annotations.insert(
+        cosign::SIGNATURE_ANNOTATION.into(),
+        String::from_utf8(data("payload.p256.sig")).unwrap(),
+    );
+    let (_, outcome) = check_keyless(&layer, &expect);
+    assert_eq!(outcome.unwrap_err().code, Code::SignatureTlogInvalid);
+    // No entry at all.
+    let mut layer = keyless_layer();
+    layer.annotations.as_mut().unwrap().remove(cosign::BUNDLE_ANNOTATION);
+    let (signer, outcome) = check_keyless(&layer, &expect);
+    assert_eq!(outcome.unwrap_err().code, Code::SignatureTlogMissing);
+    assert_eq!(
+        signer.subject.as_deref(),
+        Some(WORKFLOW),
+        "who claims to have signed is still shown"
+    );
+}
+
+#[test]
+fn a_root_without_its_certificate_authority_does_not_trust_it() {
+    // The public-good log, but only the authority that stopped issuing in 2022.
+    let mut json: serde_json::Value = serde_json::from_slice(&data("sigstore-trusted-root.public-good.json")).unwrap();
+    json["certificateAuthorities"].as_array_mut().unwrap().truncate(1);
+    let root = TrustedRoot::from_json(&serde_json::to_vec(&json).unwrap()).unwrap();
+    let (_, outcome) = check_keyless(&keyless_layer(), &policy(root, WORKFLOW, GITHUB_ISSUER));
+    assert_eq!(outcome.unwrap_err().code, Code::SignatureCertificateUntrusted);
+    // The right authority, no longer trusted when the signature was made.
+    let mut json: serde_json::Value = serde_json::from_slice(&data("sigstore-trusted-root.public-good.json")).unwrap();
+    json["certificateAuthorities"][1]["validFor"]["end"] = "2026-01-01T00:00:00Z".into();
+    let root = TrustedRoot::from_json(&serde_json::to_vec(&json).unwrap()).unwrap();
+    let (_, outcome) = check_keyless(&keyless_layer(), &policy(root, WORKFLOW, GITHUB_ISSUER));
+    assert_eq!(outcome.unwrap_err().code, Code::SignatureCertificateUntrusted);
+}
+
+#[test]
+fn a_keyless_policy_does_not_verify_a_keyed_signature_nor_a_key_a_keyless_one() {
+    let payload = data("payload.json");
+    let keyed = signature_of(&payload, &signature_file("p256"), SIGNED);
+    let expect = policy(public_good(), WORKFLOW, GITHUB_ISSUER);
+    let checked = cosign::check(&keyed, Ok(&payload), Trust::Keyless(&expect));
+    assert_eq!(checked.verdict, Verdict::NotThisKey);
+    assert!(checked.signer.is_none());
 }
