@@ -71,3 +71,16 @@ def test_an_attestation_moved_to_another_image_is_red(page, demo):
     page.wait_for_selector("#provenance")
     assert page.query_selector("#provenance a") is None
     assert "not verified" in page.inner_text("#provenance") or "plain in-toto" in page.inner_text("#provenance")
+
+
+def test_an_sbom_attached_as_a_referrer_is_read_too(page):
+    """demo/busybox:oci has no attestation manifest, but an SPDX SBOM attached to its index as an
+    OCI referrer (found through the referrers fallback tag): the panel reads that document."""
+    open_view(page, "127.0.0.1:5555/demo/busybox:oci", platform="linux/amd64")
+    page.click("#open-attestations")
+    page.wait_for_selector("#sbom-summary")
+    summary = page.inner_text("#sbom-summary")
+    assert summary.startswith("referrer sha256:") and "SPDX-2.3" in summary and "1 package" in summary, summary
+    assert cells(page, "packages") == [["busybox-static", "1:1.35.0-4+deb12u1+b1", "deb", "GPL-2.0-only", "Debian"]]
+    assert page.query_selector("#provenance") is None
+    assert page.query_selector("#attest-problems") is None

@@ -199,6 +199,28 @@ pub fn is_sbom_document(layer: &LayerInfo) -> bool {
     layer.media_type.as_deref().is_some_and(|m| SBOM_DOCUMENTS.contains(&m))
 }
 
+/// The options of the walk that reads an SBOM referrer's manifest, by digest: its layers alone
+/// (no config, no referrers of its own).
+pub fn referrer_walk() -> crate::inspect::Options {
+    crate::inspect::Options {
+        configs: false,
+        referrers: false,
+        ..crate::inspect::Options::default()
+    }
+}
+
+/// The SBOM document layers of a referrer's manifest, walked by digest with
+/// [`referrer_walk`].
+pub fn sbom_documents(referrer: &Report) -> Vec<LayerInfo> {
+    referrer
+        .platforms
+        .iter()
+        .flat_map(|p| p.image.iter().flat_map(|i| i.layers.iter()))
+        .filter(|l| is_sbom_document(l))
+        .cloned()
+        .collect()
+}
+
 /// What one attestation layer says of an image.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

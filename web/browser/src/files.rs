@@ -47,6 +47,10 @@ pub enum Ask {
         image: String,
         /// The statement layers.
         layers: Vec<LayerInfo>,
+        /// The SBOM documents attached to the top manifest as referrers (`oras attach` style):
+        /// each referrer's digest and its document layer (the page walked the referrer).
+        #[serde(default)]
+        documents: Vec<(String, LayerInfo)>,
         /// Registry endpoints the page reaches through the edge's proxy.
         proxied: Vec<String>,
         /// Read them from the archive the page gave the worker.

@@ -2,7 +2,8 @@
 //! attestation manifests that describe an image, fetched whole (through the registry's token
 //! service, or from the archive the page gave) and read by the core — each checked against its
 //! digest and its subject against the image — then put in rows: the provenance, the base images
-//! (each a link to its own view), the SBOM's packages.
+//! (each a link to its own view), the SBOM's packages; and the SBOM documents attached to the top
+//! manifest as referrers (their manifests walked by the page, which carries the walk anyway).
 
 use fathom_browser::fetch;
 use fathom_browser::files::{AttestedView, Row};
@@ -17,11 +18,13 @@ use fathom_core::Reference;
 use crate::{archive, reading};
 
 /// Reads `layers` (statement layers) about the image `image` of `reference`'s repository, or
-/// from the archive the page gave.
+/// from the archive the page gave; and the SBOM `documents` of the top manifest's referrers
+/// (from the registry).
 pub async fn attest(
     reference: &str,
     image: &str,
     layers: &[LayerInfo],
+    documents: &[(String, LayerInfo)],
     from_archive: bool,
 ) -> Result<AttestedView, String> {
     let image: Digest = image.parse().map_err(|e| format!("image {image}: {e}"))?;
@@ -30,11 +33,21 @@ pub async fn attest(
     } else {
         from_the_registry(reference, layers).await?
     };
-    let read: Vec<Attested> = layers
+    let mut read: Vec<Attested> = layers
         .iter()
         .zip(&bodies)
         .map(|(layer, bytes)| Attested::read(layer, bytes, &image))
         .collect();
+    let document_layers: Vec<LayerInfo> = documents.iter().map(|(_, layer)| layer.clone()).collect();
+    if !document_layers.is_empty() {
+        let bodies = from_the_registry(reference, &document_layers).await?;
+        read.extend(
+            documents
+                .iter()
+                .zip(&bodies)
+                .map(|((referrer, layer), bytes)| Attested::read_document(layer, bytes, referrer)),
+        );
+    }
     Ok(view(&read))
 }
 
@@ -105,7 +118,14 @@ fn view(read: &[Attested]) -> AttestedView {
             materials(p, trusted, &mut view);
         }
         if let Some(sbom) = &attested.sbom {
-            view.sbom = Some(sbom.summary());
+            let from = match &attested.referrer {
+                Some(referrer) => format!("referrer {}: {}", short_digest(referrer), sbom.summary()),
+                None => sbom.summary(),
+            };
+            view.sbom = Some(match view.sbom.take() {
+                Some(earlier) => format!("{earlier}; {from}"),
+                None => from,
+            });
             view.packages.extend(sbom.packages.iter().map(|p| Row {
                 cells: vec![
                     p.name.clone(),

@@ -93,11 +93,12 @@ async fn handle(ask: Ask) {
             reference,
             image,
             layers,
+            documents,
             proxied,
             archive,
         } => {
             fathom_browser::fetch::assume_proxied(proxied);
-            match attesting::attest(&reference, &image, &layers, archive).await {
+            match attesting::attest(&reference, &image, &layers, &documents, archive).await {
                 Ok(view) => answer(&Answer::Attested(view)),
                 Err(message) => answer(&Answer::Failed { message }),
             }

@@ -1,12 +1,14 @@
 //! What the image a platform pulls says of itself: its SLSA provenance (who built it, when, from
 //! which repository and commit, on which base images — each a link to its own view) and its SBOM
 //! (packages, searchable in the page), read by the file worker from the attestation manifests
-//! that describe the image — each statement checked against its digest and against the image,
-//! a failure shown loudly. `&attest=1` in the URL opens it, so a link reopens it.
+//! that describe the image, and from the SBOM documents attached to the top manifest as
+//! referrers — each statement checked against its digest and against the image, a failure
+//! shown loudly. `&attest=1` in the URL opens it, so a link reopens it.
 
 use fathom_browser::files::{Answer, Ask, AttestedView, Row};
 use fathom_core::attestation;
-use fathom_core::report::Report;
+use fathom_core::report::{LayerInfo, Report};
+use fathom_core::Reference;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use web_sys::File;
@@ -14,6 +16,7 @@ use web_sys::File;
 use super::{row_title, worker_answer};
 use crate::files_client::FilesWorker;
 use crate::urls::{here_with, state_url};
+use crate::walk::{walk, Progress};
 
 /// The link to an image's attestations, or what they say when the URL opens them.
 #[component]
@@ -25,7 +28,12 @@ pub(crate) fn Attestations(
     let query = use_query_map();
     let (row, _) = report.pulled_image()?;
     let layers = attestation::layers_of(&report, row);
-    if layers.is_empty() {
+    let referrers = if archive.is_some() {
+        Vec::new()
+    } else {
+        attestation::sbom_referrers(&report)
+    };
+    if layers.is_empty() && referrers.is_empty() {
         return None;
     }
     let entry = &report.platforms[row];
@@ -34,6 +42,7 @@ pub(crate) fn Attestations(
         reference: report.reference.canonical.clone(),
         image: entry.descriptor.digest.clone(),
         layers,
+        documents: Vec::new(),
         proxied: Vec::new(),
         archive: archive.is_some(),
     };
@@ -41,7 +50,11 @@ pub(crate) fn Attestations(
     let archive = StoredValue::new_local(archive);
     Some(move || {
         if is_open.get() {
-            view! { <AttestationsPanel ask=ask.clone() label=label.clone() archive=archive.get_value() /> }.into_any()
+            view! {
+                <AttestationsPanel ask=ask.clone() referrers=referrers.clone() label=label.clone()
+                    archive=archive.get_value() />
+            }
+            .into_any()
         } else {
             let href = query.with(|q| here_with(q, &[("attest", Some("1".into()))]));
             view! {
@@ -55,22 +68,55 @@ pub(crate) fn Attestations(
     })
 }
 
+/// The SBOM document layers of `referrers` (digests of the top manifest's referrers), each
+/// referrer's manifest walked by this page — which carries the walk anyway, where the file
+/// worker would carry a second copy.
+async fn referrer_documents(reference: &str, referrers: &[String]) -> Result<Vec<(String, LayerInfo)>, String> {
+    let name = Reference::parse(reference).map_err(|e| e.to_string())?.name();
+    let mut documents = Vec::new();
+    for referrer in referrers {
+        let input = format!("{name}@{referrer}");
+        let parsed = Reference::parse(&input).map_err(|e| format!("{input}: {e}"))?;
+        let report = walk(&input, parsed, None, RwSignal::new(Progress::default()))
+            .await
+            .map_err(|f| f.message)?;
+        documents.extend(
+            attestation::sbom_documents(&report)
+                .into_iter()
+                .map(|layer| (referrer.clone(), layer)),
+        );
+    }
+    Ok(documents)
+}
+
 #[component]
-fn AttestationsPanel(ask: Ask, label: String, archive: Option<File>) -> impl IntoView {
+fn AttestationsPanel(ask: Ask, referrers: Vec<String>, label: String, archive: Option<File>) -> impl IntoView {
     let query = use_query_map();
     let state = RwSignal::new(None::<Result<AttestedView, String>>);
     let worker = StoredValue::new_local(None::<FilesWorker>);
     let archive = StoredValue::new_local(archive);
     Effect::new(move |_| {
-        let on_answer = move |answer: Answer| match answer {
-            Answer::Attested(view) => state.set(Some(Ok(view))),
-            Answer::Failed { message } => state.set(Some(Err(message))),
-            _ => {}
-        };
-        match FilesWorker::asking(ask.clone(), archive.get_value().as_ref(), on_answer) {
-            Ok(started) => worker.set_value(Some(started)),
-            Err(message) => state.set(Some(Err(message))),
-        }
+        let (mut ask, referrers) = (ask.clone(), referrers.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ask::Attest {
+                reference, documents, ..
+            } = &mut ask
+            {
+                match referrer_documents(reference, &referrers).await {
+                    Ok(found) => *documents = found,
+                    Err(message) => return state.set(Some(Err(message))),
+                }
+            }
+            let on_answer = move |answer: Answer| match answer {
+                Answer::Attested(view) => state.set(Some(Ok(view))),
+                Answer::Failed { message } => state.set(Some(Err(message))),
+                _ => {}
+            };
+            match FilesWorker::asking(ask, archive.get_value().as_ref(), on_answer) {
+                Ok(started) => worker.set_value(Some(started)),
+                Err(message) => state.set(Some(Err(message))),
+            }
+        });
     });
     on_cleanup(move || worker.set_value(None));
     let close = move || query.with(|q| here_with(q, &[("attest", None)]));

@@ -80,19 +80,8 @@ pub fn read(image: &ImageArgs, args: &RegistryArgs) -> Result<Attestations, Comm
         .collect();
     for referrer in attestation::sbom_referrers(&report) {
         let input = format!("{}@{referrer}", reference.name());
-        let options = Options {
-            configs: false,
-            referrers: false,
-            ..Options::default()
-        };
-        let manifest = inspect(&input, Context::new(&input, args)?, args, options)?;
-        let documents: Vec<LayerInfo> = manifest
-            .platforms
-            .iter()
-            .flat_map(|p| p.image.iter().flat_map(|i| i.layers.iter()))
-            .filter(|l| attestation::is_sbom_document(l))
-            .cloned()
-            .collect();
+        let manifest = inspect(&input, Context::new(&input, args)?, args, attestation::referrer_walk())?;
+        let documents = attestation::sbom_documents(&manifest);
         let read = fetch.whole(&documents)?;
         attestations.extend(
             read.iter()
