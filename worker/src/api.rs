@@ -49,7 +49,7 @@ const CONCURRENCY: usize = 8;
 const DEFAULT_PAGE: u32 = 100;
 /// Tags per page at most.
 const MAX_PAGE: u32 = 1000;
-/// The longest `key` parameter (a PEM RSA 8192 key is some 1.5 KB).
+/// The longest `key` parameter (a PEM RSA 4096 key is some 800 bytes).
 const MAX_KEY: usize = 8192;
 
 /// Headers every API answer carries: anyone may read the API from a page.

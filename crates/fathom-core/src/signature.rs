@@ -68,6 +68,23 @@ impl Trust<'_> {
     }
 }
 
+/// Whether a signature of `subject` verified.
+fn verified(subject: &Digest, signatures: &[Checked]) -> bool {
+    signatures
+        .iter()
+        .any(|s| s.verdict == Verdict::Verified && s.signature.subject == subject.as_str())
+}
+
+/// Whether the verified signatures cover what was looked up: the reference's own digest (an
+/// index's signature covers every image it lists, by digest), or else every image looked up.
+fn covered(subjects: &[Digest], signatures: &[Checked]) -> bool {
+    match subjects.split_first() {
+        Some((top, _)) if verified(top, signatures) => true,
+        Some((_, images)) => !images.is_empty() && images.iter().all(|d| verified(d, signatures)),
+        None => false,
+    }
+}
+
 /// What the signatures say of the image, all told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -122,6 +139,7 @@ impl Verification {
         };
         signatures.sort_by_key(rank);
         let mut findings = found.findings.clone();
+        findings.sort_by(|a, b| (a.severity, &a.path, &a.message).cmp(&(b.severity, &b.path, &b.message)));
         let named: Vec<String> = subjects.iter().map(ToString::to_string).collect();
         let of = named.join(" or ");
         let broken = has_error(&findings) || signatures.iter().any(|s| has_error(&s.findings));
@@ -140,8 +158,25 @@ impl Verification {
         } else if broken {
             ImageVerdict::Invalid
         } else if let Some(described) = trust.describe() {
-            if signatures.iter().any(|s| s.verdict == Verdict::Verified) {
+            if covered(subjects, &signatures) {
                 ImageVerdict::Verified
+            } else if signatures.iter().any(|s| s.verdict == Verdict::Verified) {
+                let unsigned: Vec<String> = subjects
+                    .iter()
+                    .skip(1)
+                    .filter(|d| !verified(d, &signatures))
+                    .map(ToString::to_string)
+                    .collect();
+                findings.push(Finding::error(
+                    Code::SignatureInvalid,
+                    &of,
+                    format!(
+                        "the reference's digest has no signature that verifies with the {described}, nor has every image: {} {}",
+                        unsigned.join(", "),
+                        if unsigned.len() == 1 { "has none" } else { "have none" }
+                    ),
+                ));
+                ImageVerdict::Invalid
             } else {
                 findings.push(Finding::error(
                     Code::SignatureInvalid,
@@ -158,7 +193,7 @@ impl Verification {
                 Code::SignatureNotVerified,
                 &of,
                 format!(
-                    "{} signature(s) of {of} found, none checked: give the signer's public key",
+                    "{} signature(s) of {of} found, none checked: give the signer's public key, or a trusted root and the identity expected",
                     signatures.len()
                 ),
             ));

@@ -90,7 +90,13 @@ fn view(v: &Verification) -> SignedView {
             if let Some(signer) = &s.signer {
                 let subject = signer.subject.as_deref().unwrap_or("no identity");
                 let issuer = signer.issuer.as_deref().unwrap_or("no issuer");
-                words.push_str(&format!(" · keyless, by {subject} ({issuer})"));
+                // Checked only when a keyless check verified it; else what the certificate claims.
+                let by = if s.verdict == Verdict::Verified && v.key_id.is_none() {
+                    "by"
+                } else {
+                    "claims to be by (not checked)"
+                };
+                words.push_str(&format!(" · keyless, {by} {subject} ({issuer})"));
             }
             Row {
                 cells: vec![

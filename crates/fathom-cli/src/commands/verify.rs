@@ -1,7 +1,7 @@
 //! `fathom verify`: an image's cosign signatures — found under the `sha256-<hex>.sig` tag and
 //! among its referrers by the core's `SignatureLookup`, checked by `Verification::of` — verified
-//! with the public key given: exit 1 when none verifies, when one is tampered with or copied
-//! from another image, or when the image is unsigned.
+//! with the public key (or keyless identity) given: exit 1 when none verifies, when one is
+//! tampered with or copied from another image, or — a signer given — when the image is unsigned.
 
 use std::io::{self, Write};
 
@@ -62,7 +62,13 @@ impl Render for Verified {
             if let Some(signer) = &s.signer {
                 let subject = signer.subject.as_deref().unwrap_or("no identity");
                 let issuer = signer.issuer.as_deref().unwrap_or("no issuer");
-                writeln!(out, "  signed by: {subject} ({issuer})")?;
+                // Checked only when a keyless check verified it; else what the certificate claims.
+                let label = if s.verdict == Verdict::Verified && v.key_id.is_none() {
+                    "signed by"
+                } else {
+                    "claims to be signed by (not checked)"
+                };
+                writeln!(out, "  {label}: {subject} ({issuer})")?;
                 if let Some(repository) = &signer.source_repository {
                     let commit = signer.source_commit.as_deref().unwrap_or_default();
                     writeln!(out, "  source:    {repository} {commit}")?;

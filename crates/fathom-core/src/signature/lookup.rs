@@ -13,6 +13,10 @@ use crate::registry::remote::Remote;
 use crate::registry::request::{self, Endpoint};
 use crate::registry::session::{Failure, Outcome, RequestId, Session, Step, Walk};
 
+/// The most signatures read, and signature referrers followed, per lookup: a registry cannot
+/// make a lookup fetch without end. (Referrers lists are read one page each.)
+pub const MAX_SIGNATURES: usize = 64;
+
 /// A signature and its payload's bytes, or why they could not be fetched.
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -61,7 +65,8 @@ pub struct SignatureLookup {
     name: String,
     subjects: Vec<Digest>,
     found: Found,
-    seen: Vec<String>,
+    /// Signature manifests read, by subject: one found both ways is read once.
+    seen: Vec<(usize, String)>,
     failed: Option<Failure>,
     finished: bool,
 }
@@ -80,7 +85,9 @@ impl SignatureLookup {
                 request::manifest(&endpoint, &repository, &tag, Method::Get),
             );
             let mut referrers = request::referrers(&endpoint, &repository, subject);
-            referrers.url = format!("{}?artifactType={}", referrers.url, cosign::SIGNATURE_ARTIFACT_TYPE);
+            // `+` percent-encoded: read raw, a query's `+` is a space to most servers.
+            let wanted = cosign::SIGNATURE_ARTIFACT_TYPE.replace('+', "%2B");
+            referrers.url = format!("{}?artifactType={wanted}", referrers.url);
             session.enqueue(Purpose::Referrers(n), referrers);
         }
         SignatureLookup {
@@ -122,13 +129,22 @@ impl SignatureLookup {
                 return;
             }
         };
-        if self.seen.contains(&digest.to_string()) {
+        let key = (n, digest.to_string());
+        if self.seen.contains(&key) {
             return;
         }
-        self.seen.push(digest.to_string());
+        self.seen.push(key);
         match cosign::signatures_in(&self.subjects[n], &digest, source, &response.body) {
             Ok(signatures) => {
                 for signature in signatures {
+                    if self.found.signatures.len() >= MAX_SIGNATURES {
+                        self.found.findings.push(Finding::warning(
+                            Code::SignatureUnreadable,
+                            &what,
+                            format!("more than {MAX_SIGNATURES} signatures: the rest are not read"),
+                        ));
+                        return;
+                    }
                     let at = self.found.signatures.len();
                     match signature.payload.digest() {
                         Ok(payload) => self.session.enqueue(
@@ -165,10 +181,11 @@ impl SignatureLookup {
             ));
             return;
         };
-        for entry in index.manifests {
-            if entry.artifact_type.as_deref() != Some(cosign::SIGNATURE_ARTIFACT_TYPE) {
-                continue;
-            }
+        let signatures = index
+            .manifests
+            .into_iter()
+            .filter(|entry| entry.artifact_type.as_deref() == Some(cosign::SIGNATURE_ARTIFACT_TYPE));
+        for entry in signatures.take(MAX_SIGNATURES) {
             if let Ok(digest) = entry.digest() {
                 let get = request::manifest(&self.endpoint, &self.repository, digest.as_str(), Method::Get);
                 self.session.enqueue(Purpose::Referrer(n, digest), get);
@@ -204,7 +221,9 @@ impl SignatureLookup {
             Purpose::Referrer(n, digest) if !absent => {
                 self.on_signature_manifest(n, Source::Referrer, Some(&digest), &response);
             }
-            Purpose::Referrer(n, digest) => self.found.findings.push(Finding::error(
+            // Listed, but deleted since (referrers fallback indexes go stale): worth knowing,
+            // not a forgery.
+            Purpose::Referrer(n, digest) => self.found.findings.push(Finding::warning(
                 Code::SignatureUnreadable,
                 digest.as_str(),
                 format!(

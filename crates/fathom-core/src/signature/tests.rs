@@ -444,3 +444,34 @@ fn a_keyless_policy_does_not_verify_a_keyed_signature_nor_a_key_a_keyless_one() 
     assert_eq!(checked.verdict, Verdict::NotThisKey);
     assert!(checked.signer.is_none());
 }
+
+#[test]
+fn an_index_is_verified_by_its_own_signature_or_by_every_image_looked_up() {
+    // The OpenSSL-signed payload names SIGNED; it is found for SIGNED, an image of the index X.
+    let payload = data("payload.json");
+    let found = Found {
+        signatures: vec![Fetched {
+            signature: signature_of(&payload, &signature_file("p256"), SIGNED),
+            payload: Ok(payload),
+        }],
+        findings: vec![],
+    };
+    let (index, image, other): (Digest, Digest, Digest) = (
+        Digest::sha256(b"the index"),
+        SIGNED.parse().unwrap(),
+        Digest::sha256(b"another image"),
+    );
+    let key = key("p256.pub");
+    // Every image looked up (the one) is signed: verified, though the index is not.
+    let v = Verification::of(&[index.clone(), image.clone()], &found, Trust::Key(&key));
+    assert_eq!(v.verdict, ImageVerdict::Verified, "{v:?}");
+    // `--platform all`: one of two images signed is not the image verified.
+    let v = Verification::of(&[index, image, other.clone()], &found, Trust::Key(&key));
+    assert_eq!(v.verdict, ImageVerdict::Invalid, "{v:?}");
+    assert_eq!(v.findings[0].code, Code::SignatureInvalid);
+    assert!(
+        v.findings[0].message.contains(other.as_str()),
+        "{}",
+        v.findings[0].message
+    );
+}
