@@ -235,6 +235,20 @@ impl Verification {
         }
     }
 
+    /// Who a keyless signature says signed, as every face words it: "signed by …" when a
+    /// keyless check verified its certificate, else what the certificate claims, marked so.
+    pub fn signer_words(&self, checked: &Checked) -> Option<String> {
+        let signer = checked.signer.as_ref()?;
+        let subject = signer.subject.as_deref().unwrap_or("no identity");
+        let issuer = signer.issuer.as_deref().unwrap_or("no issuer");
+        let label = if checked.verdict == Verdict::Verified && self.key_id.is_none() {
+            "signed by"
+        } else {
+            "claims to be signed by (not checked)"
+        };
+        Some(format!("{label} {subject} ({issuer})"))
+    }
+
     /// Whether anything failed (the CLI exits 1).
     pub fn failed(&self) -> bool {
         matches!(self.verdict, ImageVerdict::Invalid) || has_error(&self.findings)

@@ -87,16 +87,8 @@ fn view(v: &Verification) -> SignedView {
                 format!("{} (the image)", short_digest(&s.signature.subject))
             };
             let mut words = s.verdict.words().to_owned();
-            if let Some(signer) = &s.signer {
-                let subject = signer.subject.as_deref().unwrap_or("no identity");
-                let issuer = signer.issuer.as_deref().unwrap_or("no issuer");
-                // Checked only when a keyless check verified it; else what the certificate claims.
-                let by = if s.verdict == Verdict::Verified && v.key_id.is_none() {
-                    "by"
-                } else {
-                    "claims to be by (not checked)"
-                };
-                words.push_str(&format!(" · keyless, {by} {subject} ({issuer})"));
+            if let Some(signer) = v.signer_words(s) {
+                words.push_str(&format!(" · keyless, {signer}"));
             }
             Row {
                 cells: vec![

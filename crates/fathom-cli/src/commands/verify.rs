@@ -60,15 +60,7 @@ impl Render for Verified {
                 writeln!(out, "  signed as: {reference}")?;
             }
             if let Some(signer) = &s.signer {
-                let subject = signer.subject.as_deref().unwrap_or("no identity");
-                let issuer = signer.issuer.as_deref().unwrap_or("no issuer");
-                // Checked only when a keyless check verified it; else what the certificate claims.
-                let label = if s.verdict == Verdict::Verified && v.key_id.is_none() {
-                    "signed by"
-                } else {
-                    "claims to be signed by (not checked)"
-                };
-                writeln!(out, "  {label}: {subject} ({issuer})")?;
+                writeln!(out, "  {}", v.signer_words(s).unwrap_or_default())?;
                 if let Some(repository) = &signer.source_repository {
                     let commit = signer.source_commit.as_deref().unwrap_or_default();
                     writeln!(out, "  source:    {repository} {commit}")?;
