@@ -49,6 +49,10 @@ pub enum Command {
     /// referrers) with a public key: each payload against its digest and the image it is
     /// attached to, each signature over the payload's exact bytes.
     Verify(VerifyArgs),
+    /// Verify a file's Sigstore bundle (a message signature or a DSSE attestation) with a
+    /// public key, or keyless against a trusted root: certificate chain, transparency-log entry
+    /// (signed timestamp, inclusion proof, checkpoint), signature, identity — offline.
+    VerifyBlob(VerifyBlobArgs),
     /// Build, annotate and push multi-platform indexes (manifest lists) — checked before a byte
     /// is pushed, read back after.
     #[command(subcommand)]
@@ -197,13 +201,11 @@ pub struct ImageCommandArgs {
     pub output: OutputArgs,
 }
 
-/// `fathom verify`.
+/// Who a signature must be by: a public key, or a keyless identity under a trusted root.
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
-    /// The image reference.
-    pub reference: String,
+pub struct SignerArgs {
     /// The signer's public key: a PEM file (`cosign.pub`; ECDSA P-256, Ed25519 or RSA). Without
-    /// it the signatures are found and read, not verified.
+    /// it (or a keyless identity) the signatures are found and read, not verified.
     #[arg(long, conflicts_with = "trusted_root")]
     pub key: Option<std::path::PathBuf>,
     /// For keyless signatures: a Sigstore trusted root (`trusted_root.json`) — the Fulcio
@@ -218,6 +220,15 @@ pub struct VerifyArgs {
     /// (`https://token.actions.githubusercontent.com`), matched exactly.
     #[arg(long, requires = "trusted_root")]
     pub certificate_oidc_issuer: Option<String>,
+}
+
+/// `fathom verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The image reference.
+    pub reference: String,
+    #[command(flatten)]
+    pub signer: SignerArgs,
     /// Also look up the signatures of this platform's image (`local`, `linux/arm64`), of every
     /// image (`all`, as `cosign sign --recursive` signs), or of none (`none`): the reference's own
     /// digest is always looked up.
@@ -225,6 +236,21 @@ pub struct VerifyArgs {
     pub platform: String,
     #[command(flatten)]
     pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `fathom verify-blob`.
+#[derive(Debug, Args)]
+pub struct VerifyBlobArgs {
+    /// The file the bundle signs (or `sha256:<hex>`, its digest).
+    pub file: String,
+    /// The Sigstore bundle (`.sigstore`, `.sigstore.json`: what `cosign sign-blob --bundle`,
+    /// `sigstore sign` and GitHub's artifact attestations write).
+    #[arg(long)]
+    pub bundle: std::path::PathBuf,
+    #[command(flatten)]
+    pub signer: SignerArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Provenance(args) => commands::provenance::run_provenance(args),
         Command::Sbom(args) => commands::sbom::run_sbom(args),
         Command::Verify(args) => commands::verify::run_verify(args),
+        Command::VerifyBlob(args) => commands::verify_blob::run_verify_blob(args),
         Command::Index(command) => commands::index::run(command),
     };
     match outcome {

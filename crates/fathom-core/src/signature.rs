@@ -3,10 +3,14 @@
 //! ([`cosign::check`], [`Verification::of`]) — the same shape as layers and attestations, so the
 //! CLI, the file worker and the edge drive one code.
 
+pub mod bundle;
+#[cfg(test)]
+mod bundle_tests;
 pub mod cosign;
 pub mod key;
 pub mod keyless;
 pub mod lookup;
+pub mod rekor;
 #[cfg(test)]
 mod tests;
 pub mod trust;
@@ -68,11 +72,15 @@ impl Trust<'_> {
     }
 }
 
-/// Whether a signature of `subject` verified.
+/// Whether a signature of `subject` verified. A Sigstore bundle counts when it is a signature
+/// (a message signature, or cosign's `sign/v1` statement), not another attestation, as
+/// `cosign verify` counts them.
 fn verified(subject: &Digest, signatures: &[Checked]) -> bool {
-    signatures
-        .iter()
-        .any(|s| s.verdict == Verdict::Verified && s.signature.subject == subject.as_str())
+    signatures.iter().any(|s| {
+        s.verdict == Verdict::Verified
+            && s.signature.subject == subject.as_str()
+            && s.predicate_type.as_deref().is_none_or(|p| p == bundle::SIGN_PREDICATE)
+    })
 }
 
 /// Whether the verified signatures cover what was looked up: the reference's own digest (an

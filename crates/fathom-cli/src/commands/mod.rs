@@ -18,6 +18,7 @@ pub mod registry;
 pub mod sbom;
 pub mod tags;
 pub mod verify;
+pub mod verify_blob;
 
 /// How a command that ran to the end went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::registry::{inspect, platform_arg, run as run_walk, short_digest, Context};
 use super::{CommandError, Outcome};
-use crate::cli::VerifyArgs;
+use crate::cli::{SignerArgs, VerifyArgs};
 use crate::printer::{Printer, Render};
 
 /// The reference and its signatures, checked.
@@ -84,7 +84,7 @@ impl Render for Verified {
     }
 }
 
-fn mark(severity: fathom_core::Severity) -> &'static str {
+pub(super) fn mark(severity: fathom_core::Severity) -> &'static str {
     match severity {
         fathom_core::Severity::Error => "✘",
         fathom_core::Severity::Warning => "!",
@@ -92,7 +92,7 @@ fn mark(severity: fathom_core::Severity) -> &'static str {
     }
 }
 
-fn paint(line: &str, severity: fathom_core::Severity) -> String {
+pub(super) fn paint(line: &str, severity: fathom_core::Severity) -> String {
     match severity {
         fathom_core::Severity::Error => line.red().bold().to_string(),
         fathom_core::Severity::Warning => line.yellow().to_string(),
@@ -137,15 +137,15 @@ fn subjects(args: &VerifyArgs) -> Result<(String, Vec<Digest>), CommandError> {
 }
 
 /// Reads a file the command was given.
-fn read(path: &std::path::Path) -> Result<Vec<u8>, CommandError> {
+pub(super) fn read(path: &std::path::Path) -> Result<Vec<u8>, CommandError> {
     std::fs::read(path).map_err(|source| CommandError::Read {
         path: path.display().to_string(),
         source,
     })
 }
 
-/// Runs `fathom verify`.
-pub fn run_verify(args: VerifyArgs) -> Result<Outcome, CommandError> {
+/// The key or keyless identity the command was given, read (exit 2 when unusable).
+pub(super) fn signer(args: &SignerArgs) -> Result<(Option<PublicKey>, Option<Policy>), CommandError> {
     let key = match &args.key {
         Some(path) => {
             let text = String::from_utf8_lossy(&read(path)?).into_owned();
@@ -173,11 +173,22 @@ pub fn run_verify(args: VerifyArgs) -> Result<Outcome, CommandError> {
         }
         _ => None,
     };
-    let trust = match (&key, &policy) {
+    Ok((key, policy))
+}
+
+/// What signatures are checked against, from what [`signer`] read.
+pub(super) fn trust<'a>(key: &'a Option<PublicKey>, policy: &'a Option<Policy>) -> Trust<'a> {
+    match (key, policy) {
         (Some(key), _) => Trust::Key(key),
         (None, Some(policy)) => Trust::Keyless(policy),
         (None, None) => Trust::Nothing,
-    };
+    }
+}
+
+/// Runs `fathom verify`.
+pub fn run_verify(args: VerifyArgs) -> Result<Outcome, CommandError> {
+    let (key, policy) = signer(&args.signer)?;
+    let trust = trust(&key, &policy);
     let (reference, subjects) = subjects(&args)?;
     let context = Context::new(&args.reference, &args.registry)?;
     let remote = context.remote(&args.registry);

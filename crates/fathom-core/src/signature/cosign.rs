@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde::Serialize;
 
+use super::bundle;
 use super::keyless::{self, Signer};
 use super::Trust;
 use crate::descriptor::Descriptor;
@@ -84,7 +85,7 @@ pub fn signatures_in(
         .unwrap_or_default();
     let signatures: Vec<Signature> = layers
         .into_iter()
-        .filter(|l| l.media_type_str() == mt::COSIGN_SIMPLESIGNING)
+        .filter(|l| l.media_type_str() == mt::COSIGN_SIMPLESIGNING || bundle::is_bundle(l.media_type_str()))
         .map(|payload| Signature {
             subject: subject.to_string(),
             manifest: manifest.to_string(),
@@ -96,7 +97,10 @@ pub fn signatures_in(
         return Err(Finding::error(
             Code::SignatureUnreadable,
             &at,
-            format!("{at} holds no simple signing layer ({})", mt::COSIGN_SIMPLESIGNING),
+            format!(
+                "{at} holds no simple signing layer ({}) nor Sigstore bundle",
+                mt::COSIGN_SIMPLESIGNING
+            ),
         ));
     }
     Ok(signatures)
@@ -186,8 +190,13 @@ pub struct Checked {
     /// Who a keyless signature's certificate says signed (checked or not: the verdict says).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signer: Option<Signer>,
-    /// Whether it carries a Rekor bundle.
+    /// Whether it carries a transparency-log entry (cosign's Rekor bundle annotation, or a
+    /// Sigstore bundle's entries).
     pub transparency_log: bool,
+    /// A Sigstore bundle's statement predicate type (`https://sigstore.dev/cosign/sign/v1` for
+    /// a cosign v3 signature; another for an attestation, which signs no image by itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate_type: Option<String>,
     /// The outcome.
     pub verdict: Verdict,
     /// What is wrong.
@@ -211,15 +220,49 @@ pub fn check(signature: &Signature, payload: Result<&[u8], &str>, trust: Trust) 
             .and_then(|pem| keyless::certificate(pem).ok())
             .map(|(cert, _)| keyless::signer_of(&cert)),
         transparency_log: layer.annotation(BUNDLE_ANNOTATION).is_some(),
+        predicate_type: None,
         verdict: Verdict::Invalid,
         findings: Vec::new(),
     };
     let at = format!("signature {} of {}", layer.digest, signature.subject);
+    if bundle::is_bundle(layer.media_type_str()) {
+        match fetched(signature, payload, &at) {
+            Ok(bytes) => {
+                // The subject is a digest the lookup parsed before it was written here.
+                let Ok(subject) = signature.subject.parse::<Digest>() else {
+                    return checked;
+                };
+                let judged = bundle::check(bytes, &subject, trust, &at);
+                checked.signed_digest = judged.signed_digest;
+                checked.predicate_type = judged.predicate_type;
+                checked.keyless = judged.keyless;
+                checked.signer = judged.signer;
+                checked.transparency_log = judged.transparency_log;
+                checked.verdict = judged.verdict;
+                checked.findings = judged.findings;
+            }
+            Err(finding) => checked.findings.push(finding),
+        }
+        return checked;
+    }
     match read(signature, payload, &at, &mut checked) {
         Ok(bytes) => checked.verdict = judge(layer, bytes, trust, &at, &mut checked),
         Err(finding) => checked.findings.push(finding),
     }
     checked
+}
+
+/// The payload's bytes, when they were fetched and are what its layer promised.
+fn fetched<'p>(signature: &Signature, payload: Result<&'p [u8], &str>, at: &str) -> Result<&'p [u8], Finding> {
+    let bytes = payload.map_err(|why| Finding::error(Code::SignatureUnreadable, at, format!("{at}: {why}")))?;
+    signature.payload.verify(bytes).map_err(|m| {
+        Finding::error(
+            m.code(),
+            at,
+            format!("{at}: the payload is not what its layer promised: {m}"),
+        )
+    })?;
+    Ok(bytes)
 }
 
 /// The payload's bytes, checked and read into `checked`; about the subject.
@@ -229,14 +272,7 @@ fn read<'p>(
     at: &str,
     checked: &mut Checked,
 ) -> Result<&'p [u8], Finding> {
-    let bytes = payload.map_err(|why| Finding::error(Code::SignatureUnreadable, at, format!("{at}: {why}")))?;
-    signature.payload.verify(bytes).map_err(|m| {
-        Finding::error(
-            m.code(),
-            at,
-            format!("{at}: the payload is not what its layer promised: {m}"),
-        )
-    })?;
+    let bytes = fetched(signature, payload, at)?;
     let payload: Payload = serde_json::from_slice(bytes).map_err(|e| {
         Finding::error(
             Code::SignatureUnreadable,
@@ -302,22 +338,7 @@ fn judge(layer: &Descriptor, payload: &[u8], trust: Trust, at: &str, checked: &m
             let bundle = layer.annotation(BUNDLE_ANNOTATION);
             let (signer, outcome) = keyless::check(&raw, &digest, certificate, bundle, policy, at);
             checked.signer = Some(signer);
-            match outcome {
-                Ok(()) => Verdict::Verified,
-                // A valid signature by someone else: not the identity asked for, as another
-                // key's signature is not the key's.
-                Err(finding) if finding.code == Code::SignatureIdentityMismatch => {
-                    checked.findings.push(Finding {
-                        severity: crate::finding::Severity::Warning,
-                        ..finding
-                    });
-                    Verdict::NotThisKey
-                }
-                Err(finding) => {
-                    checked.findings.push(finding);
-                    Verdict::Invalid
-                }
-            }
+            keyless::verdict_of(outcome, &mut checked.findings)
         }
     }
 }

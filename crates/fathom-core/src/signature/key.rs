@@ -1,8 +1,8 @@
 //! The public keys a user checks signatures with: a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) —
 //! what `cosign generate-key-pair` writes to `cosign.pub` and `openssl pkey -pubout` prints —
-//! of an ECDSA P-256, Ed25519 or RSA key, and how cosign checks a signature with each
-//! (sigstore/sigstore `pkg/signature.LoadVerifier`: ECDSA with SHA-256 over ASN.1 DER
-//! signatures, pure Ed25519, RSA PKCS #1 v1.5 with SHA-256).
+//! of an ECDSA P-256 or P-384, Ed25519 or RSA key, and how Sigstore checks a signature with each
+//! (sigstore/sigstore `pkg/signature.LoadVerifier`: ECDSA with SHA-256 — SHA-384 on P-384 — over
+//! ASN.1 DER signatures, pure Ed25519, RSA PKCS #1 v1.5 with SHA-256).
 
 use p256::pkcs8::DecodePublicKey as _;
 use sha2::Sha256;
@@ -14,6 +14,8 @@ use spki::der::{Decode as _, Encode as _};
 pub enum KeyAlgorithm {
     /// ECDSA on P-256 with SHA-256.
     EcdsaP256,
+    /// ECDSA on P-384 with SHA-384 (Sigstore clients' ephemeral keys, sigstore-python's).
+    EcdsaP384,
     /// Ed25519.
     Ed25519,
     /// RSA, PKCS #1 v1.5 with SHA-256.
@@ -24,6 +26,7 @@ impl std::fmt::Display for KeyAlgorithm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             KeyAlgorithm::EcdsaP256 => "ECDSA P-256",
+            KeyAlgorithm::EcdsaP384 => "ECDSA P-384",
             KeyAlgorithm::Ed25519 => "Ed25519",
             KeyAlgorithm::Rsa => "RSA",
         })
@@ -33,6 +36,7 @@ impl std::fmt::Display for KeyAlgorithm {
 #[derive(Debug, Clone)]
 enum Verifier {
     P256(p256::ecdsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
     Ed25519(ed25519_dalek::VerifyingKey),
     Rsa(Box<rsa::pkcs1v15::VerifyingKey<Sha256>>),
 }
@@ -133,12 +137,20 @@ impl PublicKey {
         let key_id = crate::Digest::sha256(&canonical).hex().to_owned();
         let unsupported = |what: &str, e: &dyn std::fmt::Display| KeyError::Unsupported(format!("{what}: {e}"));
         let (verifier, bits) = match info.algorithm.oid.to_string().as_str() {
-            // id-ecPublicKey: the curve must be P-256 (cosign's default keys).
-            "1.2.840.10045.2.1" => {
-                let key = p256::ecdsa::VerifyingKey::from_public_key_der(&canonical)
-                    .map_err(|e| unsupported("an EC key that is not on P-256 (the curve cosign keys use)", &e))?;
-                (Verifier::P256(key), 256)
-            }
+            // id-ecPublicKey: on P-256 (cosign's keys) or P-384 (Sigstore clients' ephemeral
+            // keys, as sigstore-python makes them).
+            "1.2.840.10045.2.1" => match p256::ecdsa::VerifyingKey::from_public_key_der(&canonical) {
+                Ok(key) => (Verifier::P256(key), 256),
+                Err(_) => {
+                    let key = p384::ecdsa::VerifyingKey::from_public_key_der(&canonical).map_err(|e| {
+                        unsupported(
+                            "an EC key on neither P-256 nor P-384 (the curves Sigstore signs with)",
+                            &e,
+                        )
+                    })?;
+                    (Verifier::P384(key), 384)
+                }
+            },
             "1.3.101.112" => {
                 let key = <ed25519_dalek::VerifyingKey as ed25519_dalek::pkcs8::DecodePublicKey>::from_public_key_der(
                     &canonical,
@@ -166,6 +178,7 @@ impl PublicKey {
     pub fn algorithm(&self) -> KeyAlgorithm {
         match self.verifier {
             Verifier::P256(_) => KeyAlgorithm::EcdsaP256,
+            Verifier::P384(_) => KeyAlgorithm::EcdsaP384,
             Verifier::Ed25519(_) => KeyAlgorithm::Ed25519,
             Verifier::Rsa(_) => KeyAlgorithm::Rsa,
         }
@@ -197,6 +210,9 @@ impl PublicKey {
             Verifier::P256(key) => p256::ecdsa::Signature::from_der(signature)
                 .or_else(|_| p256::ecdsa::Signature::from_slice(signature))
                 .is_ok_and(|s| key.verify_prehash(&prehash, &s).is_ok()),
+            Verifier::P384(key) => p384::ecdsa::Signature::from_der(signature)
+                .or_else(|_| p384::ecdsa::Signature::from_slice(signature))
+                .is_ok_and(|s| key.verify_prehash(&prehash, &s).is_ok()),
             Verifier::Rsa(key) => {
                 rsa::pkcs1v15::Signature::try_from(signature).is_ok_and(|s| key.verify_prehash(&prehash, &s).is_ok())
             }
@@ -210,6 +226,9 @@ impl PublicKey {
         match &self.verifier {
             Verifier::P256(key) => p256::ecdsa::Signature::from_der(signature)
                 .or_else(|_| p256::ecdsa::Signature::from_slice(signature))
+                .is_ok_and(|s| key.verify(message, &s).is_ok()),
+            Verifier::P384(key) => p384::ecdsa::Signature::from_der(signature)
+                .or_else(|_| p384::ecdsa::Signature::from_slice(signature))
                 .is_ok_and(|s| key.verify(message, &s).is_ok()),
             Verifier::Ed25519(key) => {
                 ed25519_dalek::Signature::from_slice(signature).is_ok_and(|s| key.verify_strict(message, &s).is_ok())

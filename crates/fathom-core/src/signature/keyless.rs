@@ -18,7 +18,9 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
 use x509_cert::Certificate;
 
+use super::cosign::Verdict;
 use super::key::{decode_hex, PublicKey};
+use super::rekor::{self, SetPayload};
 use super::trust::TrustedRoot;
 use crate::digest::Digest;
 use crate::finding::{Code, Finding};
@@ -78,54 +80,7 @@ pub struct Signer {
 #[serde(rename_all = "PascalCase")]
 struct RekorBundle {
     signed_entry_timestamp: String,
-    payload: RekorPayload,
-}
-
-/// What the SET signs, in Rekor's own field names and order (sorted, as canonical JSON).
-#[derive(serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RekorPayload {
-    body: String,
-    integrated_time: i64,
-    #[serde(rename = "logID")]
-    log_id: String,
-    log_index: i64,
-}
-
-/// A `hashedrekord` entry's body: what the log recorded of the signature.
-#[derive(serde::Deserialize)]
-struct HashedRekord {
-    kind: String,
-    spec: HashedSpec,
-}
-
-#[derive(serde::Deserialize)]
-struct HashedSpec {
-    data: HashedData,
-    signature: HashedSignature,
-}
-
-#[derive(serde::Deserialize)]
-struct HashedData {
-    hash: HashedHash,
-}
-
-#[derive(serde::Deserialize)]
-struct HashedHash {
-    algorithm: String,
-    value: String,
-}
-
-#[derive(serde::Deserialize)]
-struct HashedSignature {
-    content: String,
-    #[serde(rename = "publicKey")]
-    public_key: HashedKey,
-}
-
-#[derive(serde::Deserialize)]
-struct HashedKey {
-    content: String,
+    payload: SetPayload,
 }
 
 const SAN_ISSUER_V1: &str = "1.3.6.1.4.1.57264.1.1";
@@ -142,8 +97,13 @@ fn base64(text: &str) -> Option<Vec<u8>> {
 pub fn certificate(pem: &str) -> Result<(Certificate, Vec<u8>), String> {
     let (_, der) =
         spki::der::pem::decode_vec(pem.trim().as_bytes()).map_err(|e| format!("not a PEM certificate: {e}"))?;
-    let cert = Certificate::from_der(&der).map_err(|e| format!("a certificate that cannot be read: {e}"))?;
-    Ok((cert, der))
+    certificate_der(&der)
+}
+
+/// A certificate from DER.
+pub fn certificate_der(der: &[u8]) -> Result<(Certificate, Vec<u8>), String> {
+    let cert = Certificate::from_der(der).map_err(|e| format!("a certificate that cannot be read: {e}"))?;
+    Ok((cert, der.to_vec()))
 }
 
 /// The extension `oid` of `cert`, its value's bytes.
@@ -241,23 +201,72 @@ pub fn check(
     policy: &Policy,
     at: &str,
 ) -> (Signer, Result<(), Finding>) {
+    let dated = |leaf_der: &[u8]| match bundle {
+        None => Err((Code::SignatureTlogMissing, NO_LOG_ENTRY.to_owned())),
+        Some(bundle) => {
+            logged(bundle, signature, payload, leaf_der, &policy.root).map_err(|m| (Code::SignatureTlogInvalid, m))
+        }
+    };
+    check_with(
+        certificate(certificate_pem),
+        dated,
+        |key| key.verifies_digest(payload, signature),
+        policy,
+        at,
+    )
+}
+
+/// The verdict on a keyless check's outcome, its finding kept in `findings`: a valid signature
+/// by another identity is another signer's (a warning), as another key's signature is not the
+/// key's; any other failure makes it invalid.
+pub(crate) fn verdict_of(outcome: Result<(), Finding>, findings: &mut Vec<Finding>) -> Verdict {
+    match outcome {
+        Ok(()) => Verdict::Verified,
+        Err(finding) if finding.code == Code::SignatureIdentityMismatch => {
+            findings.push(Finding {
+                severity: crate::finding::Severity::Warning,
+                ..finding
+            });
+            Verdict::NotThisKey
+        }
+        Err(finding) => {
+            findings.push(finding);
+            Verdict::Invalid
+        }
+    }
+}
+
+/// Why a keyless signature without a log entry is not trusted.
+pub(crate) const NO_LOG_ENTRY: &str =
+    "no transparency-log entry: when it was signed, hence whether its short-lived certificate was valid, cannot be proven";
+
+/// How a keyless signature is dated: its transparency-log entry, checked against the
+/// certificate's DER — the entry's time and index — or the finding's code and why not.
+pub(crate) type Dated = Result<(u64, u64), (Code, String)>;
+
+/// Checks a keyless signature however it is carried: its `certificate`, dated by `dated` (its
+/// log entry, checked), the signature checked by `verifies` with the certificate's key, under
+/// `policy` — the certificate chains to the root and was valid then, and names the identity.
+pub(crate) fn check_with(
+    certificate: Result<(Certificate, Vec<u8>), String>,
+    dated: impl FnOnce(&[u8]) -> Dated,
+    verifies: impl FnOnce(&PublicKey) -> bool,
+    policy: &Policy,
+    at: &str,
+) -> (Signer, Result<(), Finding>) {
     let error = |code: Code, message: String| Finding::error(code, at, format!("{at}: {message}"));
-    let (leaf, leaf_der) = match certificate(certificate_pem) {
+    let (leaf, leaf_der) = match certificate {
         Ok(read) => read,
         Err(e) => return (Signer::default(), Err(error(Code::SignatureUnreadable, e))),
     };
     let mut signer = signer_of(&leaf);
-    let Some(bundle) = bundle else {
-        let message = "no transparency-log entry: when it was signed, hence whether its short-lived certificate was valid, cannot be proven".to_owned();
-        return (signer, Err(error(Code::SignatureTlogMissing, message)));
-    };
-    let signed_at = match logged(bundle, signature, payload, &leaf_der, &policy.root) {
+    let signed_at = match dated(&leaf_der) {
         Ok((time, index)) => {
             signer.signed_at = Some(time);
             signer.log_index = Some(index);
             time
         }
-        Err(message) => return (signer, Err(error(Code::SignatureTlogInvalid, message))),
+        Err((code, message)) => return (signer, Err(error(code, message))),
     };
     if let Err(message) = chained(&leaf, signed_at, &policy.root) {
         return (signer, Err(error(Code::SignatureCertificateUntrusted, message)));
@@ -277,7 +286,7 @@ pub fn check(
         .to_der()
         .ok()
         .and_then(|der| PublicKey::from_spki_der(&der).ok());
-    if !key.is_some_and(|k| k.verifies_digest(payload, signature)) {
+    if !key.is_some_and(|k| verifies(&k)) {
         let message = "the signature does not verify with its certificate's key".to_owned();
         return (signer, Err(error(Code::SignatureInvalid, message)));
     }
@@ -342,34 +351,9 @@ fn logged(
     if !log.valid.contains(time) {
         return Err(format!("the log's key was not valid at the entry's time ({time})"));
     }
-    // The SET signs the entry as canonical JSON: keys sorted, no spaces (RFC 8785 for these
-    // four members; serde writes struct fields in their declared, sorted order).
-    let canonical = serde_json::to_vec(entry).map_err(|e| e.to_string())?;
-    let set = base64(&bundle.signed_entry_timestamp).ok_or("its signed entry timestamp is not base64")?;
-    if !log.key.verifies(&canonical, &set) {
-        return Err(format!(
-            "its signed entry timestamp does not verify with the key of {}",
-            log.url
-        ));
-    }
+    rekor::set_verifies(log, entry, &bundle.signed_entry_timestamp)?;
     let body = base64(&entry.body).ok_or("its log entry's body is not base64")?;
-    let rekord: HashedRekord =
-        serde_json::from_slice(&body).map_err(|e| format!("its log entry is not a hashedrekord: {e}"))?;
-    let spec = &rekord.spec;
-    let same_key = base64(&spec.signature.public_key.content)
-        .and_then(|pem| String::from_utf8(pem).ok())
-        .and_then(|pem| certificate(&pem).ok())
-        .is_some_and(|(_, der)| der == leaf_der);
-    let about_this = rekord.kind == "hashedrekord"
-        && spec.data.hash.algorithm == "sha256"
-        && spec.data.hash.value == payload.hex()
-        && base64(&spec.signature.content).as_deref() == Some(signature)
-        && same_key;
-    if !about_this {
-        return Err(
-            "its log entry is about another signature (payload digest, signature or certificate differ)".into(),
-        );
-    }
+    rekor::hashedrekord_about(&body, payload, signature, leaf_der)?;
     let index = u64::try_from(entry.log_index).map_err(|_| "its log index is negative")?;
     Ok((time, index))
 }

@@ -1,8 +1,10 @@
 //! Finding an image's cosign signatures, as an I/O-free walk: for each subject digest, the
 //! `sha256-<hex>.sig` tag (cosign's default) and its referrers of cosign's signature artifact
-//! type (the referrers API, or its `sha256-<hex>` fallback tag where the registry has no API);
+//! type or Sigstore bundles (cosign v3) — by the referrers API, or its `sha256-<hex>` fallback
+//! tag where the registry has no API;
 //! then each signature's payload blob. What was found is checked by [`super::cosign::check`].
 
+use super::bundle;
 use super::cosign::{self, Signature, Source, MAX_PAYLOAD_BYTES};
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
@@ -33,6 +35,12 @@ pub struct Found {
     pub signatures: Vec<Fetched>,
     /// Signature manifests that could not be read or do not match their digest.
     pub findings: Vec<Finding>,
+}
+
+/// Whether a referrer of this artifact type is a signature: a cosign signature manifest, or a
+/// Sigstore bundle (cosign v3).
+fn is_signature(artifact_type: &str) -> bool {
+    artifact_type == cosign::SIGNATURE_ARTIFACT_TYPE || bundle::is_bundle(artifact_type)
 }
 
 /// A referrers list (the API's answer, or the fallback tag's index): its entries alone.
@@ -84,10 +92,9 @@ impl SignatureLookup {
                 Purpose::SignatureTag(n),
                 request::manifest(&endpoint, &repository, &tag, Method::Get),
             );
-            let mut referrers = request::referrers(&endpoint, &repository, subject);
-            // `+` percent-encoded: read raw, a query's `+` is a space to most servers.
-            let wanted = cosign::SIGNATURE_ARTIFACT_TYPE.replace('+', "%2B");
-            referrers.url = format!("{}?artifactType={wanted}", referrers.url);
+            // Unfiltered: two artifact types are wanted (cosign's signature manifests and
+            // Sigstore bundles), and the API filters by one; the list is filtered here.
+            let referrers = request::referrers(&endpoint, &repository, subject);
             session.enqueue(Purpose::Referrers(n), referrers);
         }
         SignatureLookup {
@@ -184,7 +191,7 @@ impl SignatureLookup {
         let signatures = index
             .manifests
             .into_iter()
-            .filter(|entry| entry.artifact_type.as_deref() == Some(cosign::SIGNATURE_ARTIFACT_TYPE));
+            .filter(|entry| is_signature(entry.artifact_type.as_deref().unwrap_or_default()));
         for entry in signatures.take(MAX_SIGNATURES) {
             if let Ok(digest) = entry.digest() {
                 let get = request::manifest(&self.endpoint, &self.repository, digest.as_str(), Method::Get);

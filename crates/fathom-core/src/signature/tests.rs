@@ -52,6 +52,7 @@ fn signature_file(algorithm: &str) -> String {
 #[test]
 fn keys_of_every_algorithm_cosign_signs_with_are_read() {
     assert_eq!(key("p256.pub").algorithm(), KeyAlgorithm::EcdsaP256);
+    assert_eq!(key("p384.pub").algorithm(), KeyAlgorithm::EcdsaP384);
     assert_eq!(key("ed25519.pub").algorithm(), KeyAlgorithm::Ed25519);
     let rsa = key("rsa.pub");
     assert_eq!(rsa.algorithm(), KeyAlgorithm::Rsa);
@@ -68,8 +69,8 @@ fn keys_of_every_algorithm_cosign_signs_with_are_read() {
 
 #[test]
 fn keys_that_cannot_check_a_cosign_signature_are_refused_by_name() {
-    let p384 = PublicKey::from_pem(&String::from_utf8(data("p384.pub")).unwrap()).unwrap_err();
-    assert!(p384.to_string().contains("not on P-256"), "{p384}");
+    let k1 = PublicKey::from_pem(&String::from_utf8(data("secp256k1.pub")).unwrap()).unwrap_err();
+    assert!(k1.to_string().contains("neither P-256 nor P-384"), "{k1}");
     let private = PublicKey::from_pem(
         "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
     );
@@ -84,7 +85,7 @@ fn keys_that_cannot_check_a_cosign_signature_are_refused_by_name() {
 #[test]
 fn openssl_signatures_of_a_payload_verify_with_their_key_and_no_other() {
     let payload = data("payload.json");
-    let keys = ["p256", "ed25519", "rsa"];
+    let keys = ["p256", "p384", "ed25519", "rsa"];
     for signer in keys {
         let signature = signature_of(&payload, &signature_file(signer), SIGNED);
         for checker in keys {

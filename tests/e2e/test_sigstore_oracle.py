@@ -1,0 +1,173 @@
+"""Sigstore's own verifier as the oracle: sigstore-python (PyPI `sigstore`, offline, with the same
+trusted root) and `fathom verify-blob` must agree on every real bundle
+(tests/data/signatures/PROVENANCE.md) and on every tampering of them — each part of a bundle
+changed in turn: what it signs, its signature, its certificate, its log entry's time, signed
+timestamp, inclusion proof and checkpoint, and who is expected to have signed."""
+
+import base64
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests/data/signatures"
+BUNDLES = DATA / "sigstore-bundles"
+SIGSTORE = Path(sys.executable).parent / "sigstore"
+
+STAGING = BUNDLES / "sigstore-trusted-root.staging.json"
+PUBLIC_GOOD = DATA / "sigstore-trusted-root.public-good.json"
+OAUTH = "https://github.com/login/oauth"
+ACTIONS = "https://token.actions.githubusercontent.com"
+WORKFLOW = "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2"
+
+# (bundle, the file it signs, trusted root, identity, issuer): each verifies as it is.
+REAL = {
+    "v0.3 staging": ("bundle_v3.txt.sigstore", "bundle_v3.txt", STAGING, "william@yossarian.net", OAUTH),
+    "v0.2 public-good": ("bundle_v3_github.whl.sigstore", "bundle_v3_github.whl", PUBLIC_GOOD, WORKFLOW, ACTIONS),
+    "v0.1 P-384 key": ("bundle.txt.sigstore", "bundle.txt", STAGING, "a@tny.town", OAUTH),
+}
+
+
+def flip(text, at=0):
+    raw = bytearray(base64.b64decode(text))
+    raw[at] ^= 1
+    return base64.b64encode(bytes(raw)).decode()
+
+
+def entry(bundle):
+    return bundle["verificationMaterial"]["tlogEntries"][0]
+
+
+def flip_path(bundle):
+    proof = entry(bundle)["inclusionProof"]
+    proof["hashes"][0] = flip(proof["hashes"][0])
+
+
+def edit_checkpoint(bundle):
+    proof = entry(bundle)["inclusionProof"]
+    note = proof["checkpoint"]["envelope"]
+    proof["checkpoint"]["envelope"] = note.replace(proof["rootHash"], flip(proof["rootHash"]))
+
+
+def move_time(bundle):
+    entry(bundle)["integratedTime"] = str(int(entry(bundle)["integratedTime"]) + 1)
+
+
+def flip_signature(bundle):
+    signature = bundle["messageSignature"]["signature"]
+    bundle["messageSignature"]["signature"] = flip(signature, len(base64.b64decode(signature)) - 1)
+
+
+def flip_set(bundle):
+    promise = entry(bundle)["inclusionPromise"]
+    promise["signedEntryTimestamp"] = flip(promise["signedEntryTimestamp"], 10)
+
+
+def drop(*path):
+    def edit(bundle):
+        node = bundle
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+
+    return edit
+
+
+def certificate_of(bundle):
+    material = bundle["verificationMaterial"]
+    if "certificate" in material:
+        return material["certificate"]
+    return material["x509CertificateChain"]["certificates"][0]
+
+
+def swap_certificate(bundle):
+    """Another real certificate (another bundle's) in place of the signer's."""
+    mine = certificate_of(bundle)
+    for other in ("bundle_v3_github.whl.sigstore", "bundle_v3.txt.sigstore"):
+        theirs = certificate_of(json.loads((BUNDLES / other).read_text()))["rawBytes"]
+        if theirs != mine["rawBytes"]:
+            mine["rawBytes"] = theirs
+            return
+
+
+TAMPERINGS = {
+    "a path hash flipped": flip_path,
+    "the checkpoint's root edited": edit_checkpoint,
+    "the log time moved": move_time,
+    "the signature flipped": flip_signature,
+    "the signed entry timestamp flipped": flip_set,
+    "no checkpoint": drop("verificationMaterial", "tlogEntries", 0, "inclusionProof", "checkpoint"),
+    "no log entry": lambda b: b["verificationMaterial"].update(tlogEntries=[]),
+    "another certificate": swap_certificate,
+}
+
+
+def fathom_verifies(fathom, bundle, file, root, identity, issuer):
+    result = subprocess.run(
+        [fathom, "verify-blob", str(file), "--bundle", str(bundle), "--trusted-root", str(root),
+         "--certificate-identity", identity, "--certificate-oidc-issuer", issuer, "--format", "json"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    verdict = json.loads(result.stdout)["verdict"]
+    assert (result.returncode == 0) == (verdict == "verified"), result.stdout
+    return verdict == "verified", result.stdout
+
+
+def sigstore_verifies(tmp, bundle, file, root, identity, issuer):
+    """sigstore-python, offline, trusting only `root` (a client trust config around it)."""
+    config = tmp / "trust-config.json"
+    config.write_text(json.dumps({
+        "mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",
+        "trustedRoot": json.loads(root.read_text()),
+        # Unused offline, but a trust config must name where one would sign.
+        "signingConfig": {
+            "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+            "caUrls": [], "oidcUrls": [], "rekorTlogUrls": [], "tsaUrls": [],
+        },
+    }))
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"), "XDG_DATA_HOME": str(home / "data")}
+    result = subprocess.run(
+        [SIGSTORE, "--trust-config", str(config), "verify", "identity", "--offline", "--bundle", str(bundle),
+         "--cert-identity", identity, "--cert-oidc-issuer", issuer, str(file)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode == 0, result.stderr
+
+
+def cases():
+    for name, (bundle, file, root, identity, issuer) in REAL.items():
+        yield pytest.param(name, bundle, file, root, identity, issuer, None, True, id=f"{name}: as signed")
+        for tampering in TAMPERINGS:
+            yield pytest.param(name, bundle, file, root, identity, issuer, tampering, False, id=f"{name}: {tampering}")
+        yield pytest.param(name, bundle, file, root, "someone@example.com", issuer, None, False,
+                           id=f"{name}: another identity")
+        yield pytest.param(name, bundle, "bundle_no_checkpoint.txt.sigstore", root, identity, issuer, None, False,
+                           id=f"{name}: another file")
+        other = PUBLIC_GOOD if root == STAGING else STAGING
+        yield pytest.param(name, bundle, file, other, identity, issuer, None, False, id=f"{name}: another root")
+    yield pytest.param("no checkpoint", "bundle_no_checkpoint.txt.sigstore", "bundle.txt", STAGING,
+                       "william@yossarian.net", OAUTH, None, False, id="a real bundle without a checkpoint")
+
+
+@pytest.mark.parametrize("name,bundle,file,root,identity,issuer,tampering,valid", list(cases()))
+def test_fathom_agrees_with_sigstore_python(fathom, tmp_path, name, bundle, file, root, identity, issuer,
+                                            tampering, valid):
+    path = BUNDLES / bundle
+    if tampering:
+        document = copy.deepcopy(json.loads(path.read_text()))
+        TAMPERINGS[tampering](document)
+        path = tmp_path / "tampered.sigstore.json"
+        path.write_text(json.dumps(document))
+    oracle, why = sigstore_verifies(tmp_path, path, BUNDLES / file, root, identity, issuer)
+    ours, report = fathom_verifies(fathom, path, BUNDLES / file, root, identity, issuer)
+    assert oracle == valid, f"sigstore-python: {why}"
+    assert ours == oracle, f"fathom says {ours}, sigstore-python {oracle}:\n{report}\n{why}"
