@@ -486,24 +486,50 @@ cosign_push_tag() { # repo subject-digest layer-json...
   manifest_put "$repo" "sha256-${subject#sha256:}.sig" "$w/sig.json" application/vnd.oci.image.manifest.v1+json
 }
 
-# The signature of `subject` as an OCI 1.1 referrer, and the referrers fallback tag listing it.
-cosign_push_referrer() { # repo subject-digest subject-media-type subject-size layer-json
+# `layer` attached to `subject` as an OCI 1.1 referrer of `artifact-type`, and the referrers
+# fallback tag listing it (with the manifest's annotations, as the referrers API would).
+push_referrer() { # repo subject-digest subject-media-type subject-size artifact-type layer-json [annotations-json]
   local repo=$1 w=$STATE/scratch/cosign digest
   printf '{}' >"$w/empty.json"
   blob_push "$repo" "$w/empty.json" >/dev/null
-  write_json "$w/referrer.json" --arg d "$2" --arg m "$3" --argjson s "$4" --argjson l "$5" '{
-    schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-    artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json",
+  write_json "$w/referrer.json" --arg d "$2" --arg m "$3" --argjson s "$4" --arg t "$5" --argjson l "$6" \
+    --argjson a "${7:-null}" '{
+    schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", artifactType: $t,
     config: {mediaType: "application/vnd.oci.empty.v1+json", size: 2,
              digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
-    layers: [$l], subject: {mediaType: $m, size: $s, digest: $d}}'
+    layers: [$l], subject: {mediaType: $m, size: $s, digest: $d}} + (if $a then {annotations: $a} else {} end)'
   digest=$(sha256_of "$w/referrer.json")
   manifest_put "$repo" "$digest" "$w/referrer.json" application/vnd.oci.image.manifest.v1+json
-  write_json "$w/referrers.json" --arg d "$digest" --argjson s "$(size_of "$w/referrer.json")" '{
+  write_json "$w/referrers.json" --arg d "$digest" --argjson s "$(size_of "$w/referrer.json")" --arg t "$5" \
+    --argjson a "${7:-null}" '{
     schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
     manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s,
-                 artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json"}]}'
+                 artifactType: $t} + (if $a then {annotations: $a} else {} end)]}'
   manifest_put "$repo" "sha256-${2#sha256:}" "$w/referrers.json" application/vnd.oci.image.index.v1+json
+}
+
+# The signature of `subject` as cosign's OCI 1.1 signature referrer.
+cosign_push_referrer() { # repo subject-digest subject-media-type subject-size layer-json
+  push_referrer "$1" "$2" "$3" "$4" application/vnd.dev.cosign.artifact.sig.v1+json "$5"
+}
+
+# cosign v3's signature of `subject` (`cosign sign --key`, its default new bundle format): a
+# Sigstore bundle, attached as a referrer of the bundle's media type (sigstore/cosign
+# `specs/BUNDLE_SPEC.md`), its DSSE envelope holding an in-toto statement about `signed` (the
+# subject itself, unless a copied signature is being made) with predicate type sign/v1.
+cosign_push_bundle() { # repo subject-digest subject-media-type subject-size algorithm [signed-digest]
+  local w=$STATE/scratch/cosign bundle=application/vnd.dev.sigstore.bundle.v0.3+json layer digest
+  write_json "$w/statement.json" --arg r "$COSIGN_REFERENCE" --arg h "${6:-$2}" '{
+    _type: "https://in-toto.io/Statement/v1",
+    subject: [{name: $r, digest: {sha256: ($h | ltrimstr("sha256:"))}}],
+    predicateType: "https://sigstore.dev/cosign/sign/v1", predicate: {}}'
+  "$PYTHON" "$LIB/cosign_sign.py" bundle "$STATE/keys" "$5" "$w/statement.json" >"$w/bundle.json" ||
+    die "signing a bundle failed"
+  digest=$(blob_push "$1" "$w/bundle.json")
+  layer=$(jq -cn --arg m "$bundle" --arg d "$digest" --argjson s "$(size_of "$w/bundle.json")" \
+    '{mediaType: $m, size: $s, digest: $d}')
+  push_referrer "$1" "$2" "$3" "$4" "$bundle" "$layer" \
+    '{"dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1", "org.opencontainers.image.created": "2026-01-01T00:00:00Z"}'
 }
 
 # Tags a manifest the repository already holds.
@@ -554,6 +580,17 @@ push_signed() { # busybox-oci-index-file
     application/vnd.oci.image.manifest.v1+json
 
   tag_manifest "$repo" "$(child mips64le)" unsigned
+
+  # cosign v3: a bundle referrer (arm/v7); a valid bundle of arm/v7 attached to arm/v5.
+  local v7 v5
+  variant() { jq -r --arg v "$1" '.manifests[] | select(.platform.variant == $v) | .digest' "$index"; }
+  entry_size() { jq -r --arg d "$1" '.manifests[] | select(.digest == $d) | .size' "$index"; }
+  v7=$(variant v7)
+  v5=$(variant v5)
+  tag_manifest "$repo" "$v7" bundle
+  cosign_push_bundle "$repo" "$v7" application/vnd.oci.image.manifest.v1+json "$(entry_size "$v7")" p256
+  tag_manifest "$repo" "$v5" bundle-copied
+  cosign_push_bundle "$repo" "$v5" application/vnd.oci.image.manifest.v1+json "$(entry_size "$v5")" p256 "$v7"
 }
 
 # The image at repo:from (gzip layers) again as repo:to with each layer recompressed by Debian's

@@ -110,13 +110,16 @@ def test_match_is_the_cli_match(worker, fathom):
     assert none["chosen"] is None and none["explanation"]["remedies"], none
 
 
-@pytest.mark.parametrize("tag, verdict", [
-    ("latest", "verified"), ("tampered-payload", "invalid"), ("wrong-digest", "invalid"), ("unsigned", "unsigned"),
+@pytest.mark.parametrize("tag, signer, verdict", [
+    ("latest", "ed25519", "verified"), ("tampered-payload", "ed25519", "invalid"),
+    ("wrong-digest", "ed25519", "invalid"), ("unsigned", "ed25519", "unsigned"),
+    # cosign v3's Sigstore bundle referrers.
+    ("bundle", "p256", "verified"), ("bundle-copied", "p256", "invalid"),
 ])
-def test_verify_is_the_cli_verify(worker, fathom, demo, tag, verdict):
+def test_verify_is_the_cli_verify(worker, fathom, demo, tag, signer, verdict):
     """The key as PEM and as the base64 of its DER (the PEM's body on one line) alike."""
     reference = f"127.0.0.1:5555/demo/signed:{tag}"
-    key = Path(demo["FATHOM_DEMO_KEYS"], "ed25519.pub")
+    key = Path(demo["FATHOM_DEMO_KEYS"], f"{signer}.pub")
     pem = key.read_text()
     body = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
     code, cli = cli_json(fathom, "verify", reference, "--key", str(key), "--platform", "linux/amd64")

@@ -64,10 +64,21 @@ def test_a_key_loaded_from_a_file_verifies_the_rsa_signature(page, demo):
     assert "RSA 3072-bit key" in badge(page)[1]
 
 
+def test_a_cosign_v3_bundle_referrer_verifies_in_the_page(page, demo):
+    open_signatures(page, "bundle")
+    assert page.eval_on_selector_all("#signature-list tbody tr", "rs => rs.map(r => r.cells[1].innerText)") == [
+        "referrer · Sigstore bundle"]
+    verify_with(page, key(demo, "p256").read_text())
+    cls, text = badge(page)
+    assert cls == "badge verified" and text.startswith("VERIFIED: signed with the ECDSA P-256 key"), text
+    verify_with(page, key(demo, "rsa").read_text())
+    assert badge(page)[0] == "badge invalid"
+
+
 def test_tampered_and_copied_signatures_are_red(page, demo):
     pem = key(demo, "p256").read_text()
     for tag, code in [("tampered-payload", "signature-invalid"), ("wrong-digest", "signature-wrong-image"),
-                      ("copied-signature", "signature-wrong-image")]:
+                      ("copied-signature", "signature-wrong-image"), ("bundle-copied", "signature-wrong-image")]:
         open_signatures(page, tag)
         verify_with(page, pem)
         cls, text = badge(page)

@@ -305,3 +305,47 @@ fn keys_that_cannot_be_used_are_refused_before_any_request() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
 }
+
+/// DSSE's pre-authentication encoding, written out here from the DSSE protocol (not the core's),
+/// for OpenSSL to verify the bundle's signature over.
+fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = format!("DSSEv1 {} {payload_type} {} ", payload_type.len(), payload.len()).into_bytes();
+    out.extend_from_slice(payload);
+    out
+}
+
+#[test]
+fn cosign_v3_bundle_referrers_verify_as_openssl_says_and_a_copied_one_is_the_wrong_image() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for name in KEYS {
+        let (code, v) = verify(&signed("bundle"), Some(&key(name)), "none");
+        let s = &v["signatures"][0];
+        assert_eq!(v["signatures"].as_array().unwrap().len(), 1, "{v}");
+        assert_eq!(s["source"], "referrer");
+        assert_eq!(
+            s["payload"]["mediaType"],
+            "application/vnd.dev.sigstore.bundle.v0.3+json"
+        );
+        assert_eq!(s["predicateType"], "https://sigstore.dev/cosign/sign/v1");
+        assert_eq!(s["signedDigest"], v["subjects"][0], "the statement names the image");
+        // OpenSSL checks the envelope's signature over its pre-authentication encoding.
+        let bundle: Value = serde_json::from_slice(&blob(s["payload"]["digest"].as_str().unwrap())).unwrap();
+        let envelope = &bundle["dsseEnvelope"];
+        let payload = b64.decode(envelope["payload"].as_str().unwrap()).unwrap();
+        let signed_bytes = pae(envelope["payloadType"].as_str().unwrap(), &payload);
+        let openssl = openssl_verifies(name, &signed_bytes, envelope["signatures"][0]["sig"].as_str().unwrap());
+        assert_eq!(openssl, name == "p256", "signed with the P-256 key");
+        let expected = if openssl {
+            ("verified", Some(0))
+        } else {
+            ("not-this-key", Some(1))
+        };
+        assert_eq!((s["verdict"].as_str().unwrap(), code), expected, "{name}: {v}");
+    }
+    // A valid bundle of arm/v7 attached to arm/v5: it verifies with the key, and proves nothing.
+    let (code, v) = verify(&signed("bundle-copied"), Some(&key("p256")), "none");
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(codes(&v["signatures"][0]["findings"]), ["signature-wrong-image"], "{v}");
+    assert_eq!(v["signatures"][0]["signedDigest"], manifest_digest("bundle"));
+}

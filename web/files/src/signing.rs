@@ -11,7 +11,8 @@ use fathom_core::finding::Severity;
 use fathom_core::registry::{drive, Remote};
 use fathom_core::report::short_digest;
 use fathom_core::signature::{
-    Identity, ImageVerdict, Policy, PublicKey, SignatureLookup, Trust, TrustedRoot, Verdict, Verification,
+    bundle, Checked, Identity, ImageVerdict, Policy, PublicKey, SignatureLookup, Trust, TrustedRoot, Verdict,
+    Verification,
 };
 use fathom_core::Reference;
 
@@ -62,6 +63,16 @@ pub async fn verify(
     Ok(view(&Verification::of(&subjects, &found, trust)))
 }
 
+/// How a signature was found, and whether it is a Sigstore bundle (cosign v3).
+fn found_words(s: &Checked) -> String {
+    let how = s.signature.source.words();
+    if bundle::is_bundle(s.signature.payload.media_type_str()) {
+        format!("{how} · Sigstore bundle")
+    } else {
+        how.to_owned()
+    }
+}
+
 /// The verification in words and rows: the badge, every failed check, a row per signature.
 fn view(v: &Verification) -> SignedView {
     let verdict = match v.verdict {
@@ -93,7 +104,7 @@ fn view(v: &Verification) -> SignedView {
             Row {
                 cells: vec![
                     subject,
-                    s.signature.source.words().to_owned(),
+                    found_words(s),
                     short_digest(&s.signature.payload.digest),
                     s.docker_reference.clone().unwrap_or_default(),
                     words,

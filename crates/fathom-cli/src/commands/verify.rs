@@ -56,6 +56,9 @@ impl Render for Verified {
                 short_digest(&s.signature.subject),
                 short_digest(&s.signature.manifest)
             )?;
+            if let Some(predicate) = &s.predicate_type {
+                writeln!(out, "  bundle:    {predicate}")?;
+            }
             if let Some(reference) = &s.docker_reference {
                 writeln!(out, "  signed as: {reference}")?;
             }
