@@ -1,5 +1,6 @@
-"""Sigstore's own verifier as the oracle: sigstore-python (PyPI `sigstore`, offline, with the same
-trusted root) and `fathom verify-blob` must agree on every real bundle
+"""Sigstore's own verifiers as oracles: sigstore-python (PyPI `sigstore`) and @sigstore/verify
+(npm, sigstore-js's), each offline with the same trusted root, and `fathom verify-blob` must
+agree on every real bundle
 (tests/data/signatures/PROVENANCE.md) and on every tampering of them — each part of a bundle
 changed in turn: what it signs, its signature, its certificate, its log entry's time, signed
 timestamp, inclusion proof and checkpoint, and who is expected to have signed."""
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests/data/signatures"
 BUNDLES = DATA / "sigstore-bundles"
 SIGSTORE = Path(sys.executable).parent / "sigstore"
+SIGSTORE_JS = ROOT / "tests/support/sigstore_verify.js"
 
 STAGING = BUNDLES / "sigstore-trusted-root.staging.json"
 PUBLIC_GOOD = DATA / "sigstore-trusted-root.public-good.json"
@@ -143,6 +145,16 @@ def sigstore_verifies(tmp, bundle, file, root, identity, issuer):
     return result.returncode == 0, result.stderr
 
 
+def sigstore_js_verifies(bundle, file, root, identity, issuer):
+    """@sigstore/verify, from the repository's node_modules (`npm ci`)."""
+    result = subprocess.run(
+        ["node", SIGSTORE_JS, str(bundle), str(file), str(root), identity, issuer],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert result.stdout.startswith(("OK", "FAIL")), result.stderr
+    return result.returncode == 0, result.stdout
+
+
 def cases():
     for name, (bundle, file, root, identity, issuer) in REAL.items():
         yield pytest.param(name, bundle, file, root, identity, issuer, None, True, id=f"{name}: as signed")
@@ -159,7 +171,7 @@ def cases():
 
 
 @pytest.mark.parametrize("name,bundle,file,root,identity,issuer,tampering,valid", list(cases()))
-def test_fathom_agrees_with_sigstore_python(fathom, tmp_path, name, bundle, file, root, identity, issuer,
+def test_fathom_agrees_with_both_sigstore_verifiers(fathom, tmp_path, name, bundle, file, root, identity, issuer,
                                             tampering, valid):
     path = BUNDLES / bundle
     if tampering:
@@ -167,7 +179,9 @@ def test_fathom_agrees_with_sigstore_python(fathom, tmp_path, name, bundle, file
         TAMPERINGS[tampering](document)
         path = tmp_path / "tampered.sigstore.json"
         path.write_text(json.dumps(document))
-    oracle, why = sigstore_verifies(tmp_path, path, BUNDLES / file, root, identity, issuer)
+    python, why = sigstore_verifies(tmp_path, path, BUNDLES / file, root, identity, issuer)
+    js, js_why = sigstore_js_verifies(path, BUNDLES / file, root, identity, issuer)
     ours, report = fathom_verifies(fathom, path, BUNDLES / file, root, identity, issuer)
-    assert oracle == valid, f"sigstore-python: {why}"
-    assert ours == oracle, f"fathom says {ours}, sigstore-python {oracle}:\n{report}\n{why}"
+    assert python == valid, f"sigstore-python: {why}"
+    assert js == valid, f"@sigstore/verify: {js_why}"
+    assert ours == valid, f"fathom says {ours}, both oracles {valid}:\n{report}\n{why}\n{js_why}"
