@@ -270,7 +270,12 @@ verify_expected() { # context-message
 
 # A recipe ID: when the build scripts or the busybox version changes, the cached registry content
 # is stale and `start` rebuilds it.
-recipe_id() { cat "$LIB/build-images.sh" "$LIB/cosign_sign.py" <(echo "$BUSYBOX_VERSION") | sha256sum | cut -d' ' -f1; }
+# What the images are made from: the build, the signer, the provenance predicate `demo/signed:attested`
+# carries, the busybox version.
+recipe_id() {
+  cat "$LIB/build-images.sh" "$LIB/cosign_sign.py" "$FATHOM_ROOT/tests/data/attestations/buildkit-provenance-v1-max.buildkit-docs.json" \
+    <(echo "$BUSYBOX_VERSION") | sha256sum | cut -d' ' -f1
+}
 
 populated() { [[ $(cat "$STATE/registries/populated" 2>/dev/null) == "$(recipe_id)" ]]; }
 

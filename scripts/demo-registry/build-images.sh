@@ -473,7 +473,15 @@ cosign_signed_layer() { # repo digest algorithm [optional-claims-json]
 
 # The sha256-<hex>.sig manifest of `subject` holding the layers given.
 cosign_push_tag() { # repo subject-digest layer-json...
-  local repo=$1 subject=$2 w=$STATE/scratch/cosign layers config
+  local repo=$1 subject=$2
+  shift 2
+  cosign_push_manifest "$repo" "sha256-${subject#sha256:}.sig" "$@"
+}
+
+# A manifest as cosign writes its `.sig` and `.att` tags (go-containerregistry's empty image
+# config naming no platform, one layer per signature), holding the layers given, as `tag`.
+cosign_push_manifest() { # repo tag layer-json...
+  local repo=$1 tag=$2 w=$STATE/scratch/cosign layers config
   shift 2
   layers=$(printf '%s\n' "$@" | jq -cs .)
   write_json "$w/config.json" --argjson l "$layers" '{architecture: "", created: "0001-01-01T00:00:00Z",
@@ -483,7 +491,23 @@ cosign_push_tag() { # repo subject-digest layer-json...
   write_json "$w/sig.json" --arg c "$config" --argjson cs "$(size_of "$w/config.json")" \
     --argjson l "$layers" '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
     config: {mediaType: "application/vnd.oci.image.config.v1+json", size: $cs, digest: $c}, layers: $l}'
-  manifest_put "$repo" "sha256-${subject#sha256:}.sig" "$w/sig.json" application/vnd.oci.image.manifest.v1+json
+  manifest_put "$repo" "$tag" "$w/sig.json" application/vnd.oci.image.manifest.v1+json
+}
+
+# `cosign attest --key` (cosign v2, its `.att` tag): an in-toto statement about `subject` with
+# the predicate in `predicate-file`, in a DSSE envelope signed with `algorithm`, one layer of the
+# `sha256-<hex>.att` manifest (sigstore/cosign `pkg/cosign/attestation`, `pkg/oci/static`).
+cosign_push_attestation() { # repo subject-digest predicate-type predicate-file algorithm
+  local w=$STATE/scratch/cosign digest layer
+  write_json "$w/att-statement.json" --arg r "$COSIGN_REFERENCE" --arg h "${2#sha256:}" --arg t "$3" \
+    --slurpfile p "$4" '{_type: "https://in-toto.io/Statement/v0.1", predicateType: $t,
+    subject: [{name: $r, digest: {sha256: $h}}], predicate: $p[0]}'
+  "$PYTHON" "$LIB/cosign_sign.py" envelope "$STATE/keys" "$5" "$w/att-statement.json" >"$w/envelope.json" ||
+    die "signing an attestation failed"
+  digest=$(blob_push "$1" "$w/envelope.json")
+  layer=$(jq -cn --arg d "$digest" --argjson s "$(size_of "$w/envelope.json")" --arg t "$3" \
+    '{mediaType: "application/vnd.dsse.envelope.v1+json", size: $s, digest: $d, annotations: {predicateType: $t}}')
+  cosign_push_manifest "$1" "sha256-${2#sha256:}.att" "$layer"
 }
 
 # `layer` attached to `subject` as an OCI 1.1 referrer of `artifact-type`, and the referrers
@@ -591,6 +615,15 @@ push_signed() { # busybox-oci-index-file
   cosign_push_bundle "$repo" "$v7" application/vnd.oci.image.manifest.v1+json "$(entry_size "$v7")" p256
   tag_manifest "$repo" "$v5" bundle-copied
   cosign_push_bundle "$repo" "$v5" application/vnd.oci.image.manifest.v1+json "$(entry_size "$v5")" p256 "$v7"
+
+  # cosign v2's `sign` and `attest`: ppc64le signed, and attested with SLSA provenance (the
+  # predicate of BuildKit's documented v1 example).
+  local ppc64le predicate=$w/slsa-v1-predicate.json
+  ppc64le=$(child ppc64le)
+  tag_manifest "$repo" "$ppc64le" attested
+  cosign_push_tag "$repo" "$ppc64le" "$(cosign_signed_layer "$repo" "$ppc64le" p256)"
+  jq -c .predicate "$FATHOM_ROOT/tests/data/attestations/buildkit-provenance-v1-max.buildkit-docs.json" >"$predicate"
+  cosign_push_attestation "$repo" "$ppc64le" https://slsa.dev/provenance/v1 "$predicate" p256
 }
 
 # The image at repo:from (gzip layers) again as repo:to with each layer recompressed by Debian's

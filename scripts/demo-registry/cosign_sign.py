@@ -16,6 +16,9 @@ public by construction; never sign anything real with them.
 
     cosign_sign.py keys DIR                    writes DIR/{p256,ed25519,rsa}.{key,pub}
     cosign_sign.py sign DIR ALGORITHM PAYLOAD  prints the base64 signature of PAYLOAD's bytes
+    cosign_sign.py envelope DIR ALGORITHM STATEMENT
+                                               prints the DSSE envelope `cosign attest --key` writes
+                                               as a `.att` layer for an in-toto STATEMENT
     cosign_sign.py bundle DIR ALGORITHM STATEMENT
                                                prints the Sigstore bundle v0.3 `cosign sign --key`
                                                (cosign v3, `--tlog-upload=false`) writes for an
@@ -131,25 +134,29 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(payload_type), payload_type.encode(), len(payload), payload)
 
 
+def envelope(directory: Path, algorithm: str, statement: bytes) -> dict:
+    """A DSSE envelope of an in-toto statement, signed over its pre-authentication encoding."""
+    payload_type = "application/vnd.in-toto+json"
+    return {
+        "payload": base64.b64encode(statement).decode(),
+        "payloadType": payload_type,
+        "signatures": [{"sig": sign(directory, algorithm, pae(payload_type, statement)), "keyid": ""}],
+    }
+
+
 def bundle(directory: Path, algorithm: str, statement: bytes) -> str:
     """A Sigstore bundle v0.3 (sigstore/protobuf-specs `sigstore_bundle.proto`) as cosign v3 signs
     an image with a key and no transparency log: the envelope, and the key's hint (the base64 of
     the sha256 of its DER SubjectPublicKeyInfo)."""
-    payload_type = "application/vnd.in-toto+json"
     key = serialization.load_pem_private_key((directory / f"{algorithm}.key").read_bytes(), None)
     der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    signature = sign(directory, algorithm, pae(payload_type, statement))
     return json.dumps({
         "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
         "verificationMaterial": {
             "publicKey": {"hint": base64.b64encode(hashlib.sha256(der).digest()).decode()},
             "tlogEntries": [],
         },
-        "dsseEnvelope": {
-            "payload": base64.b64encode(statement).decode(),
-            "payloadType": payload_type,
-            "signatures": [{"sig": signature, "keyid": ""}],
-        },
+        "dsseEnvelope": envelope(directory, algorithm, statement),
     }, separators=(",", ":"))
 
 
@@ -159,6 +166,10 @@ def main(argv: list[str]) -> int:
         return 0
     if len(argv) == 5 and argv[1] == "sign" and argv[3] in ALGORITHMS:
         print(sign(Path(argv[2]), argv[3], Path(argv[4]).read_bytes()), end="")
+        return 0
+    if len(argv) == 5 and argv[1] == "envelope" and argv[3] in ALGORITHMS:
+        statement = Path(argv[4]).read_bytes()
+        print(json.dumps(envelope(Path(argv[2]), argv[3], statement), separators=(",", ":")), end="")
         return 0
     if len(argv) == 5 and argv[1] == "bundle" and argv[3] in ALGORITHMS:
         print(bundle(Path(argv[2]), argv[3], Path(argv[4]).read_bytes()), end="")

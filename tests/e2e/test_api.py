@@ -144,6 +144,43 @@ def test_verify_refuses_keys_it_cannot_use(worker):
     problem(worker, "/api/v1/verify", 400, "missing-parameter")
 
 
+@pytest.mark.parametrize("reference, platform, kinds", [
+    # BuildKit's attestation manifest: SLSA provenance and an SPDX statement.
+    ("127.0.0.1:5555/demo/attested:latest", "linux/amd64", {"provenance", "sbom"}),
+    # An SBOM attached to the top manifest as a referrer.
+    ("127.0.0.1:5555/demo/busybox:oci", "linux/amd64", {"sbom"}),
+    # cosign's `.att`: SLSA provenance in a DSSE envelope.
+    ("127.0.0.1:5555/demo/signed:attested", "linux/ppc64le", {"provenance"}),
+])
+def test_attestations_are_what_fathom_provenance_and_sbom_read(worker, fathom, reference, platform, kinds):
+    status, headers, api = get(worker, "/api/v1/attestations", ref=reference, platform=platform)
+    assert status == 200, api
+    assert headers["Cache-Control"] == "public, max-age=60"
+    answer = json.loads(api)
+    assert answer["platform"] == platform and answer["image"].startswith("sha256:")
+    assert not any(a["findings"] for a in answer["attestations"]), answer
+    found = {kind for a in answer["attestations"] for kind in ("provenance", "sbom") if a[kind]}
+    assert found == kinds
+    # Each CLI command keeps its own kind of what the edge answers whole.
+    for kind in kinds:
+        code, cli = cli_json(fathom, "provenance" if kind == "provenance" else "sbom", reference,
+                             "--platform", platform)
+        assert code == 0, cli
+        cli = json.loads(cli)
+        assert cli["attestations"] == [a for a in answer["attestations"] if a[kind]], kind
+        assert {k: v for k, v in cli.items() if k != "attestations"} == \
+            {k: v for k, v in answer.items() if k != "attestations"}
+
+
+def test_attestations_need_a_platform_the_reference_has(worker):
+    reference = "127.0.0.1:5555/demo/attested:latest"
+    problem(worker, "/api/v1/attestations", 400, "missing-parameter", ref=reference)
+    problem(worker, "/api/v1/attestations", 400, "bad-platform", ref=reference, platform="linux//")
+    doc = problem(worker, "/api/v1/attestations", 404, "no-matching-manifest", ref=reference,
+                  platform="linux/riscv64")
+    assert "riscv64" in doc["detail"], doc
+
+
 @pytest.mark.parametrize("a, b", [
     ("demo/layers:base", "demo/layers:extended"),
     ("demo/busybox:oci", "demo/busybox:docker"),

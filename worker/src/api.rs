@@ -74,13 +74,14 @@ pub async fn handle(url: &Url, if_none_match: Option<String>, settings: &Setting
         "/api/v1/tags" => tags(url, settings).await,
         "/api/v1/compare" => compare(url, settings, &later).await,
         "/api/v1/verify" => verify(url, settings, &later).await,
+        "/api/v1/attestations" => crate::attestations::attestations(url, settings, &later).await,
         "/api/v1/openapi.json" => openapi_document().map(|doc| Answer::json(doc, "public, max-age=300")),
         path => Err(Problem::new(
             404,
             "unknown-route",
             format!(
                 "{path}: the API has /api/v1/inspect, /api/v1/match, /api/v1/compare, /api/v1/tags, \
-                 /api/v1/verify and /api/v1/openapi.json"
+                 /api/v1/verify, /api/v1/attestations and /api/v1/openapi.json"
             ),
         )),
     };
@@ -92,7 +93,7 @@ pub async fn handle(url: &Url, if_none_match: Option<String>, settings: &Setting
 }
 
 /// A successful answer.
-struct Answer {
+pub(crate) struct Answer {
     body: Vec<u8>,
     cache_control: String,
     etag: Option<String>,
@@ -104,7 +105,7 @@ struct Answer {
 }
 
 impl Answer {
-    fn json(body: Vec<u8>, cache_control: &str) -> Answer {
+    pub(crate) fn json(body: Vec<u8>, cache_control: &str) -> Answer {
         Answer {
             body,
             cache_control: cache_control.to_owned(),
@@ -153,7 +154,7 @@ impl Answer {
 }
 
 /// JSON as the CLI's `--format json` prints it: pretty, with a final newline.
-fn pretty<T: Serialize>(value: &T) -> std::result::Result<Vec<u8>, Problem> {
+pub(crate) fn pretty<T: Serialize>(value: &T) -> std::result::Result<Vec<u8>, Problem> {
     let mut body = serde_json::to_vec_pretty(value).map_err(|e| Problem::new(500, "bad-upstream", e.to_string()))?;
     body.push(b'\n');
     Ok(body)
@@ -180,7 +181,7 @@ fn now() -> u64 {
 /// The reference's registry as the edge speaks to it: anonymously (the API takes no
 /// credentials, so everything it keeps is public), `CONCURRENCY` requests at once (up to
 /// `DEFAULT_FANOUT` while an index's children wait), the clock now.
-fn remote(reference: &Reference) -> Remote {
+pub(crate) fn remote(reference: &Reference) -> Remote {
     Remote::of(reference)
         .with_concurrency(CONCURRENCY)
         .with_fanout(DEFAULT_FANOUT)
@@ -188,7 +189,7 @@ fn remote(reference: &Reference) -> Remote {
 }
 
 /// The `platform` parameter: required for `match`, optional otherwise.
-fn platform_param(url: &Url, required_here: bool) -> std::result::Result<Option<Platform>, Problem> {
+pub(crate) fn platform_param(url: &Url, required_here: bool) -> std::result::Result<Option<Platform>, Problem> {
     match param(url, "platform").filter(|p| !p.is_empty()) {
         Some(text) => text
             .parse::<Platform>()

@@ -9,6 +9,7 @@
 //! worker is asked.
 
 pub mod api;
+pub mod attestations;
 pub mod badge;
 pub mod coalesce;
 pub mod edge_cache;

@@ -349,3 +349,52 @@ fn cosign_v3_bundle_referrers_verify_as_openssl_says_and_a_copied_one_is_the_wro
     assert_eq!(codes(&v["signatures"][0]["findings"]), ["signature-wrong-image"], "{v}");
     assert_eq!(v["signatures"][0]["signedDigest"], manifest_digest("bundle"));
 }
+
+#[test]
+fn a_cosign_attestation_is_checked_with_the_key_and_does_not_sign_the_image() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let (code, v) = verify(&signed("attested"), Some(&key("p256")), "none");
+    assert_eq!((code, v["verdict"].as_str()), (Some(0), Some("verified")), "{v}");
+    let rows = v["signatures"].as_array().unwrap();
+    let attestation = rows
+        .iter()
+        .find(|s| s["payload"]["mediaType"] == "application/vnd.dsse.envelope.v1+json")
+        .expect("the .att layer");
+    assert_eq!(rows.len(), 2, "the .sig signature and the .att attestation: {v}");
+    assert_eq!(attestation["predicateType"], "https://slsa.dev/provenance/v1");
+    assert_eq!(attestation["verdict"], "verified");
+    assert_eq!(attestation["signedDigest"], v["subjects"][0]);
+    // OpenSSL agrees on the envelope's signature over its pre-authentication encoding, for
+    // every key.
+    let envelope: Value = serde_json::from_slice(&blob(attestation["payload"]["digest"].as_str().unwrap())).unwrap();
+    let payload = b64.decode(envelope["payload"].as_str().unwrap()).unwrap();
+    let signed_bytes = pae(envelope["payloadType"].as_str().unwrap(), &payload);
+    for name in KEYS {
+        let openssl = openssl_verifies(name, &signed_bytes, envelope["signatures"][0]["sig"].as_str().unwrap());
+        let (_, v) = verify(&signed("attested"), Some(&key(name)), "none");
+        let fathom = v["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["predicateType"].is_string() && s["verdict"] == "verified");
+        assert_eq!(fathom, openssl, "{name}");
+    }
+    // The provenance it carries is read by `fathom provenance`, checked against the image.
+    let out = fathom(&[
+        "provenance",
+        &signed("attested"),
+        "--platform",
+        "linux/ppc64le",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let attestations = read["attestations"].as_array().unwrap();
+    assert_eq!(attestations.len(), 1, "{read}");
+    assert_eq!(attestations[0]["layer"], attestation["payload"]["digest"]);
+    assert!(attestations[0]["enveloped"].as_bool().unwrap());
+    assert!(attestations[0]["findings"].as_array().unwrap().is_empty());
+    assert_eq!(attestations[0]["provenance"]["slsaVersion"], "v1", "{read}");
+}

@@ -6,8 +6,9 @@
 //!   manifest) checked against the public-good trusted root: the Rekor SET, the Fulcio chain
 //!   (P-384), the signature, the identity — and reading the trusted root itself;
 //! - an OpenSSL-made signature of a cosign payload verified with each key type;
-//! - syft's real SPDX document of alpine 3.10, its packages repeated to 2,000 (each its own
-//!   SPDXID), read into the package list.
+//! - a real Sigstore bundle from the public-good instance checked keyless: the SET, the Merkle
+//!   inclusion proof and the signed checkpoint, the chain, the signature, the identity;
+//! - trivy's real SPDX document of an image with 2,238 packages, read into the package list.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -15,8 +16,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use fathom_core::attestation::sbom::Sbom;
 use fathom_core::descriptor::Descriptor;
+use fathom_core::digest::Digest;
 use fathom_core::signature::cosign::{BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, SIGNATURE_ANNOTATION};
-use fathom_core::signature::{keyless, Identity, Policy, PublicKey, TrustedRoot};
+use fathom_core::signature::{bundle, keyless, Identity, Policy, PublicKey, Trust, TrustedRoot, Verdict};
 
 mod support;
 
@@ -36,24 +38,14 @@ fn row(what: &str, took: Duration) {
     println!("| {what:<66} | {:>9.3} ms |", took.as_secs_f64() * 1000.0);
 }
 
-/// syft's alpine SPDX with its packages repeated to `count`.
-fn grown_spdx(count: usize) -> Vec<u8> {
-    let mut doc: serde_json::Value =
-        serde_json::from_slice(&data("attestations/syft-spdx-2.2.alpine-3.10.json")).expect("SPDX");
-    let packages = doc["packages"].as_array().expect("packages").clone();
-    let grown: Vec<serde_json::Value> = packages
-        .iter()
-        .cycle()
-        .take(count)
-        .enumerate()
-        .map(|(n, p)| {
-            let mut p = p.clone();
-            p["SPDXID"] = format!("SPDXRef-Package-{n}").into();
-            p
-        })
-        .collect();
-    doc["packages"] = grown.into();
-    serde_json::to_vec(&doc).expect("JSON")
+/// trivy's real SPDX of an image with 2,238 packages (tests/data/attestations/PROVENANCE.md).
+fn real_spdx() -> Vec<u8> {
+    use std::io::Read as _;
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(&data("attestations/trivy-spdx-2.2.opensearch-dashboards.json.gz")[..])
+        .read_to_end(&mut json)
+        .expect("gzip");
+    json
 }
 
 fn main() {
@@ -113,11 +105,36 @@ fn main() {
             }),
         );
     }
-    let spdx = grown_spdx(2000);
-    let sbom = Sbom::read(&spdx, "bench").expect("SBOM");
-    assert_eq!(sbom.packages.len(), 2000);
+    let bundle = data("signatures/sigstore-bundles/bundle_v3_github.whl.sigstore");
+    let file = Digest::sha256(&data("signatures/sigstore-bundles/bundle_v3_github.whl"));
+    let release = Policy {
+        root: policy.root.clone(),
+        identity: Identity {
+            subject: "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2".into(),
+            issuer: "https://token.actions.githubusercontent.com".into(),
+        },
+    };
+    let judged = bundle::check(&bundle, &file, Trust::Keyless(&release), "bench");
+    assert_eq!(judged.verdict, Verdict::Verified, "{:?}", judged.findings);
     row(
-        &format!("SBOM: SPDX of 2,000 packages ({} KB) read", spdx.len() / 1000),
+        "keyless: real public-good Sigstore bundle (SET, proof, checkpoint)",
+        per_run(20, || {
+            black_box(bundle::check(
+                black_box(&bundle),
+                &file,
+                Trust::Keyless(&release),
+                "bench",
+            ));
+        }),
+    );
+    let spdx = real_spdx();
+    let sbom = Sbom::read(&spdx, "bench").expect("SBOM");
+    assert_eq!(sbom.packages.len(), 2238);
+    row(
+        &format!(
+            "SBOM: trivy's real SPDX, 2,238 packages ({} KB), read",
+            spdx.len() / 1000
+        ),
         per_run(5, || {
             black_box(Sbom::read(black_box(&spdx), "bench").expect("SBOM"));
         }),

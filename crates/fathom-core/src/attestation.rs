@@ -18,7 +18,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::digest::{self, Digest};
-use crate::finding::{Code, Finding};
+use crate::finding::{has_error, Code, Finding};
 use crate::media_type as mt;
 use crate::report::{LayerInfo, Report};
 use provenance::Provenance;
@@ -170,6 +170,37 @@ pub fn layers_of(report: &Report, row: usize) -> Vec<LayerInfo> {
         .collect()
 }
 
+/// cosign's attestations of `image` among what a signature lookup found (its `sha256-<hex>.att`
+/// DSSE layers), read as [`Attested::read`] reads BuildKit's: what `fathom provenance`, `fathom
+/// sbom` and the edge show beside the attestation manifests of an index.
+pub fn of_cosign(found: &crate::signature::Found, image: &Digest) -> Vec<Attested> {
+    found
+        .signatures
+        .iter()
+        .filter(|f| f.signature.payload.media_type_str() == mt::DSSE_ENVELOPE && f.signature.subject == image.as_str())
+        .map(|f| {
+            let descriptor = &f.signature.payload;
+            let layer = LayerInfo {
+                media_type: Some(mt::DSSE_ENVELOPE.to_owned()),
+                digest: descriptor.digest.clone(),
+                size: descriptor.size,
+                diff_id: None,
+            };
+            match &f.payload {
+                Ok(bytes) => Attested::read(&layer, bytes, image),
+                Err(why) => {
+                    let mut attested = Attested::of(&layer, None);
+                    let at = format!("attestation layer {}", layer.digest);
+                    attested
+                        .findings
+                        .push(Finding::error(Code::AttestationUnreadable, &at, format!("{at}: {why}")));
+                    attested
+                }
+            }
+        })
+        .collect()
+}
+
 /// Layer media types of SBOM documents attached as referrers (`oras attach`, registries' SBOM
 /// tooling): SPDX JSON and CycloneDX JSON.
 const SBOM_DOCUMENTS: [&str; 2] = ["application/spdx+json", "application/vnd.cyclonedx+json"];
@@ -219,6 +250,28 @@ pub fn sbom_documents(referrer: &Report) -> Vec<LayerInfo> {
         .filter(|l| is_sbom_document(l))
         .cloned()
         .collect()
+}
+
+/// An image and what its attestations say: what `fathom provenance` and `fathom sbom` print
+/// (each keeping its own kind), and what the edge's `/api/v1/attestations` answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageAttestations {
+    /// The reference, canonical.
+    pub reference: String,
+    /// The image's platform.
+    pub platform: String,
+    /// The image's manifest digest (what each statement must name).
+    pub image: String,
+    /// Each statement layer and SBOM document, read.
+    pub attestations: Vec<Attested>,
+}
+
+impl ImageAttestations {
+    /// Whether any layer failed a check (its digest, its statement, its subject).
+    pub fn failed(&self) -> bool {
+        self.attestations.iter().any(|a| has_error(&a.findings))
+    }
 }
 
 /// What one attestation layer says of an image.
@@ -292,7 +345,7 @@ impl Attested {
     /// reader must know it.
     pub fn signature(&self) -> &'static str {
         if self.enveloped {
-            "in a DSSE envelope — its signature is not verified here"
+            "in a DSSE envelope — not verified here: `fathom verify` and the Signatures view check it with the signer's key"
         } else {
             "none: a plain in-toto statement, which anyone who can push could have written"
         }

@@ -76,11 +76,9 @@ impl Trust<'_> {
 /// (a message signature, or cosign's `sign/v1` statement), not another attestation, as
 /// `cosign verify` counts them.
 fn verified(subject: &Digest, signatures: &[Checked]) -> bool {
-    signatures.iter().any(|s| {
-        s.verdict == Verdict::Verified
-            && s.signature.subject == subject.as_str()
-            && s.predicate_type.as_deref().is_none_or(|p| p == bundle::SIGN_PREDICATE)
-    })
+    signatures
+        .iter()
+        .any(|s| s.verdict == Verdict::Verified && s.signature.subject == subject.as_str() && s.signs_image())
 }
 
 /// Whether the verified signatures cover what was looked up: the reference's own digest (an
@@ -151,7 +149,10 @@ impl Verification {
         let named: Vec<String> = subjects.iter().map(ToString::to_string).collect();
         let of = named.join(" or ");
         let broken = has_error(&findings) || signatures.iter().any(|s| has_error(&s.findings));
-        let verdict = if signatures.is_empty() && !broken {
+        // Attestations (cosign `.att`, attestation bundles) are checked and listed, and can make
+        // the image invalid; they do not sign it.
+        let signing = signatures.iter().filter(|s| s.signs_image()).count();
+        let verdict = if signing == 0 && !broken {
             let message = format!(
                 "no cosign signature of {of}: neither a {} tag nor a signature referrer",
                 subjects
@@ -168,7 +169,10 @@ impl Verification {
         } else if let Some(described) = trust.describe() {
             if covered(subjects, &signatures) {
                 ImageVerdict::Verified
-            } else if signatures.iter().any(|s| s.verdict == Verdict::Verified) {
+            } else if signatures
+                .iter()
+                .any(|s| s.verdict == Verdict::Verified && s.signs_image())
+            {
                 let unsigned: Vec<String> = subjects
                     .iter()
                     .skip(1)
@@ -191,7 +195,7 @@ impl Verification {
                     &of,
                     format!(
                         "no signature of {of} verifies with the {described}: {} checked — signed with another key or identity, or the signed payload was changed after signing",
-                        signatures.len()
+                        signing
                     ),
                 ));
                 ImageVerdict::Invalid

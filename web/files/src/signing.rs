@@ -63,14 +63,17 @@ pub async fn verify(
     Ok(view(&Verification::of(&subjects, &found, trust)))
 }
 
-/// How a signature was found, and whether it is a Sigstore bundle (cosign v3).
+/// How a signature was found, whether it is a Sigstore bundle (cosign v3), and what an
+/// attestation attests (it does not sign the image).
 fn found_words(s: &Checked) -> String {
-    let how = s.signature.source.words();
+    let mut words = s.signature.source.words().to_owned();
     if bundle::is_bundle(s.signature.payload.media_type_str()) {
-        format!("{how} · Sigstore bundle")
-    } else {
-        how.to_owned()
+        words.push_str(" · Sigstore bundle");
     }
+    if let Some(predicate) = s.predicate_type.as_deref().filter(|_| !s.signs_image()) {
+        words.push_str(&format!(" · attestation ({predicate})"));
+    }
+    words
 }
 
 /// The verification in words and rows: the badge, every failed check, a row per signature.

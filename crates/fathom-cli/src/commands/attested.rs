@@ -6,14 +6,14 @@
 
 use std::time::Duration;
 
-use fathom_core::attestation::{self, Attested, MAX_LAYER_BYTES};
+use fathom_core::attestation::{self, Attested, ImageAttestations as Attestations, MAX_LAYER_BYTES};
 use fathom_core::digest::Digest;
-use fathom_core::finding::Severity;
 use fathom_core::inspect::Options;
 use fathom_core::registry::blob_access::BlobAccess;
 use fathom_core::registry::session::Failure;
 use fathom_core::registry::Remote;
 use fathom_core::report::LayerInfo;
+use fathom_core::signature::SignatureLookup;
 use fathom_core::Reference;
 use serde::Serialize;
 
@@ -26,30 +26,6 @@ use super::{CommandError, Outcome};
 use crate::cli::{ImageArgs, OutputFormat, RegistryArgs};
 use crate::printer::{Printer, Render};
 use crate::transport::Transport;
-
-/// An image and what its attestations say.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Attestations {
-    /// The reference, canonical.
-    pub reference: String,
-    /// The image's platform.
-    pub platform: String,
-    /// The image's manifest digest (what each statement must name).
-    pub image: String,
-    /// Each statement layer, read.
-    pub attestations: Vec<Attested>,
-}
-
-impl Attestations {
-    /// Whether any layer failed a check (its digest, its statement, its subject).
-    pub fn failed(&self) -> bool {
-        self.attestations
-            .iter()
-            .flat_map(|a| &a.findings)
-            .any(|f| f.severity == Severity::Error)
-    }
-}
 
 /// Reads the attestations of the image the reference gives the platform: the statement layers
 /// of its attestation manifests, and the SBOM documents of the referrers of the top manifest.
@@ -88,6 +64,13 @@ pub fn read(image: &ImageArgs, args: &RegistryArgs) -> Result<Attestations, Comm
                 .map(|(layer, bytes)| Attested::read_document(layer, bytes, &referrer)),
         );
     }
+    // cosign's `.att` attestations of the image.
+    let found = run_walk(
+        SignatureLookup::new(&reference, &remote, std::slice::from_ref(&digest)),
+        args,
+    )?
+    .map_err(|f| CommandError::Registry(f.message))?;
+    attestations.extend(attestation::of_cosign(&found, &digest));
     Ok(Attestations {
         reference: report.reference.canonical.clone(),
         platform: entry.platform.as_ref().map_or_else(String::new, ToString::to_string),

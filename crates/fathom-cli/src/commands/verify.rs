@@ -57,7 +57,8 @@ impl Render for Verified {
                 short_digest(&s.signature.manifest)
             )?;
             if let Some(predicate) = &s.predicate_type {
-                writeln!(out, "  bundle:    {predicate}")?;
+                let what = if s.signs_image() { "statement" } else { "attests" };
+                writeln!(out, "  {what}: {predicate}")?;
             }
             if let Some(reference) = &s.docker_reference {
                 writeln!(out, "  signed as: {reference}")?;

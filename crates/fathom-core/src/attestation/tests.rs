@@ -212,6 +212,34 @@ fn syft_spdx_gives_licences_and_purls() {
 }
 
 #[test]
+fn a_real_sbom_of_two_thousand_packages_reads_whole() {
+    use std::io::Read as _;
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(&data("trivy-spdx-2.2.opensearch-dashboards.json.gz")[..])
+        .read_to_end(&mut json)
+        .unwrap();
+    let sbom = Sbom::read(&json, "sbom").unwrap();
+    assert_eq!(sbom.format, "SPDX-2.2");
+    assert_eq!(sbom.tools, ["Tool: trivy", "Organization: aquasecurity"]);
+    assert_eq!(sbom.packages.len(), 2238);
+    assert_eq!(
+        sbom.by_ecosystem(),
+        BTreeMap::from([
+            ("npm".to_owned(), 2081),
+            ("oci".to_owned(), 1),
+            ("rpm".to_owned(), 154),
+            ("unknown".to_owned(), 2), // two packages without a purl
+        ])
+    );
+    let licensed = sbom.packages.iter().filter(|p| p.licence.is_some()).count();
+    assert!(licensed >= 2200, "{licensed} packages with a licence");
+    let resizable = sbom.matching("re-resizable");
+    assert_eq!(resizable.len(), 1);
+    assert_eq!(resizable[0].licence.as_deref(), Some("MIT"));
+    assert_eq!(resizable[0].purl.as_deref(), Some("pkg:npm/re-resizable@6.9.0"));
+}
+
+#[test]
 fn cyclonedx_components_read_as_packages() {
     let sbom = Sbom::read(&data("syft-cyclonedx-1.7.golden.json"), "sbom").unwrap();
     assert_eq!(sbom.format, "CycloneDX 1.7");

@@ -93,6 +93,15 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// The failure a transport error means, for the request to `url`, described for `what`.
+    pub fn of_transport(error: &TransportError, url: &str, what: &str) -> Failure {
+        Failure {
+            kind: ErrorKind::of_transport(error),
+            message: format!("{what}: {}", error.describe(url)),
+            retry_after: None,
+        }
+    }
+
     /// The failure a non-success response means, described for `what`.
     pub fn from_response(response: &HttpResponse, what: &str) -> Failure {
         let error = RegistryError::from_response(response);
@@ -318,11 +327,7 @@ impl<P: Clone> Session<P> {
             self.retry(job, 0);
             return Vec::new();
         }
-        let failure = Failure {
-            kind: ErrorKind::of_transport(&error),
-            message: format!("{}: {}", self.what, error.describe(&job.request.url)),
-            retry_after: None,
-        };
+        let failure = Failure::of_transport(&error, &job.request.url, &self.what);
         match job.token.clone() {
             Some((scope, _)) => self.fail_parked(&scope, failure),
             None => self.fail_job(job, failure),

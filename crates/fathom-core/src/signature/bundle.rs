@@ -112,6 +112,22 @@ enum Content {
     },
 }
 
+impl Content {
+    /// A DSSE envelope's content: its payload and signatures, decoded.
+    fn of_envelope(envelope: Envelope) -> Result<Content, String> {
+        let signature = envelope
+            .signatures
+            .first()
+            .ok_or("its DSSE envelope has no signature")
+            .and_then(|s| base64(&s.sig).ok_or("its DSSE signature is not base64"))?;
+        Ok(Content::Dsse {
+            payload_type: envelope.payload_type,
+            payload: base64(&envelope.payload).ok_or("its DSSE payload is not base64")?,
+            signature,
+        })
+    }
+}
+
 /// A bundle, read.
 #[derive(Debug, Clone)]
 pub struct Bundle {
@@ -162,17 +178,13 @@ impl Bundle {
                 }
             }
             (None, Some(envelope)) => {
-                let [only] = envelope.signatures.as_slice() else {
+                if envelope.signatures.len() != 1 {
                     return Err(format!(
                         "its DSSE envelope has {} signatures, not one (as a bundle's must)",
                         envelope.signatures.len()
                     ));
-                };
-                Content::Dsse {
-                    payload_type: envelope.payload_type,
-                    payload: base64(&envelope.payload).ok_or("its DSSE payload is not base64")?,
-                    signature: base64(&only.sig).ok_or("its DSSE signature is not base64")?,
                 }
+                Content::of_envelope(envelope)?
             }
             _ => return Err("it holds neither one message signature nor one DSSE envelope".into()),
         };
@@ -180,6 +192,18 @@ impl Bundle {
             content,
             certificate,
             entries: material.tlog_entries,
+        })
+    }
+
+    /// Reads a bare DSSE envelope (`application/vnd.dsse.envelope.v1+json`: a cosign `.att`
+    /// layer) as a bundle with no verification material: what a key checks. Its first
+    /// signature is the one checked (cosign writes one).
+    pub fn from_envelope(bytes: &[u8]) -> Result<Bundle, String> {
+        let envelope: Envelope = serde_json::from_slice(bytes).map_err(|e| format!("not a DSSE envelope: {e}"))?;
+        Ok(Bundle {
+            content: Content::of_envelope(envelope)?,
+            certificate: None,
+            entries: Vec::new(),
         })
     }
 
@@ -255,6 +279,27 @@ pub struct Judged {
 /// about `subject` — the image it is attached to, or the file it signs — with what `trust`
 /// gives. `at` names it in findings.
 pub fn check(bytes: &[u8], subject: &Digest, trust: Trust, at: &str) -> Judged {
+    judged(Bundle::read(bytes), subject, trust, at)
+}
+
+/// Checks a bare DSSE envelope (a cosign `.att` layer, already checked against its digest)
+/// attached to `subject`: its statement against the image, its signature against a key. A
+/// keyless `.att` (its certificate and Rekor `intoto` entry in the layer's annotations) is read,
+/// not checked: it says so.
+pub fn check_envelope(bytes: &[u8], subject: &Digest, trust: Trust, at: &str) -> Judged {
+    let mut judged = judged(Bundle::from_envelope(bytes), subject, trust, at);
+    if matches!(trust, Trust::Keyless(_)) && judged.verdict == Verdict::NotThisKey {
+        judged.verdict = Verdict::Unverified;
+        judged.findings.push(Finding::info(
+            Code::SignatureNotVerified,
+            at,
+            format!("{at}: a keyless attestation (Rekor `intoto` entry) is not checked yet"),
+        ));
+    }
+    judged
+}
+
+fn judged(bundle: Result<Bundle, String>, subject: &Digest, trust: Trust, at: &str) -> Judged {
     let mut judged = Judged {
         verdict: Verdict::Invalid,
         signed_digest: None,
@@ -264,12 +309,12 @@ pub fn check(bytes: &[u8], subject: &Digest, trust: Trust, at: &str) -> Judged {
         transparency_log: false,
         findings: Vec::new(),
     };
-    judged.verdict = judge(bytes, subject, trust, at, &mut judged);
+    judged.verdict = judge(bundle, subject, trust, at, &mut judged);
     judged
 }
 
-fn judge(bytes: &[u8], subject: &Digest, trust: Trust, at: &str, judged: &mut Judged) -> Verdict {
-    let bundle = match Bundle::read(bytes) {
+fn judge(bundle: Result<Bundle, String>, subject: &Digest, trust: Trust, at: &str, judged: &mut Judged) -> Verdict {
+    let bundle = match bundle {
         Ok(bundle) => bundle,
         Err(why) => {
             judged

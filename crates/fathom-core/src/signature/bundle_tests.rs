@@ -221,7 +221,7 @@ fn every_tampering_is_its_own_finding() {
 
 #[test]
 fn a_rekor_v2_dsse_bundle_is_read_and_its_undated_entry_said() {
-    let bytes = data("sigstore-bundles/a.dsse.staging-rekor-v2.txt.sigstore.json");
+    let bytes = data("../attestations/sigstore-bundle-dsse-slsa-v1.sigstore-python.json");
     // The statement's subject (an `a.txt` of other bytes than the copy beside it).
     let subject: Digest = "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf"
         .parse()
@@ -272,4 +272,78 @@ fn what_is_not_a_bundle_is_said() {
             judged.findings[0].message
         );
     }
+}
+
+/// The image the DSSE envelope's statement names: the demo registry's `demo/busybox:oci`.
+const ATTESTED: &str = "sha256:9f047a4c969f2b6f0bb90b226cc0a2c318561ee8ec7d343be37498b6da13eb97";
+
+#[test]
+fn a_cosign_attestation_envelope_verifies_with_its_key_and_names_its_image() {
+    let envelope = data("envelope.dsse-p256.json");
+    let image: Digest = ATTESTED.parse().unwrap();
+    let key = PublicKey::from_pem(&String::from_utf8(data("dsse-p256.pub")).unwrap()).unwrap();
+    let judged = bundle::check_envelope(&envelope, &image, Trust::Key(&key), "att");
+    assert_eq!(judged.verdict, Verdict::Verified, "{:?}", judged.findings);
+    assert_eq!(judged.predicate_type.as_deref(), Some("https://slsa.dev/provenance/v1"));
+    assert_eq!(judged.signed_digest.as_deref(), Some(ATTESTED));
+    // Another key: not this key's.
+    let other = PublicKey::from_pem(&String::from_utf8(data("p256.pub")).unwrap()).unwrap();
+    assert_eq!(
+        bundle::check_envelope(&envelope, &image, Trust::Key(&other), "att").verdict,
+        Verdict::NotThisKey
+    );
+    // Attached to another image: it proves nothing about it, whatever the key.
+    let moved = bundle::check_envelope(&envelope, &Digest::sha256(b"another"), Trust::Key(&key), "att");
+    assert_eq!(codes(&moved), [Code::SignatureWrongImage]);
+    // The statement edited after signing: the signature no longer verifies.
+    let mut edited: Value = serde_json::from_slice(&envelope).unwrap();
+    let statement = String::from_utf8(unb64(&edited["payload"]))
+        .unwrap()
+        .replace("provenance/v1", "provenance/v9");
+    edited["payload"] = b64(statement.as_bytes()).into();
+    let edited = serde_json::to_vec(&edited).unwrap();
+    assert_eq!(
+        bundle::check_envelope(&edited, &image, Trust::Key(&key), "att").verdict,
+        Verdict::NotThisKey
+    );
+    // Keyless: read, not checked, and said.
+    let keyless = bundle::check_envelope(&envelope, &image, Trust::Keyless(&staging()), "att");
+    assert_eq!(keyless.verdict, Verdict::Unverified);
+    assert_eq!(codes(&keyless), [Code::SignatureNotVerified]);
+    assert_eq!(
+        bundle::check_envelope(b"{}", &image, Trust::Nothing, "att").findings[0].code,
+        Code::SignatureUnreadable
+    );
+}
+
+#[test]
+fn an_attestation_alone_does_not_sign_the_image() {
+    use super::cosign::{Signature, Source};
+    use super::lookup::{Fetched, Found};
+    let envelope = data("envelope.dsse-p256.json");
+    let image: Digest = ATTESTED.parse().unwrap();
+    let key = PublicKey::from_pem(&String::from_utf8(data("dsse-p256.pub")).unwrap()).unwrap();
+    let signature = Signature {
+        subject: ATTESTED.to_owned(),
+        manifest: Digest::sha256(b"the .att manifest").to_string(),
+        source: Source::Tag,
+        payload: crate::descriptor::Descriptor {
+            media_type: Some(crate::media_type::MediaType::new(crate::media_type::DSSE_ENVELOPE)),
+            digest: Digest::sha256(&envelope).to_string(),
+            size: Some(envelope.len() as i64),
+            ..Default::default()
+        },
+    };
+    let found = Found {
+        signatures: vec![Fetched {
+            signature,
+            payload: Ok(envelope),
+        }],
+        findings: Vec::new(),
+    };
+    let v = Verification::of(&[image], &found, Trust::Key(&key));
+    assert_eq!(v.signatures[0].verdict, Verdict::Verified, "the attestation checks out");
+    assert!(!v.signatures[0].signs_image());
+    assert_eq!(v.verdict, ImageVerdict::Unsigned, "{:?}", v.findings);
+    assert_eq!(v.findings[0].code, Code::SignatureMissing);
 }

@@ -40,6 +40,12 @@ pub fn signature_tag(subject: &Digest) -> String {
     format!("{}-{}.sig", subject.algorithm(), subject.hex())
 }
 
+/// The tag cosign stores a subject's attestations under (`cosign attest`): `sha256-<hex>.att`,
+/// each layer a DSSE envelope of an in-toto statement.
+pub fn attestation_tag(subject: &Digest) -> String {
+    format!("{}-{}.att", subject.algorithm(), subject.hex())
+}
+
 /// How a signature manifest was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -70,6 +76,12 @@ struct Layers {
     layers: Option<Vec<Descriptor>>,
 }
 
+/// Whether a layer of this media type is one signature: cosign's simple signing payload, a
+/// Sigstore bundle, or a DSSE envelope (a cosign `.att` attestation).
+fn is_signature_layer(media_type: &str) -> bool {
+    media_type == mt::COSIGN_SIMPLESIGNING || media_type == mt::DSSE_ENVELOPE || bundle::is_bundle(media_type)
+}
+
 /// The signatures of a signature manifest (`bytes`, digest `manifest`) found for `subject`:
 /// its simple signing layers. A manifest that is not JSON, or holds no such layer, is a finding.
 pub fn signatures_in(
@@ -85,7 +97,7 @@ pub fn signatures_in(
         .unwrap_or_default();
     let signatures: Vec<Signature> = layers
         .into_iter()
-        .filter(|l| l.media_type_str() == mt::COSIGN_SIMPLESIGNING || bundle::is_bundle(l.media_type_str()))
+        .filter(|l| is_signature_layer(l.media_type_str()))
         .map(|payload| Signature {
             subject: subject.to_string(),
             manifest: manifest.to_string(),
@@ -193,14 +205,26 @@ pub struct Checked {
     /// Whether it carries a transparency-log entry (cosign's Rekor bundle annotation, or a
     /// Sigstore bundle's entries).
     pub transparency_log: bool,
-    /// A Sigstore bundle's statement predicate type (`https://sigstore.dev/cosign/sign/v1` for
-    /// a cosign v3 signature; another for an attestation, which signs no image by itself).
+    /// The statement predicate type of a Sigstore bundle or a DSSE envelope
+    /// (`https://sigstore.dev/cosign/sign/v1` for a cosign v3 signature; another for an
+    /// attestation, which signs no image by itself).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicate_type: Option<String>,
     /// The outcome.
     pub verdict: Verdict,
     /// What is wrong.
     pub findings: Vec<Finding>,
+}
+
+impl Checked {
+    /// Whether it signs the image (cosign's simple signing payload, a message signature, or a
+    /// `sign/v1` statement) rather than attesting something about it, as `cosign verify` counts
+    /// signatures apart from `cosign verify-attestation`'s.
+    pub fn signs_image(&self) -> bool {
+        self.predicate_type
+            .as_deref()
+            .is_none_or(|p| p == bundle::SIGN_PREDICATE)
+    }
 }
 
 /// Checks `signature` (whose payload was fetched as `payload`, or could not be) against the
@@ -225,14 +249,19 @@ pub fn check(signature: &Signature, payload: Result<&[u8], &str>, trust: Trust) 
         findings: Vec::new(),
     };
     let at = format!("signature {} of {}", layer.digest, signature.subject);
-    if bundle::is_bundle(layer.media_type_str()) {
+    let media_type = layer.media_type_str();
+    if bundle::is_bundle(media_type) || media_type == mt::DSSE_ENVELOPE {
         match fetched(signature, payload, &at) {
             Ok(bytes) => {
                 // The subject is a digest the lookup parsed before it was written here.
                 let Ok(subject) = signature.subject.parse::<Digest>() else {
                     return checked;
                 };
-                let judged = bundle::check(bytes, &subject, trust, &at);
+                let judged = if media_type == mt::DSSE_ENVELOPE {
+                    bundle::check_envelope(bytes, &subject, trust, &at)
+                } else {
+                    bundle::check(bytes, &subject, trust, &at)
+                };
                 checked.signed_digest = judged.signed_digest;
                 checked.predicate_type = judged.predicate_type;
                 checked.keyless = judged.keyless;

@@ -1,5 +1,6 @@
 //! Finding an image's cosign signatures, as an I/O-free walk: for each subject digest, the
-//! `sha256-<hex>.sig` tag (cosign's default) and its referrers of cosign's signature artifact
+//! `sha256-<hex>.sig` tag (cosign's default), the `sha256-<hex>.att` tag (its attestations,
+//! DSSE envelopes) and its referrers of cosign's signature artifact
 //! type or Sigstore bundles (cosign v3) — by the referrers API, or its `sha256-<hex>` fallback
 //! tag where the registry has no API;
 //! then each signature's payload blob. What was found is checked by [`super::cosign::check`].
@@ -54,6 +55,8 @@ struct Listed {
 enum Purpose {
     /// `sha256-<hex>.sig` of subject `n`.
     SignatureTag(usize),
+    /// `sha256-<hex>.att` of subject `n` (cosign's attestations).
+    AttestationTag(usize),
     /// The referrers API for subject `n`.
     Referrers(usize),
     /// The referrers fallback tag of subject `n`.
@@ -62,6 +65,14 @@ enum Purpose {
     Referrer(usize, Digest),
     /// The payload of signature `n`.
     Payload(usize),
+}
+
+/// How a signature manifest was asked for.
+enum Asked {
+    /// By tag (`sha256-<hex>.sig`, `.att`).
+    Tag(String),
+    /// By digest (a referrer).
+    Digest(Digest),
 }
 
 /// The walk.
@@ -92,6 +103,10 @@ impl SignatureLookup {
                 Purpose::SignatureTag(n),
                 request::manifest(&endpoint, &repository, &tag, Method::Get),
             );
+            session.enqueue(
+                Purpose::AttestationTag(n),
+                request::manifest(&endpoint, &repository, &cosign::attestation_tag(subject), Method::Get),
+            );
             // Unfiltered: two artifact types are wanted (cosign's signature manifests and
             // Sigstore bundles), and the API filters by one; the list is filtered here.
             let referrers = request::referrers(&endpoint, &repository, subject);
@@ -118,12 +133,15 @@ impl SignatureLookup {
     /// A signature manifest's bytes, found for subject `n`: checked against the digest it was
     /// asked by (or the registry's `Docker-Content-Digest`), its signatures queued for their
     /// payloads.
-    fn on_signature_manifest(&mut self, n: usize, source: Source, requested: Option<&Digest>, response: &HttpResponse) {
-        let what = format!(
-            "{}@{}",
-            self.name,
-            requested.map_or_else(|| cosign::signature_tag(&self.subjects[n]), ToString::to_string)
-        );
+    fn on_signature_manifest(&mut self, n: usize, source: Source, asked: Asked, response: &HttpResponse) {
+        let requested = match &asked {
+            Asked::Digest(digest) => Some(digest),
+            Asked::Tag(_) => None,
+        };
+        let what = match &asked {
+            Asked::Digest(digest) => format!("{}@{digest}", self.name),
+            Asked::Tag(tag) => format!("{}:{tag}", self.name),
+        };
         let checked = request::check_manifest_body(requested, response, |a| Digest::of(a, &response.body));
         let digest = match checked {
             Ok(check) => check.digest,
@@ -154,10 +172,18 @@ impl SignatureLookup {
                     }
                     let at = self.found.signatures.len();
                     match signature.payload.digest() {
-                        Ok(payload) => self.session.enqueue(
-                            Purpose::Payload(at),
-                            request::blob(&self.endpoint, &self.repository, &payload, MAX_PAYLOAD_BYTES),
-                        ),
+                        Ok(payload) => {
+                            // An attestation's statement may carry a whole SBOM.
+                            let most = if signature.payload.media_type_str() == crate::media_type::DSSE_ENVELOPE {
+                                crate::attestation::MAX_LAYER_BYTES
+                            } else {
+                                MAX_PAYLOAD_BYTES
+                            };
+                            self.session.enqueue(
+                                Purpose::Payload(at),
+                                request::blob(&self.endpoint, &self.repository, &payload, most),
+                            )
+                        }
                         Err(e) => self.found.findings.push(Finding::error(
                             Code::DigestInvalid,
                             &what,
@@ -222,11 +248,18 @@ impl SignatureLookup {
             return;
         }
         match purpose {
-            Purpose::SignatureTag(n) if !absent => self.on_signature_manifest(n, Source::Tag, None, &response),
+            Purpose::SignatureTag(n) if !absent => {
+                let tag = cosign::signature_tag(&self.subjects[n]);
+                self.on_signature_manifest(n, Source::Tag, Asked::Tag(tag), &response)
+            }
+            Purpose::AttestationTag(n) if !absent => {
+                let tag = cosign::attestation_tag(&self.subjects[n]);
+                self.on_signature_manifest(n, Source::Tag, Asked::Tag(tag), &response)
+            }
             Purpose::Referrers(_) if absent => self.fallback(&purpose),
             Purpose::Referrers(n) | Purpose::ReferrersTag(n) if !absent => self.on_referrers(n, &response),
             Purpose::Referrer(n, digest) if !absent => {
-                self.on_signature_manifest(n, Source::Referrer, Some(&digest), &response);
+                self.on_signature_manifest(n, Source::Referrer, Asked::Digest(digest), &response);
             }
             // Listed, but deleted since (referrers fallback indexes go stale): worth knowing,
             // not a forgery.
@@ -242,7 +275,10 @@ impl SignatureLookup {
             Purpose::Payload(at) => {
                 self.found.signatures[at].payload = Err("its payload blob is not in the registry".into())
             }
-            Purpose::SignatureTag(_) | Purpose::Referrers(_) | Purpose::ReferrersTag(_) => {}
+            Purpose::SignatureTag(_)
+            | Purpose::AttestationTag(_)
+            | Purpose::Referrers(_)
+            | Purpose::ReferrersTag(_) => {}
         }
     }
 
