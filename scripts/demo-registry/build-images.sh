@@ -556,6 +556,43 @@ cosign_push_bundle() { # repo subject-digest subject-media-type subject-size alg
     '{"dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1", "org.opencontainers.image.created": "2026-01-01T00:00:00Z"}'
 }
 
+# `notation sign` (notaryproject): a JWS envelope over `subject`'s descriptor — or `envelope-file`,
+# an envelope made elsewhere — attached as a referrer of artifact type
+# application/vnd.cncf.notary.signature, the certificates' thumbprints annotated as notation
+# annotates them (notaryproject/specifications `specs/signature-specification.md`).
+notation_push_referrer() { # repo subject-digest subject-media-type subject-size [envelope-file]
+  local w=$STATE/scratch/cosign envelope=${5:-$STATE/scratch/cosign/notation.jws} digest layer thumbprints
+  if [[ -z ${5:-} ]]; then
+    jq -cn --arg m "$3" --arg d "$2" --argjson s "$4" '{mediaType: $m, digest: $d, size: $s}' >"$w/target.json"
+    "$PYTHON" "$LIB/cosign_sign.py" notation "$STATE/keys" "$w/target.json" >"$envelope" || die "notation signing failed"
+  fi
+  digest=$(blob_push "$1" "$envelope")
+  layer=$(jq -cn --arg d "$digest" --argjson s "$(size_of "$envelope")" \
+    '{mediaType: "application/jose+json", size: $s, digest: $d}')
+  thumbprints=$(jq -r '.header.x5c[]' "$envelope" | while read -r der; do
+    base64 -d <<<"$der" | sha256sum | cut -d' ' -f1; done | jq -Rsc 'split("\n") | map(select(. != "")) | tostring')
+  push_referrer "$1" "$2" "$3" "$4" application/vnd.cncf.notary.signature "$layer" \
+    "$(jq -cn --arg t "$thumbprints" '{"io.cncf.notary.x509chain.thumbprint#S256": $t}')"
+}
+
+# demo/notation: busybox's amd64 and arm64 images, the first signed with notation (its CA's
+# certificate in $STATE/keys/notation-ca.crt), the second carrying notation-go's real test
+# signature of another artifact (notaryproject/notation-go
+# verifier/testdata/timestamp/sigEnv/withoutTimestamp.sig, Apache-2.0): the wrong image.
+push_notation() { # busybox-oci-index-file
+  local repo=demo/notation index=$1 amd64 arm64
+  amd64=$(jq -r '.manifests[] | select(.platform.architecture == "amd64") | .digest' "$index")
+  arm64=$(jq -r '.manifests[] | select(.platform.architecture == "arm64") | .digest' "$index")
+  entry_size() { jq -r --arg d "$1" '.manifests[] | select(.digest == $d) | .size' "$index"; }
+  copy_manifest_tree demo/busybox "$repo" "$amd64"
+  copy_manifest_tree demo/busybox "$repo" "$arm64"
+  tag_manifest "$repo" "$amd64" signed
+  tag_manifest "$repo" "$arm64" copied
+  notation_push_referrer "$repo" "$amd64" application/vnd.oci.image.manifest.v1+json "$(entry_size "$amd64")"
+  notation_push_referrer "$repo" "$arm64" application/vnd.oci.image.manifest.v1+json "$(entry_size "$arm64")" \
+    "$FATHOM_ROOT/tests/data/signatures/notation/notation-go.without-timestamp.jws.json"
+}
+
 # Tags a manifest the repository already holds.
 tag_manifest() { # repo digest tag
   local file=$STATE/scratch/cosign/tagged.json media
@@ -714,8 +751,9 @@ build_and_push_all() {
   push_attested "$amd64" "$amd64_size"
   push_artifact "$index" "$index_size"
 
-  log "signing demo/signed as cosign does (keys made under $STATE/keys)"
+  log "signing demo/signed as cosign does, demo/notation as notation does (keys made under $STATE/keys)"
   push_signed "$STATE/scratch/busybox-oci.json"
+  push_notation "$STATE/scratch/busybox-oci.json"
 
   log "pushing demo/debian with zstd and with uncompressed layers"
   push_recompressed demo/debian gzip zstd zstd

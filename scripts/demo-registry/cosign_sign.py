@@ -16,6 +16,10 @@ public by construction; never sign anything real with them.
 
     cosign_sign.py keys DIR                    writes DIR/{p256,ed25519,rsa}.{key,pub}
     cosign_sign.py sign DIR ALGORITHM PAYLOAD  prints the base64 signature of PAYLOAD's bytes
+    cosign_sign.py notation DIR DESCRIPTOR    prints the JWS envelope `notation sign` writes for the
+                                               target artifact DESCRIPTOR (ES256, the demo P-256 key,
+                                               certified by a CA made from the demo RSA key), and
+                                               writes that CA's certificate to DIR/notation-ca.crt
     cosign_sign.py envelope DIR ALGORITHM STATEMENT
                                                prints the DSSE envelope `cosign attest --key` writes
                                                as a `.att` layer for an in-toto STATEMENT
@@ -160,12 +164,70 @@ def bundle(directory: Path, algorithm: str, statement: bytes) -> str:
     }, separators=(",", ":"))
 
 
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def notation_certificates(directory: Path):
+    """A notation signer's chain, made the same on every build: a CA (the demo RSA key, its
+    certificate self-signed) and a leaf for code signing (the demo P-256 key) it issued. RSA
+    PKCS #1 v1.5 signs deterministically, so the certificates' bytes never change."""
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    import datetime
+
+    ca_key = serialization.load_pem_private_key((directory / "rsa.key").read_bytes(), None)
+    leaf_key = serialization.load_pem_private_key((directory / "p256.key").read_bytes(), None)
+    name = lambda cn: x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Fathom demo"),
+                                 x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    start, end = datetime.datetime(2026, 1, 1), datetime.datetime(2036, 1, 1)
+    ca = (x509.CertificateBuilder().subject_name(name("Fathom demo notation CA")).issuer_name(name("Fathom demo notation CA"))
+          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(start).not_valid_after(end)
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(name("demo signer")).issuer_name(ca.subject)
+            .public_key(leaf_key.public_key()).serial_number(2).not_valid_before(start).not_valid_after(end)
+            .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    return leaf_key, leaf, ca
+
+
+def notation(directory: Path, target: bytes) -> str:
+    """The JWS envelope `notation sign` writes (notaryproject/specifications
+    `specs/signature-envelope-jws.md`) for the target artifact's descriptor: ES256 with the
+    demo P-256 key (deterministic ECDSA, `r || s`), the leaf and CA certificates in `x5c`.
+    Writes the CA certificate — the trust store's — to DIR/notation-ca.crt."""
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    leaf_key, leaf, ca = notation_certificates(directory)
+    (directory / "notation-ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    protected = {"alg": "ES256", "crit": ["io.cncf.notary.signingScheme"],
+                 "cty": "application/vnd.cncf.notary.payload.v1+json",
+                 "io.cncf.notary.signingScheme": "notary.x509",
+                 "io.cncf.notary.signingTime": "2026-01-01T00:00:00Z"}
+    payload = {"targetArtifact": json.loads(target)}
+    encoded = [b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (protected, payload)]
+    der = leaf_key.sign(".".join(encoded).encode(), ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+    r, s = decode_dss_signature(der)
+    return json.dumps({
+        "payload": encoded[1], "protected": encoded[0],
+        "header": {"x5c": [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode() for c in (leaf, ca)],
+                   "io.cncf.notary.signingAgent": "fathom demo registry"},
+        "signature": b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big")),
+    }, separators=(",", ":"))
+
+
 def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[1] == "keys":
         write_keys(Path(argv[2]))
         return 0
     if len(argv) == 5 and argv[1] == "sign" and argv[3] in ALGORITHMS:
         print(sign(Path(argv[2]), argv[3], Path(argv[4]).read_bytes()), end="")
+        return 0
+    if len(argv) == 4 and argv[1] == "notation":
+        print(notation(Path(argv[2]), Path(argv[3]).read_bytes()), end="")
         return 0
     if len(argv) == 5 and argv[1] == "envelope" and argv[3] in ALGORITHMS:
         statement = Path(argv[4]).read_bytes()

@@ -111,19 +111,21 @@ def test_match_is_the_cli_match(worker, fathom):
 
 
 @pytest.mark.parametrize("tag, signer, verdict", [
-    ("latest", "ed25519", "verified"), ("tampered-payload", "ed25519", "invalid"),
-    ("wrong-digest", "ed25519", "invalid"), ("unsigned", "ed25519", "unsigned"),
+    ("signed:latest", "ed25519.pub", "verified"), ("signed:tampered-payload", "ed25519.pub", "invalid"),
+    ("signed:wrong-digest", "ed25519.pub", "invalid"), ("signed:unsigned", "ed25519.pub", "unsigned"),
     # cosign v3's Sigstore bundle referrers.
-    ("bundle", "p256", "verified"), ("bundle-copied", "p256", "invalid"),
+    ("signed:bundle", "p256.pub", "verified"), ("signed:bundle-copied", "p256.pub", "invalid"),
+    # notation, with its trust store's certificate (PEM only: its DER is not a key's).
+    ("notation:signed", "notation-ca.crt", "verified"),
 ])
 def test_verify_is_the_cli_verify(worker, fathom, demo, tag, signer, verdict):
     """The key as PEM and as the base64 of its DER (the PEM's body on one line) alike."""
-    reference = f"127.0.0.1:5555/demo/signed:{tag}"
-    key = Path(demo["FATHOM_DEMO_KEYS"], f"{signer}.pub")
+    reference = f"127.0.0.1:5555/demo/{tag}"
+    key = Path(demo["FATHOM_DEMO_KEYS"], signer)
     pem = key.read_text()
     body = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
     code, cli = cli_json(fathom, "verify", reference, "--key", str(key), "--platform", "linux/amd64")
-    for given in (pem, body):
+    for given in (pem, body) if signer.endswith(".pub") else (pem,):
         status, headers, api = get(worker, "/api/v1/verify", ref=reference, platform="linux/amd64", key=given)
         assert status == 200, api
         assert json.loads(api) == json.loads(cli)

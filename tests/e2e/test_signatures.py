@@ -127,3 +127,20 @@ def test_a_file_that_is_no_trusted_root_is_refused(page, tmp_path):
     check_keyless(page, bad, "someone@example.com", "https://accounts.google.com")
     page.wait_for_selector("#signature-error")
     assert "the trusted root cannot be used" in page.inner_text("#signature-error")
+
+
+def test_a_notation_signature_verifies_with_its_certificate_in_the_page(page, demo):
+    open_view(page, "127.0.0.1:5555/demo/notation:signed")
+    page.click("#open-signatures")
+    page.wait_for_selector("#signature-badge, #signature-error", timeout=30_000)
+    assert badge(page)[0] == "badge unverified"
+    verify_with(page, Path(demo["FATHOM_DEMO_KEYS"], "notation-ca.crt").read_text())
+    cls, text = badge(page)
+    assert cls == "badge verified" and "certificate CN=Fathom demo notation CA" in text, text
+    assert "signed by CN=demo signer" in page.inner_text("#signature-list")
+    # notation-go's real signature of another artifact, attached to another image: red.
+    open_view(page, "127.0.0.1:5555/demo/notation:copied")
+    page.click("#open-signatures")
+    page.wait_for_selector("#signature-badge", timeout=30_000)
+    assert badge(page)[0] == "badge invalid"
+    assert "signature-wrong-image" in page.inner_text("#signature-problems")

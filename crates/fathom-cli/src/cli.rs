@@ -204,8 +204,9 @@ pub struct ImageCommandArgs {
 /// Who a signature must be by: a public key, or a keyless identity under a trusted root.
 #[derive(Debug, Args)]
 pub struct SignerArgs {
-    /// The signer's public key: a PEM file (`cosign.pub`; ECDSA P-256, Ed25519 or RSA). Without
-    /// it (or a keyless identity) the signatures are found and read, not verified.
+    /// The signer's public key: a PEM file (`cosign.pub`; ECDSA P-256/P-384, Ed25519 or RSA) — or,
+    /// for notation signatures, a trust store's certificate (PEM). Without it (or a keyless
+    /// identity) the signatures are found and read, not verified.
     #[arg(long, conflicts_with = "trusted_root")]
     pub key: Option<std::path::PathBuf>,
     /// For keyless signatures: a Sigstore trusted root (`trusted_root.json`) — the Fulcio

@@ -44,7 +44,12 @@ fn codes(findings: &Value) -> Vec<&str> {
 
 /// A blob of `demo/signed`, fetched with curl.
 fn blob(digest: &str) -> Vec<u8> {
-    let url = format!("http://{}/v2/demo/signed/blobs/{digest}", demo().plain);
+    blob_of("signed", digest)
+}
+
+/// A blob of `demo/<repository>`, fetched with curl.
+fn blob_of(repository: &str, digest: &str) -> Vec<u8> {
+    let url = format!("http://{}/v2/demo/{repository}/blobs/{digest}", demo().plain);
     let out = Command::new("curl").args(["-fsS", &url]).output().expect("curl");
     assert!(out.status.success(), "{url}: {}", stderr(&out));
     out.stdout
@@ -397,4 +402,114 @@ fn a_cosign_attestation_is_checked_with_the_key_and_does_not_sign_the_image() {
     assert!(attestations[0]["enveloped"].as_bool().unwrap());
     assert!(attestations[0]["findings"].as_array().unwrap().is_empty());
     assert_eq!(attestations[0]["provenance"]["slsaVersion"], "v1", "{read}");
+}
+
+/// `demo/notation:<tag>`.
+fn notation(tag: &str) -> String {
+    format!("{}/demo/notation:{tag}", demo().plain)
+}
+
+/// An ECDSA signature as JWS writes it (`r ‖ s`) in ASN.1 DER, as OpenSSL reads it.
+fn der_of_raw(raw: &[u8]) -> Vec<u8> {
+    let integer = |half: &[u8]| {
+        let trimmed: Vec<u8> = half.iter().copied().skip_while(|b| *b == 0).collect();
+        let mut bytes = if trimmed.first().is_some_and(|b| b & 0x80 != 0) {
+            vec![0]
+        } else {
+            vec![]
+        };
+        bytes.extend(trimmed);
+        let mut out = vec![0x02, bytes.len() as u8];
+        out.extend(bytes);
+        out
+    };
+    let (r, s) = raw.split_at(raw.len() / 2);
+    let body: Vec<u8> = integer(r).into_iter().chain(integer(s)).collect();
+    let mut out = vec![0x30, body.len() as u8];
+    out.extend(body);
+    out
+}
+
+#[test]
+fn a_notation_signature_verifies_with_its_trust_store_certificate_as_openssl_says() {
+    use base64::Engine as _;
+    let ca = demo().keys.join("notation-ca.crt");
+    let (code, v) = verify(&notation("signed"), Some(&ca), "none");
+    assert_eq!((code, v["verdict"].as_str()), (Some(0), Some("verified")), "{v}");
+    let s = &v["signatures"][0];
+    assert_eq!(s["payload"]["mediaType"], "application/jose+json");
+    assert_eq!(s["signer"]["subject"], "CN=demo signer,O=Fathom demo");
+    assert!(
+        v["key"]
+            .as_str()
+            .unwrap()
+            .starts_with("certificate CN=Fathom demo notation CA"),
+        "{v}"
+    );
+    // OpenSSL: the leaf chains to the CA, and the JWS signature verifies with the leaf's key.
+    let envelope: Value =
+        serde_json::from_slice(&blob_of("notation", s["payload"]["digest"].as_str().unwrap())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let leaf_der = b64.decode(envelope["header"]["x5c"][0].as_str().unwrap()).unwrap();
+    let leaf = dir.path().join("leaf.der");
+    std::fs::write(&leaf, &leaf_der).unwrap();
+    let leaf_pem = dir.path().join("leaf.pem");
+    let converted = Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-in"])
+        .arg(&leaf)
+        .arg("-out")
+        .arg(&leaf_pem)
+        .status()
+        .unwrap();
+    assert!(converted.success());
+    let chained = Command::new("openssl")
+        .arg("verify")
+        .arg("-CAfile")
+        .arg(&ca)
+        .arg(&leaf_pem)
+        .output()
+        .unwrap();
+    assert!(chained.status.success(), "{}", stderr(&chained));
+    let leaf_key = dir.path().join("leaf.pub");
+    let extracted = Command::new("openssl")
+        .args(["x509", "-pubkey", "-noout", "-in"])
+        .arg(&leaf_pem)
+        .output()
+        .unwrap();
+    std::fs::write(&leaf_key, extracted.stdout).unwrap();
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let signing_input = format!(
+        "{}.{}",
+        envelope["protected"].as_str().unwrap(),
+        envelope["payload"].as_str().unwrap()
+    );
+    let raw = url.decode(envelope["signature"].as_str().unwrap()).unwrap();
+    let (input, sig) = (dir.path().join("input"), dir.path().join("sig"));
+    std::fs::write(&input, signing_input).unwrap();
+    std::fs::write(&sig, der_of_raw(&raw)).unwrap();
+    let signed = Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify"])
+        .arg(&leaf_key)
+        .arg("-signature")
+        .arg(&sig)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    // Another key: not this signer's. No key: read, not checked.
+    let (code, v) = verify(&notation("signed"), Some(&key("ed25519")), "none");
+    assert_eq!(
+        (code, v["signatures"][0]["verdict"].as_str()),
+        (Some(1), Some("not-this-key")),
+        "{v}"
+    );
+    let (code, v) = verify(&notation("signed"), None, "none");
+    assert_eq!((code, v["verdict"].as_str()), (Some(0), Some("unverified")), "{v}");
+    // notation-go's real signature of another artifact, attached here: the wrong image.
+    let alpine =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/signatures/notation/alpine.crt");
+    let (code, v) = verify(&notation("copied"), Some(&alpine), "none");
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(codes(&v["signatures"][0]["findings"]), ["signature-wrong-image"], "{v}");
 }

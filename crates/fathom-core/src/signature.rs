@@ -10,6 +10,7 @@ pub mod cosign;
 pub mod key;
 pub mod keyless;
 pub mod lookup;
+pub mod notation;
 pub mod rekor;
 #[cfg(test)]
 mod tests;
@@ -247,13 +248,17 @@ impl Verification {
         }
     }
 
-    /// Who a keyless signature says signed, as every face words it: "signed by …" when a
-    /// keyless check verified its certificate, else what the certificate claims, marked so.
+    /// Who a keyless or notation signature says signed, as every face words it: "signed by …"
+    /// when its certificate was checked (keyless, or a notation chain to the certificate given),
+    /// else what the certificate claims, marked so.
     pub fn signer_words(&self, checked: &Checked) -> Option<String> {
         let signer = checked.signer.as_ref()?;
         let subject = signer.subject.as_deref().unwrap_or("no identity");
         let issuer = signer.issuer.as_deref().unwrap_or("no issuer");
-        let label = if checked.verdict == Verdict::Verified && self.key_id.is_none() {
+        // Keyless, the identity is checked; a notation signature verified with a certificate of
+        // the trust store has its chain — hence its leaf's subject — checked.
+        let certified = self.key_id.is_none() || checked.signature.payload.media_type_str() == notation::JWS;
+        let label = if checked.verdict == Verdict::Verified && certified {
             "signed by"
         } else {
             "claims to be signed by (not checked)"

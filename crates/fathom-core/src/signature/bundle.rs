@@ -299,16 +299,23 @@ pub fn check_envelope(bytes: &[u8], subject: &Digest, trust: Trust, at: &str) ->
     judged
 }
 
+impl Judged {
+    /// Nothing known yet: invalid until checked.
+    pub(crate) fn new() -> Judged {
+        Judged {
+            verdict: Verdict::Invalid,
+            signed_digest: None,
+            predicate_type: None,
+            keyless: false,
+            signer: None,
+            transparency_log: false,
+            findings: Vec::new(),
+        }
+    }
+}
+
 fn judged(bundle: Result<Bundle, String>, subject: &Digest, trust: Trust, at: &str) -> Judged {
-    let mut judged = Judged {
-        verdict: Verdict::Invalid,
-        signed_digest: None,
-        predicate_type: None,
-        keyless: false,
-        signer: None,
-        transparency_log: false,
-        findings: Vec::new(),
-    };
+    let mut judged = Judged::new();
     judged.verdict = judge(bundle, subject, trust, at, &mut judged);
     judged
 }

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::bundle;
 use super::keyless::{self, Signer};
+use super::notation;
 use super::Trust;
 use crate::descriptor::Descriptor;
 use crate::digest::Digest;
@@ -77,9 +78,16 @@ struct Layers {
 }
 
 /// Whether a layer of this media type is one signature: cosign's simple signing payload, a
-/// Sigstore bundle, or a DSSE envelope (a cosign `.att` attestation).
+/// Sigstore bundle, a DSSE envelope (a cosign `.att` attestation), or a notation envelope.
 fn is_signature_layer(media_type: &str) -> bool {
-    media_type == mt::COSIGN_SIMPLESIGNING || media_type == mt::DSSE_ENVELOPE || bundle::is_bundle(media_type)
+    [
+        mt::COSIGN_SIMPLESIGNING,
+        mt::DSSE_ENVELOPE,
+        notation::JWS,
+        notation::COSE,
+    ]
+    .contains(&media_type)
+        || bundle::is_bundle(media_type)
 }
 
 /// The signatures of a signature manifest (`bytes`, digest `manifest`) found for `subject`:
@@ -250,17 +258,17 @@ pub fn check(signature: &Signature, payload: Result<&[u8], &str>, trust: Trust) 
     };
     let at = format!("signature {} of {}", layer.digest, signature.subject);
     let media_type = layer.media_type_str();
-    if bundle::is_bundle(media_type) || media_type == mt::DSSE_ENVELOPE {
+    if bundle::is_bundle(media_type) || [mt::DSSE_ENVELOPE, notation::JWS, notation::COSE].contains(&media_type) {
         match fetched(signature, payload, &at) {
             Ok(bytes) => {
                 // The subject is a digest the lookup parsed before it was written here.
                 let Ok(subject) = signature.subject.parse::<Digest>() else {
                     return checked;
                 };
-                let judged = if media_type == mt::DSSE_ENVELOPE {
-                    bundle::check_envelope(bytes, &subject, trust, &at)
-                } else {
-                    bundle::check(bytes, &subject, trust, &at)
+                let judged = match media_type {
+                    mt::DSSE_ENVELOPE => bundle::check_envelope(bytes, &subject, trust, &at),
+                    notation::JWS | notation::COSE => notation::check(bytes, media_type, &subject, trust, &at),
+                    _ => bundle::check(bytes, &subject, trust, &at),
                 };
                 checked.signed_digest = judged.signed_digest;
                 checked.predicate_type = judged.predicate_type;

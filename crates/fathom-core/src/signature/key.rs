@@ -47,6 +47,8 @@ pub struct PublicKey {
     verifier: Verifier,
     key_id: String,
     bits: usize,
+    /// The subject of the certificate the key was given in, if it was.
+    certificate: Option<String>,
 }
 
 /// Why a key could not be read.
@@ -102,6 +104,21 @@ impl PublicKey {
                 let der = rsa::pkcs8::EncodePublicKey::to_public_key_der(&key)
                     .map_err(|e| KeyError::Unsupported(e.to_string()))?;
                 PublicKey::from_spki_der(der.as_bytes())
+            }
+            // A certificate stands for its key (a notation trust store's certificate).
+            "CERTIFICATE" => {
+                let (_, der) = spki::der::pem::decode_vec(block.as_bytes())
+                    .map_err(|e| KeyError::Unsupported(format!("the PEM block cannot be decoded: {e}")))?;
+                let cert = x509_cert::Certificate::from_der(&der)
+                    .map_err(|e| KeyError::Unsupported(format!("a certificate that cannot be read: {e}")))?;
+                let spki = cert
+                    .tbs_certificate
+                    .subject_public_key_info
+                    .to_der()
+                    .map_err(|e| KeyError::Unsupported(e.to_string()))?;
+                let mut key = PublicKey::from_spki_der(&spki)?;
+                key.certificate = Some(cert.tbs_certificate.subject.to_string());
+                Ok(key)
             }
             other => Err(KeyError::OtherPem(other.to_owned())),
         }
@@ -171,7 +188,12 @@ impl PublicKey {
                 )))
             }
         };
-        Ok(PublicKey { verifier, key_id, bits })
+        Ok(PublicKey {
+            verifier,
+            key_id,
+            bits,
+            certificate: None,
+        })
     }
 
     /// The algorithm.
@@ -192,9 +214,13 @@ impl PublicKey {
     /// `ECDSA P-256 key 1a2b3c4d…`, `RSA 3072 key …`: how findings name the key.
     pub fn describe(&self) -> String {
         let short: String = self.key_id.chars().take(16).collect();
-        match self.verifier {
+        let key = match self.verifier {
             Verifier::Rsa(_) => format!("RSA {}-bit key {short}", self.bits),
             _ => format!("{} key {short}", self.algorithm()),
+        };
+        match &self.certificate {
+            Some(subject) => format!("certificate {subject} ({key})"),
+            None => key,
         }
     }
 
@@ -217,6 +243,34 @@ impl PublicKey {
                 rsa::pkcs1v15::Signature::try_from(signature).is_ok_and(|s| key.verify_prehash(&prehash, &s).is_ok())
             }
             Verifier::Ed25519(_) => false,
+        }
+    }
+
+    /// Whether `signature` is this key's JWS signature (RFC 7518 §3) of `message` with `alg`:
+    /// RSASSA-PSS (PS256/384/512, the salt as long as the hash) or ECDSA (ES256 on P-256, ES384
+    /// on P-384; `r ‖ s`, not DER) — what notation signs with.
+    pub fn verifies_jws(&self, alg: &str, message: &[u8], signature: &[u8]) -> bool {
+        use p256::ecdsa::signature::Verifier as _;
+        match (&self.verifier, alg) {
+            (Verifier::Rsa(key), "PS256" | "PS384" | "PS512") => {
+                let public: &rsa::RsaPublicKey = key.as_ref().as_ref();
+                let Ok(signature) = rsa::pss::Signature::try_from(signature) else {
+                    return false;
+                };
+                match alg {
+                    "PS256" => rsa::pss::VerifyingKey::<Sha256>::new(public.clone()).verify(message, &signature),
+                    "PS384" => rsa::pss::VerifyingKey::<sha2::Sha384>::new(public.clone()).verify(message, &signature),
+                    _ => rsa::pss::VerifyingKey::<sha2::Sha512>::new(public.clone()).verify(message, &signature),
+                }
+                .is_ok()
+            }
+            (Verifier::P256(key), "ES256") => {
+                p256::ecdsa::Signature::from_slice(signature).is_ok_and(|s| key.verify(message, &s).is_ok())
+            }
+            (Verifier::P384(key), "ES384") => {
+                p384::ecdsa::Signature::from_slice(signature).is_ok_and(|s| key.verify(message, &s).is_ok())
+            }
+            _ => false,
         }
     }
 

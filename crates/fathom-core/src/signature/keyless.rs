@@ -67,7 +67,8 @@ pub struct Signer {
     /// The source commit (1.3.6.1.4.1.57264.1.13).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_commit: Option<String>,
-    /// When the log says it was signed (Unix seconds).
+    /// When it was signed (Unix seconds): as the log says (Sigstore), or as the signature claims
+    /// (notation's signing time).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signed_at: Option<u64>,
     /// The log entry's index.

@@ -38,10 +38,12 @@ pub struct Found {
     pub findings: Vec<Finding>,
 }
 
-/// Whether a referrer of this artifact type is a signature: a cosign signature manifest, or a
-/// Sigstore bundle (cosign v3).
+/// Whether a referrer of this artifact type is a signature: a cosign signature manifest, a
+/// Sigstore bundle (cosign v3), or a notation signature.
 fn is_signature(artifact_type: &str) -> bool {
-    artifact_type == cosign::SIGNATURE_ARTIFACT_TYPE || bundle::is_bundle(artifact_type)
+    artifact_type == cosign::SIGNATURE_ARTIFACT_TYPE
+        || artifact_type == super::notation::ARTIFACT_TYPE
+        || bundle::is_bundle(artifact_type)
 }
 
 /// A referrers list (the API's answer, or the fallback tag's index): its entries alone.

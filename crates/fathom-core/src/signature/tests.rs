@@ -77,7 +77,12 @@ fn keys_that_cannot_check_a_cosign_signature_are_refused_by_name() {
     assert!(matches!(private, Err(KeyError::Private(_))), "{private:?}");
     assert_eq!(PublicKey::from_pem("ssh-ed25519 AAAA").unwrap_err(), KeyError::NotPem);
     let cert = PublicKey::from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap_err();
-    assert_eq!(cert, KeyError::OtherPem("CERTIFICATE".into()));
+    assert!(
+        matches!(cert, KeyError::Unsupported(_)),
+        "a certificate that cannot be read: {cert:?}"
+    );
+    let csr = PublicKey::from_pem("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n");
+    assert_eq!(csr.unwrap_err(), KeyError::OtherPem("CERTIFICATE REQUEST".into()));
     let garbage = PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").unwrap_err();
     assert!(matches!(garbage, KeyError::Unsupported(_)), "{garbage:?}");
 }
@@ -349,7 +354,9 @@ fn a_trusted_root_is_read_with_its_windows() {
     assert_eq!(root.authorities[1].valid.end, None);
     assert!(root.authorities[0].valid.end.is_some());
     assert_eq!(trust::unix_seconds("1970-01-01T00:00:00Z"), Some(0));
-    assert_eq!(trust::unix_seconds("2021-01-12T11:53:27+01:00"), None);
+    assert_eq!(trust::unix_seconds("2021-01-12T11:53:27+01:00"), Some(1_610_448_807));
+    assert_eq!(trust::unix_seconds("2021-01-12T10:53:27.5Z"), Some(1_610_448_807));
+    assert_eq!(trust::unix_seconds("2021-01-12T11:53:27 01:00"), None);
     assert!(TrustedRoot::from_json(b"{}").is_err());
 }
 

@@ -135,11 +135,27 @@ fn window(json: Option<&WindowJson>, what: &str) -> Result<Window, String> {
     })
 }
 
-/// `2021-03-07T03:20:29.000Z` → Unix seconds (the fraction dropped). Only UTC (`Z`), as trusted
-/// roots write their times. Read by hand — six numbers at fixed places — and handed to `der`'s
-/// `DateTime`, which checks the ranges and does the calendar.
+/// `2021-03-07T03:20:29.000Z` or `2024-06-18T17:08:35+08:00` → Unix seconds (the fraction
+/// dropped): RFC 3339, as trusted roots and notation write their times. Read by hand — six
+/// numbers at fixed places and an offset — and handed to `der`'s `DateTime`, which checks the
+/// ranges and does the calendar.
 pub fn unix_seconds(text: &str) -> Option<u64> {
-    let text = text.strip_suffix('Z')?;
+    let (text, offset) = match text.strip_suffix('Z') {
+        Some(utc) => (utc, 0i64),
+        None => {
+            let (local, zone) = text.split_at(text.len().checked_sub(6)?);
+            let sign = match zone.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let (hours, minutes) = zone[1..].split_once(':')?;
+            (
+                local,
+                sign * (hours.parse::<i64>().ok()? * 3600 + minutes.parse::<i64>().ok()? * 60),
+            )
+        }
+    };
     let (date, time) = text.split_once('T')?;
     let time = time.split('.').next()?;
     let numbers: Vec<&str> = date.split('-').chain(time.split(':')).collect();
@@ -155,7 +171,7 @@ pub fn unix_seconds(text: &str) -> Option<u64> {
         second.parse().ok()?,
     )
     .ok()?;
-    Some(datetime.unix_duration().as_secs())
+    u64::try_from(i64::try_from(datetime.unix_duration().as_secs()).ok()? - offset).ok()
 }
 
 impl TrustedRoot {
