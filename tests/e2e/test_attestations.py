@@ -84,3 +84,18 @@ def test_an_sbom_attached_as_a_referrer_is_read_too(page):
     assert cells(page, "packages") == [["busybox-static", "1:1.35.0-4+deb12u1+b1", "deb", "GPL-2.0-only", "Debian"]]
     assert page.query_selector("#provenance") is None
     assert page.query_selector("#attest-problems") is None
+
+
+def test_a_cosign_attestation_is_read_in_the_page_and_an_image_without_any_says_so(page):
+    # demo/signed:attested carries SLSA provenance v1 under cosign's `.att` tag, in a DSSE envelope.
+    open_view(page, "127.0.0.1:5555/demo/signed:attested")
+    page.click("#open-attestations")
+    page.wait_for_selector("#provenance, #attest-none, #attest-problems", timeout=30_000)
+    provenance = dict(cells(page, "provenance"))
+    assert provenance["SLSA provenance"] == "v1", provenance
+    assert page.query_selector("#attest-problems") is None
+    # An image with no attestation of any kind: offered, and said plainly.
+    open_view(page, "127.0.0.1:5555/demo/signed:unsigned")
+    page.click("#open-attestations")
+    page.wait_for_selector("#attest-none", timeout=30_000)
+    assert page.query_selector("#provenance") is None

@@ -3,16 +3,19 @@
 //! service, or from the archive the page gave) and read by the core — each checked against its
 //! digest and its subject against the image — then put in rows: the provenance, the base images
 //! (each a link to its own view), the SBOM's packages; and the SBOM documents attached to the top
-//! manifest as referrers (their manifests walked by the page, which carries the walk anyway).
+//! manifest as referrers (their manifests walked by the page, which carries the walk anyway), and
+//! cosign's `.att` attestations of the image (found by the signature lookup).
 
 use fathom_browser::fetch;
 use fathom_browser::files::{AttestedView, Row};
 use fathom_core::archive::ReadAt;
 use fathom_core::attestation::provenance::Provenance;
-use fathom_core::attestation::{Attested, MAX_LAYER_BYTES};
+use fathom_core::attestation::{self, Attested, MAX_LAYER_BYTES};
 use fathom_core::digest::Digest;
 use fathom_core::registry::session::Failure;
+use fathom_core::registry::{drive, Remote};
 use fathom_core::report::{short_digest, LayerInfo};
+use fathom_core::signature::{Found, SignatureLookup};
 use fathom_core::Reference;
 
 use crate::{archive, reading};
@@ -38,6 +41,9 @@ pub async fn attest(
         .zip(&bodies)
         .map(|(layer, bytes)| Attested::read(layer, bytes, &image))
         .collect();
+    if !from_archive {
+        read.extend(attestation::of_cosign(&cosign_lookup(reference, &image).await?, &image));
+    }
     let document_layers: Vec<LayerInfo> = documents.iter().map(|(_, layer)| layer.clone()).collect();
     if !document_layers.is_empty() {
         let bodies = from_the_registry(reference, &document_layers).await?;
@@ -49,6 +55,18 @@ pub async fn attest(
         );
     }
     Ok(view(&read))
+}
+
+/// What a signature lookup of `image` finds: among it, cosign's `.att` attestations.
+async fn cosign_lookup(reference: &str, image: &Digest) -> Result<Found, String> {
+    let reference = Reference::parse(reference).map_err(|e| format!("invalid reference {reference:?}: {e}"))?;
+    let remote = Remote::of(&reference).at((js_sys::Date::now() / 1000.0) as u64);
+    drive::run(
+        SignatureLookup::new(&reference, &remote, std::slice::from_ref(image)),
+        fetch::send,
+    )
+    .await
+    .map_err(|f| f.message)
 }
 
 async fn from_the_registry(reference: &str, layers: &[LayerInfo]) -> Result<Vec<Vec<u8>>, String> {

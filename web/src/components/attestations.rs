@@ -1,9 +1,9 @@
 //! What the image a platform pulls says of itself: its SLSA provenance (who built it, when, from
 //! which repository and commit, on which base images — each a link to its own view) and its SBOM
 //! (packages, searchable in the page), read by the file worker from the attestation manifests
-//! that describe the image, and from the SBOM documents attached to the top manifest as
-//! referrers — each statement checked against its digest and against the image, a failure
-//! shown loudly. `&attest=1` in the URL opens it, so a link reopens it.
+//! that describe the image, from the SBOM documents attached to the top manifest as referrers,
+//! and from cosign's `.att` attestations — each statement checked against its digest and against
+//! the image, a failure shown loudly. `&attest=1` in the URL opens it, so a link reopens it.
 
 use fathom_browser::files::{Answer, Ask, AttestedView, Row};
 use fathom_core::attestation;
@@ -33,7 +33,9 @@ pub(crate) fn Attestations(
     } else {
         attestation::sbom_referrers(&report)
     };
-    if layers.is_empty() && referrers.is_empty() {
+    // From a registry the panel is always offered: cosign's `.att` attestations are found only
+    // by looking (a request the page makes when asked, not on every view).
+    if archive.is_some() && layers.is_empty() {
         return None;
     }
     let entry = &report.platforms[row];
@@ -151,6 +153,9 @@ fn Said(view: AttestedView) -> impl IntoView {
             .collect_view()
     };
     view! {
+        {(view.problems.is_empty() && view.provenance.is_empty() && view.sbom.is_none()).then(|| view! {
+            <p id="attest-none">"No attestation describes this image: no attestation manifest in its index, no SBOM referrer, no cosign attestation (.att)."</p>
+        })}
         {(!view.problems.is_empty()).then(|| view! {
             <div class="error" role="alert" id="attest-problems">
                 <h2>"Attestations that fail their check — do not trust what they say"</h2>
