@@ -3,7 +3,8 @@
 agree on every real bundle
 (tests/data/signatures/PROVENANCE.md) and on every tampering of them — each part of a bundle
 changed in turn: what it signs, its signature, its certificate, its log entry's time, signed
-timestamp, inclusion proof and checkpoint, and who is expected to have signed."""
+timestamp, inclusion proof and checkpoint, who is expected to have signed, and a root without
+the certificate transparency logs whose SCTs the certificates embed."""
 
 import base64
 import copy
@@ -155,6 +156,11 @@ def sigstore_js_verifies(bundle, file, root, identity, issuer):
     return result.returncode == 0, result.stdout
 
 
+# Not a change to the bundle: the trusted root without its certificate transparency logs, so no
+# SCT the certificate embeds can be checked.
+NO_CT_LOGS = "a root without its CT logs"
+
+
 def cases():
     for name, (bundle, file, root, identity, issuer) in REAL.items():
         yield pytest.param(name, bundle, file, root, identity, issuer, None, True, id=f"{name}: as signed")
@@ -164,6 +170,8 @@ def cases():
                            id=f"{name}: another identity")
         yield pytest.param(name, bundle, "bundle_no_checkpoint.txt.sigstore", root, identity, issuer, None, False,
                            id=f"{name}: another file")
+        yield pytest.param(name, bundle, file, root, identity, issuer, NO_CT_LOGS, False,
+                           id=f"{name}: a root without its CT logs")
         other = PUBLIC_GOOD if root == STAGING else STAGING
         yield pytest.param(name, bundle, file, other, identity, issuer, None, False, id=f"{name}: another root")
     yield pytest.param("no checkpoint", "bundle_no_checkpoint.txt.sigstore", "bundle.txt", STAGING,
@@ -174,7 +182,12 @@ def cases():
 def test_fathom_agrees_with_both_sigstore_verifiers(fathom, tmp_path, name, bundle, file, root, identity, issuer,
                                             tampering, valid):
     path = BUNDLES / bundle
-    if tampering:
+    if tampering == NO_CT_LOGS:
+        edited = json.loads(root.read_text())
+        edited["ctlogs"] = []
+        root = tmp_path / "trusted-root.json"
+        root.write_text(json.dumps(edited))
+    elif tampering:
         document = copy.deepcopy(json.loads(path.read_text()))
         TAMPERINGS[tampering](document)
         path = tmp_path / "tampered.sigstore.json"

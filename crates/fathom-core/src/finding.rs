@@ -176,7 +176,7 @@ catalogue! {
     Schema1SignaturesMalformed = "schema1-signatures-malformed", Error, "Schema 1 signatures that are not well formed.";
     Schema1Unsigned = "schema1-unsigned", Info, "An unsigned schema 1 manifest.";
     SignatureCertificateExpired = "signature-certificate-expired", Error, "A keyless signature made outside its certificate's validity, as the transparency log dates it.";
-    SignatureCertificateUntrusted = "signature-certificate-untrusted", Error, "A keyless signature whose certificate does not chain to a certificate authority of the trusted root, or is not for code signing.";
+    SignatureCertificateUntrusted = "signature-certificate-untrusted", Error, "A keyless signature whose certificate does not chain to a certificate authority of the trusted root, is not for code signing, or has no signed certificate timestamp (SCT) from a CT log of the root.";
     SignatureIdentityMismatch = "signature-identity-mismatch", Warning, "A keyless signature by another identity (subject or OIDC issuer) than the one expected.";
     SignatureInvalid = "signature-invalid", Error, "No signature of the image verifies with the key or keyless identity given: signed by another, or the signed payload was changed after signing.";
     SignatureMissing = "signature-missing", Warning, "No cosign signature is attached to the image (neither the sha256-<hex>.sig tag nor a signature referrer).";

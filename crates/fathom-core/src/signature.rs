@@ -12,6 +12,7 @@ pub mod keyless;
 pub mod lookup;
 pub mod notation;
 pub mod rekor;
+pub mod sct;
 #[cfg(test)]
 mod tests;
 pub mod trust;

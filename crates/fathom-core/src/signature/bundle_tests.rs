@@ -347,3 +347,46 @@ fn an_attestation_alone_does_not_sign_the_image() {
     assert_eq!(v.verdict, ImageVerdict::Unsigned, "{:?}", v.findings);
     assert_eq!(v.findings[0].code, Code::SignatureMissing);
 }
+
+#[test]
+fn a_certificate_no_ct_log_of_the_root_vouches_for_is_untrusted() {
+    let mut root: Value = serde_json::from_slice(&data(STAGING)).unwrap();
+    let logs = root["ctlogs"].as_array().unwrap().clone();
+    let judge_under = |root: &Value| {
+        let policy = Policy {
+            root: TrustedRoot::from_json(&serde_json::to_vec(root).unwrap()).unwrap(),
+            identity: Identity {
+                subject: "william@yossarian.net".into(),
+                issuer: GITHUB.into(),
+            },
+        };
+        judge(&v3(), &v3_file(), &policy)
+    };
+    root["ctlogs"] = Value::Array(vec![]);
+    let judged = judge_under(&root);
+    assert_eq!(codes(&judged), [Code::SignatureCertificateUntrusted]);
+    assert!(
+        judged.findings[0].message.contains("none of its SCTs"),
+        "{}",
+        judged.findings[0].message
+    );
+    // Each CT log's id given another log's key: the SCT's signature no longer verifies.
+    let keys: Vec<Value> = logs.iter().map(|l| l["publicKey"].clone()).collect();
+    let swapped: Vec<Value> = logs
+        .iter()
+        .enumerate()
+        .map(|(n, l)| {
+            let mut l = l.clone();
+            l["publicKey"] = keys[(n + 1) % keys.len()].clone();
+            l
+        })
+        .collect();
+    root["ctlogs"] = Value::Array(swapped);
+    let judged = judge_under(&root);
+    assert_eq!(codes(&judged), [Code::SignatureCertificateUntrusted]);
+    assert!(
+        judged.findings[0].message.contains("SCT"),
+        "{}",
+        judged.findings[0].message
+    );
+}

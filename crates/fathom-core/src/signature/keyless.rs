@@ -21,6 +21,7 @@ use x509_cert::Certificate;
 use super::cosign::Verdict;
 use super::key::{decode_hex, PublicKey};
 use super::rekor::{self, SetPayload};
+use super::sct;
 use super::trust::TrustedRoot;
 use crate::digest::Digest;
 use crate::finding::{Code, Finding};
@@ -308,7 +309,7 @@ pub(crate) fn check_with(
 }
 
 /// The leaf chains to an authority of the root that was valid at `at`, every certificate of the
-/// chain valid then, and the leaf is for code signing.
+/// chain valid then, the leaf is for code signing, and a CT log of the root signed its SCT.
 fn chained(leaf: &Certificate, at: u64, root: &TrustedRoot) -> Result<(), String> {
     let code_signing = extension(leaf, "2.5.29.37")
         .and_then(|b| ExtendedKeyUsage::from_der(b).ok())
@@ -316,19 +317,20 @@ fn chained(leaf: &Certificate, at: u64, root: &TrustedRoot) -> Result<(), String
     if !code_signing {
         return Err("its certificate is not for code signing".into());
     }
-    let trusted = root.authorities.iter().any(|ca| {
+    let issuer = root.authorities.iter().find(|ca| {
         ca.valid.contains(at)
             && issued_by(leaf, &ca.chain[0])
             && ca.chain.windows(2).all(|pair| issued_by(&pair[0], &pair[1]))
             && ca.chain.iter().all(|c| valid_at(c, at))
     });
-    if trusted {
-        Ok(())
-    } else {
-        Err(
+    match issuer {
+        // Fulcio logs each certificate it issues: a certificate transparency log of the root
+        // must vouch for it.
+        Some(ca) => sct::check(leaf, &ca.chain[0], root),
+        None => Err(
             "its certificate does not chain to a certificate authority of the trusted root (valid when it was signed)"
                 .into(),
-        )
+        ),
     }
 }
 

@@ -58,6 +58,9 @@ pub struct TrustedRoot {
     pub authorities: Vec<Authority>,
     /// The transparency logs.
     pub logs: Vec<Log>,
+    /// The certificate transparency logs (whose signed certificate timestamps a Fulcio
+    /// certificate embeds) — those with a key this reads: a PKCS #1 RSA key is left out.
+    pub ct_logs: Vec<Log>,
 }
 
 #[derive(serde::Deserialize)]
@@ -65,6 +68,8 @@ pub struct TrustedRoot {
 struct RootJson {
     #[serde(default)]
     tlogs: Vec<LogJson>,
+    #[serde(default)]
+    ctlogs: Vec<LogJson>,
     #[serde(default)]
     certificate_authorities: Vec<AuthorityJson>,
 }
@@ -115,6 +120,20 @@ struct RawJson {
 struct WindowJson {
     start: Option<String>,
     end: Option<String>,
+}
+
+impl LogJson {
+    /// The log, read; `what` names it in the error.
+    fn read(&self, what: &str) -> Result<Log, String> {
+        let der = base64(&self.public_key.raw_bytes, &format!("{what}.publicKey.rawBytes"))?;
+        let key = PublicKey::from_spki_der(&der).map_err(|e| format!("{what}: {e}"))?;
+        Ok(Log {
+            url: self.base_url.clone(),
+            key_id: base64(&self.log_id.key_id, &format!("{what}.logId.keyId"))?,
+            key,
+            valid: window(self.public_key.valid_for.as_ref(), what)?,
+        })
+    }
 }
 
 fn base64(text: &str, what: &str) -> Result<Vec<u8>, String> {
@@ -179,18 +198,20 @@ impl TrustedRoot {
     pub fn from_json(bytes: &[u8]) -> Result<TrustedRoot, String> {
         let json: RootJson = serde_json::from_slice(bytes)
             .map_err(|e| format!("not a Sigstore trusted root (trusted_root.json): {e}"))?;
-        let mut logs = Vec::new();
-        for (n, log) in json.tlogs.iter().enumerate() {
-            let what = format!("tlogs[{n}]");
-            let der = base64(&log.public_key.raw_bytes, &format!("{what}.publicKey.rawBytes"))?;
-            let key = PublicKey::from_spki_der(&der).map_err(|e| format!("{what}: {e}"))?;
-            logs.push(Log {
-                url: log.base_url.clone(),
-                key_id: base64(&log.log_id.key_id, &format!("{what}.logId.keyId"))?,
-                key,
-                valid: window(log.public_key.valid_for.as_ref(), &what)?,
-            });
-        }
+        let logs = json
+            .tlogs
+            .iter()
+            .enumerate()
+            .map(|(n, log)| log.read(&format!("tlogs[{n}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        // A key in a form this does not read (PKCS #1 RSA) leaves its log out: an SCT of it then
+        // finds no log, and says so.
+        let ct_logs = json
+            .ctlogs
+            .iter()
+            .enumerate()
+            .filter_map(|(n, log)| log.read(&format!("ctlogs[{n}]")).ok())
+            .collect();
         let mut authorities = Vec::new();
         for (n, ca) in json.certificate_authorities.iter().enumerate() {
             let what = format!("certificateAuthorities[{n}]");
@@ -215,7 +236,11 @@ impl TrustedRoot {
         if authorities.is_empty() || logs.is_empty() {
             return Err("the trusted root names no certificate authority or no transparency log".into());
         }
-        Ok(TrustedRoot { authorities, logs })
+        Ok(TrustedRoot {
+            authorities,
+            logs,
+            ct_logs,
+        })
     }
 
     /// The log whose key id is `key_id`.
