@@ -136,6 +136,28 @@ def test_verify_is_the_cli_verify(worker, fathom, demo, tag, signer, verdict):
     assert unchecked["key"] is None and unchecked["verdict"] in ("unverified", "unsigned", "invalid")
 
 
+def test_keyless_verify_at_the_edge_is_the_cli_s_under_the_public_good_root(worker, fathom, demo):
+    """The edge checks keyless signatures against the public-good root it was built with: the
+    same answer as `fathom verify` given that root. The demo's signatures are made with keys, so
+    none is this identity's: invalid, said the same way by both."""
+    reference = "127.0.0.1:5555/demo/signed:latest"
+    identity = "https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main"
+    issuer = "https://token.actions.githubusercontent.com"
+    root = Path(__file__).resolve().parents[2] / "worker/sigstore/public-good.trusted_root.json"
+    code, cli = cli_json(fathom, "verify", reference, "--trusted-root", str(root), "--certificate-identity", identity,
+                         "--certificate-oidc-issuer", issuer, "--platform", "linux/amd64")
+    status, _, api = get(worker, "/api/v1/verify", ref=reference, platform="linux/amd64", identity=identity,
+                         issuer=issuer)
+    assert status == 200, api
+    assert json.loads(api) == json.loads(cli)
+    answer = json.loads(api)
+    assert code == 1 and answer["verdict"] == "invalid" and answer["key"].startswith("keyless identity "), answer
+    problem(worker, "/api/v1/verify", 400, "missing-parameter", ref=reference, identity=identity)
+    both = problem(worker, "/api/v1/verify", 400, "bad-key", ref=reference, identity=identity, issuer=issuer,
+                   key=Path(demo["FATHOM_DEMO_KEYS"], "p256.pub").read_text())
+    assert "not both" in both["detail"], both
+
+
 def test_verify_refuses_keys_it_cannot_use(worker):
     reference = "127.0.0.1:5555/demo/signed:latest"
     doc = problem(worker, "/api/v1/verify", 400, "bad-key", ref=reference,

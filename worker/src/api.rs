@@ -10,7 +10,7 @@ use fathom_core::registry::session::Failure;
 use fathom_core::registry::tags::{Page, TagList};
 use fathom_core::registry::Remote;
 use fathom_core::report::{MatchResult, Report};
-use fathom_core::signature::{self, PublicKey, SignatureLookup, Trust, Verification};
+use fathom_core::signature::{self, Identity, Policy, PublicKey, SignatureLookup, Trust, TrustedRoot, Verification};
 use fathom_core::{Platform, Reference};
 use serde::Serialize;
 use std::time::Duration;
@@ -396,6 +396,14 @@ async fn verify(url: &Url, settings: &Settings, later: &Later) -> std::result::R
         Some(k) => Some(PublicKey::from_text(&k).map_err(|e| Problem::new(400, "bad-key", format!("key: {e}")))?),
         None => None,
     };
+    let policy = keyless_policy(url)?;
+    if key.is_some() && policy.is_some() {
+        return Err(Problem::new(
+            400,
+            "bad-key",
+            "give a key, or a keyless identity and issuer — not both",
+        ));
+    }
     let platform = platform_param(url, false)?;
     let lookup = Lookup {
         // A platform's image is all the walk needs beside the reference's digest.
@@ -421,9 +429,38 @@ async fn verify(url: &Url, settings: &Settings, later: &Later) -> std::result::R
         .map_err(|f| Problem::from_failure(&f))?;
     let body = pretty(&Verified {
         reference: found.report.reference.canonical.clone(),
-        verification: Verification::of(&subjects, &signatures, key.as_ref().map_or(Trust::Nothing, Trust::Key)),
+        verification: Verification::of(&subjects, &signatures, Trust::of(key.as_ref(), policy.as_ref())),
     })?;
     Ok(Answer::json(body, "public, max-age=60"))
+}
+
+/// Sigstore's public-good trusted root, as the edge checks keyless signatures against it: the copy
+/// sigstore-python embeds for offline use (sigstore/sigstore-python
+/// `sigstore/_store/https%3A%2F%2Ftuf-repo-cdn.sigstore.dev/trusted_root.json`, commit
+/// 276c5e8f1e42d413d0aa17a0ce427ae7c8eef5dd, Apache-2.0). A newer root needs a newer build: the
+/// edge does not follow Sigstore's TUF repository.
+const PUBLIC_GOOD_ROOT: &str = include_str!("../sigstore/public-good.trusted_root.json");
+
+/// `identity` and `issuer`: a keyless signer expected, under Sigstore's public-good root — both
+/// or neither.
+fn keyless_policy(url: &Url) -> std::result::Result<Option<Policy>, Problem> {
+    let given = |name| param(url, name).filter(|v| !v.trim().is_empty());
+    match (given("identity"), given("issuer")) {
+        (None, None) => Ok(None),
+        (Some(subject), Some(issuer)) => {
+            let root = TrustedRoot::from_json(PUBLIC_GOOD_ROOT.as_bytes())
+                .map_err(|e| Problem::new(500, "misconfigured", format!("the public-good trusted root: {e}")))?;
+            Ok(Some(Policy {
+                root,
+                identity: Identity { subject, issuer },
+            }))
+        }
+        _ => Err(Problem::new(
+            400,
+            "missing-parameter",
+            "a keyless check needs both `identity` (the certificate's subject alternative name) and `issuer` (its OIDC issuer)",
+        )),
+    }
 }
 
 /// A Report as the edge found it.

@@ -63,7 +63,16 @@ pub enum Trust<'a> {
     Keyless(&'a Policy),
 }
 
-impl Trust<'_> {
+impl<'a> Trust<'a> {
+    /// What a face was given: the key when there is one, else the keyless policy, else nothing.
+    pub fn of(key: Option<&'a PublicKey>, policy: Option<&'a Policy>) -> Trust<'a> {
+        match (key, policy) {
+            (Some(key), _) => Trust::Key(key),
+            (None, Some(policy)) => Trust::Keyless(policy),
+            (None, None) => Trust::Nothing,
+        }
+    }
+
     /// How findings and faces name it (`None` for nothing).
     pub fn describe(&self) -> Option<String> {
         match self {

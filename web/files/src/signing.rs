@@ -55,11 +55,7 @@ pub async fn verify(
     let found = drive::run(SignatureLookup::new(&reference, &remote, &subjects), fetch::send)
         .await
         .map_err(|f| f.message)?;
-    let trust = match (&key, &policy) {
-        (Some(key), _) => Trust::Key(key),
-        (None, Some(policy)) => Trust::Keyless(policy),
-        (None, None) => Trust::Nothing,
-    };
+    let trust = Trust::of(key.as_ref(), policy.as_ref());
     Ok(view(&Verification::of(&subjects, &found, trust)))
 }
 

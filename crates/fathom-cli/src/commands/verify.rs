@@ -180,19 +180,10 @@ pub(super) fn signer(args: &SignerArgs) -> Result<(Option<PublicKey>, Option<Pol
     Ok((key, policy))
 }
 
-/// What signatures are checked against, from what [`signer`] read.
-pub(super) fn trust<'a>(key: &'a Option<PublicKey>, policy: &'a Option<Policy>) -> Trust<'a> {
-    match (key, policy) {
-        (Some(key), _) => Trust::Key(key),
-        (None, Some(policy)) => Trust::Keyless(policy),
-        (None, None) => Trust::Nothing,
-    }
-}
-
 /// Runs `fathom verify`.
 pub fn run_verify(args: VerifyArgs) -> Result<Outcome, CommandError> {
     let (key, policy) = signer(&args.signer)?;
-    let trust = trust(&key, &policy);
+    let trust = Trust::of(key.as_ref(), policy.as_ref());
     let (reference, subjects) = subjects(&args)?;
     let context = Context::new(&args.reference, &args.registry)?;
     let remote = context.remote(&args.registry);

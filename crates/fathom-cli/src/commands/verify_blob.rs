@@ -11,7 +11,7 @@ use fathom_core::signature::{Trust, Verdict};
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
-use super::verify::{mark, paint, read, signer, trust};
+use super::verify::{mark, paint, read, signer};
 use super::{CommandError, Outcome};
 use crate::cli::VerifyBlobArgs;
 use crate::printer::{Printer, Render};
@@ -75,7 +75,7 @@ impl Render for BlobVerified {
 /// Runs `fathom verify-blob`.
 pub fn run_verify_blob(args: VerifyBlobArgs) -> Result<Outcome, CommandError> {
     let (key, policy) = signer(&args.signer)?;
-    let trust = trust(&key, &policy);
+    let trust = Trust::of(key.as_ref(), policy.as_ref());
     let digest = match args.file.parse::<Digest>() {
         Ok(digest) if args.file.starts_with("sha256:") => digest,
         _ => Digest::sha256(&read(std::path::Path::new(&args.file))?),
