@@ -85,10 +85,14 @@ pub fn run_verify_blob(args: VerifyBlobArgs) -> Result<Outcome, CommandError> {
     let judged = bundle::check(&bytes, &digest, trust, &at);
     let failed = match judged.verdict {
         Verdict::Verified => false,
-        Verdict::Unverified => judged
-            .findings
-            .iter()
-            .any(|f| f.severity == fathom_core::Severity::Error),
+        // Asked to verify, and it could not be: a failure, however politely said.
+        Verdict::Unverified => {
+            !matches!(trust, Trust::Nothing)
+                || judged
+                    .findings
+                    .iter()
+                    .any(|f| f.severity == fathom_core::Severity::Error)
+        }
         Verdict::NotThisKey | Verdict::Invalid => true,
     };
     Printer::new(args.output.format).emit(&BlobVerified {

@@ -134,6 +134,8 @@ pub struct Bundle {
     content: Content,
     certificate: Option<Vec<u8>>,
     entries: Vec<Entry>,
+    /// Whether its log entries must carry an inclusion proof (bundles v0.2 and later).
+    proof_required: bool,
 }
 
 /// DSSE's pre-authentication encoding (secure-systems-lab/dsse `protocol.md`): what a DSSE
@@ -188,10 +190,14 @@ impl Bundle {
             }
             _ => return Err("it holds neither one message signature nor one DSSE envelope".into()),
         };
+        // `application/vnd.dev.sigstore.bundle+json;version=0.1` is the one version without
+        // the proof requirement.
+        let proof_required = !json.media_type.ends_with("version=0.1");
         Ok(Bundle {
             content,
             certificate,
             entries: material.tlog_entries,
+            proof_required,
         })
     }
 
@@ -204,6 +210,7 @@ impl Bundle {
             content: Content::of_envelope(envelope)?,
             certificate: None,
             entries: Vec::new(),
+            proof_required: false,
         })
     }
 
@@ -226,8 +233,12 @@ impl Bundle {
         if self.entries.is_empty() {
             return Err((Code::SignatureTlogMissing, keyless::NO_LOG_ENTRY.to_owned()));
         }
-        let mut why = String::new();
+        let mut why = (Code::SignatureTlogInvalid, String::new());
         for entry in &self.entries {
+            if let Some(unchecked) = entry.unchecked() {
+                why = (Code::SignatureNotVerified, unchecked);
+                continue;
+            }
             let about = |logged: &rekor::Logged| match (&self.content, logged.kind.0.as_str()) {
                 (Content::Message { digest, signature }, "hashedrekord") => {
                     rekor::hashedrekord_about(&logged.body, digest, signature, leaf_der)
@@ -240,15 +251,25 @@ impl Bundle {
                     logged.kind.1
                 )),
             };
+            let proven = |logged: rekor::Logged| {
+                // From v0.2 on a bundle must carry the inclusion proof and its checkpoint, as
+                // Sigstore's clients require.
+                if self.proof_required && !logged.proven {
+                    Err("its log entry has no inclusion proof, which a bundle of v0.2 or later must carry".to_owned())
+                } else {
+                    Ok(logged)
+                }
+            };
             match entry
                 .verify(&policy.root)
+                .and_then(proven)
                 .and_then(|logged| about(&logged).map(|()| logged))
             {
                 Ok(logged) => return Ok((logged.time, logged.index)),
-                Err(message) => why = message,
+                Err(message) => why = (Code::SignatureTlogInvalid, message),
             }
         }
-        Err((Code::SignatureTlogInvalid, why))
+        Err(why)
     }
 }
 
@@ -289,17 +310,23 @@ pub fn check(bytes: &[u8], subject: &Digest, trust: Trust, at: &str) -> Judged {
 pub fn check_envelope(bytes: &[u8], subject: &Digest, trust: Trust, at: &str) -> Judged {
     let mut judged = judged(Bundle::from_envelope(bytes), subject, trust, at);
     if matches!(trust, Trust::Keyless(_)) && judged.verdict == Verdict::NotThisKey {
-        judged.verdict = Verdict::Unverified;
-        judged.findings.push(Finding::info(
-            Code::SignatureNotVerified,
-            at,
-            format!("{at}: a keyless attestation (Rekor `intoto` entry) is not checked yet"),
-        ));
+        judged.not_checked(at, "a keyless attestation (Rekor `intoto` entry) is not checked yet");
     }
     judged
 }
 
 impl Judged {
+    /// Says what could not be checked yet (`signature-not-verified`, an info finding): unverified,
+    /// not condemned.
+    pub(crate) fn not_checked(&mut self, at: &str, message: &str) {
+        self.verdict = Verdict::Unverified;
+        self.findings.push(Finding::info(
+            Code::SignatureNotVerified,
+            at,
+            format!("{at}: {message}"),
+        ));
+    }
+
     /// Nothing known yet: invalid until checked.
     pub(crate) fn new() -> Judged {
         Judged {

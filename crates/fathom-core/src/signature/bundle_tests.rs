@@ -231,8 +231,10 @@ fn a_rekor_v2_dsse_bundle_is_read_and_its_undated_entry_said() {
     assert_eq!(read.predicate_type.as_deref(), Some("https://slsa.dev/provenance/v1"));
     assert!(read.keyless && read.transparency_log);
     let beacon = read.signer.unwrap().subject.unwrap();
+    // Not condemned: said, and not verified.
     let judged = bundle::check(&bytes, &subject, Trust::Keyless(&policy(STAGING, &beacon, "x")), "b");
-    assert_eq!(codes(&judged), [Code::SignatureTlogInvalid]);
+    assert_eq!(judged.verdict, Verdict::Unverified);
+    assert_eq!(codes(&judged), [Code::SignatureNotVerified]);
     assert!(
         judged.findings[0].message.contains("Rekor v2"),
         "{}",

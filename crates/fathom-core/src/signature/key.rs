@@ -196,6 +196,11 @@ impl PublicKey {
         })
     }
 
+    /// The subject of the certificate the key was given in, when it was given in one.
+    pub fn certificate_subject(&self) -> Option<&str> {
+        self.certificate.as_deref()
+    }
+
     /// The algorithm.
     pub fn algorithm(&self) -> KeyAlgorithm {
         match self.verifier {

@@ -16,6 +16,10 @@ use crate::registry::remote::Remote;
 use crate::registry::request::{self, Endpoint};
 use crate::registry::session::{Failure, Outcome, RequestId, Session, Step, Walk};
 
+/// The most payload bytes one lookup reads, all told: an attestation may carry a whole SBOM, and
+/// a registry must not make a lookup hold gigabytes.
+pub const MAX_LOOKUP_BYTES: u64 = 128 << 20;
+
 /// The most signatures read, and signature referrers followed, per lookup: a registry cannot
 /// make a lookup fetch without end. (Referrers lists are read one page each.)
 pub const MAX_SIGNATURES: usize = 64;
@@ -90,6 +94,8 @@ pub struct SignatureLookup {
     seen: Vec<(usize, String)>,
     failed: Option<Failure>,
     finished: bool,
+    /// Payload bytes asked for so far (see [`MAX_LOOKUP_BYTES`]).
+    asked_bytes: u64,
 }
 
 impl SignatureLookup {
@@ -124,6 +130,7 @@ impl SignatureLookup {
             seen: Vec::new(),
             failed: None,
             finished: false,
+            asked_bytes: 0,
         }
     }
 
@@ -175,15 +182,36 @@ impl SignatureLookup {
                     let at = self.found.signatures.len();
                     match signature.payload.digest() {
                         Ok(payload) => {
-                            // An attestation's statement may carry a whole SBOM.
+                            // An attestation's statement may carry a whole SBOM; a payload is read
+                            // up to the size its layer declares, within the lookup's budget.
                             let most = if signature.payload.media_type_str() == crate::media_type::DSSE_ENVELOPE {
                                 crate::attestation::MAX_LAYER_BYTES
                             } else {
                                 MAX_PAYLOAD_BYTES
                             };
+                            let declared = signature
+                                .payload
+                                .size
+                                .and_then(|s| u64::try_from(s).ok())
+                                .map_or(most, |s| s.min(most));
+                            if self.asked_bytes + declared > MAX_LOOKUP_BYTES {
+                                self.found.findings.push(Finding::warning(
+                                    Code::SignatureUnreadable,
+                                    &what,
+                                    format!(
+                                        "{what}: a payload of {declared} bytes is not read: the lookup reads at most {MAX_LOOKUP_BYTES} bytes of payloads"
+                                    ),
+                                ));
+                                self.found.signatures.push(Fetched {
+                                    signature,
+                                    payload: Err("not read: the lookup's byte budget is spent".into()),
+                                });
+                                continue;
+                            }
+                            self.asked_bytes += declared;
                             self.session.enqueue(
                                 Purpose::Payload(at),
-                                request::blob(&self.endpoint, &self.repository, &payload, most),
+                                request::blob(&self.endpoint, &self.repository, &payload, declared),
                             )
                         }
                         Err(e) => self.found.findings.push(Finding::error(

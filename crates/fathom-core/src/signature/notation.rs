@@ -9,19 +9,22 @@
 //! (`signature-wrong-image`); its signature over `<protected>.<payload>` with its leaf
 //! certificate's key, as `alg` says (PS256/384/512, ES256/384) — else it was changed after
 //! signing; and, with a key or certificate given (a trust store's certificate), that the
-//! certificate chain in `x5c` leads to it. Not checked: the certificates' validity now and the
-//! envelope's expiry (the core has no clock), and timestamp countersignatures. COSE envelopes
-//! are listed, not read.
+//! certificate chain in `x5c` leads to it: each issuer a CA that names the certificate it
+//! signed, the leaf for code signing, each valid at the signing time the signature claims. Not
+//! checked: path length constraints, the certificates' validity now and the envelope's expiry
+//! (the core has no clock), and timestamp countersignatures. COSE envelopes are listed, not
+//! read.
 
 use base64::Engine as _;
 use serde::Deserialize;
 use spki::der::{Decode as _, Encode as _};
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage};
 use x509_cert::Certificate;
 
 use super::bundle::Judged;
 use super::cosign::Verdict;
 use super::key::PublicKey;
-use super::keyless::Signer;
+use super::keyless::{self, Signer};
 use super::trust::unix_seconds;
 use super::Trust;
 use crate::descriptor::Descriptor;
@@ -143,19 +146,60 @@ fn signed_by(cert: &Certificate, key: &PublicKey) -> bool {
     cert.signature_algorithm.oid.to_string() == expected && key.verifies(&tbs, signature)
 }
 
-/// Whether the chain leads to `anchor`: a certificate of it has the anchor's key, or was
-/// signed by it — each certificate before it signed by the next.
-fn chains_to(chain: &[Certificate], anchor: &PublicKey) -> bool {
+/// The most certificates of an `x5c` chain read: notation's hold two or three.
+const MAX_CHAIN: usize = 10;
+
+/// Whether `cert` may issue certificates: its basic constraints say it is a CA (RFC 5280
+/// §4.2.1.9), and its key usage, when it has one, allows signing certificates (§4.2.1.3).
+fn is_ca(cert: &Certificate) -> bool {
+    let ca = keyless::extension(cert, "2.5.29.19")
+        .and_then(|b| BasicConstraints::from_der(b).ok())
+        .is_some_and(|b| b.ca);
+    let may_sign = keyless::extension(cert, "2.5.29.15")
+        .and_then(|b| KeyUsage::from_der(b).ok())
+        .is_none_or(|u| u.key_cert_sign());
+    ca && may_sign
+}
+
+/// Whether a leaf may sign code: not a CA, and for code signing when its extended key usage
+/// says what it is for.
+fn signs_code(leaf: &Certificate) -> bool {
+    let code_signing = keyless::extension(leaf, "2.5.29.37")
+        .and_then(|b| ExtendedKeyUsage::from_der(b).ok())
+        .is_none_or(|eku| eku.0.iter().any(|oid| oid.to_string() == "1.3.6.1.5.5.7.3.3"));
+    !is_ca(leaf) && code_signing
+}
+
+/// Whether the chain leads to `anchor`, link by link from the leaf: a certificate with the
+/// anchor's key (a pinned key, or the trust store's certificate itself), or one the anchor — a
+/// certificate, not a bare key — issued. Each certificate is valid at `at` (the signing time the
+/// signature claims, when it says one) and each issuer is a CA that names it.
+fn chains_to(chain: &[Certificate], anchor: &PublicKey, at: Option<u64>) -> bool {
+    let valid = |cert: &Certificate| at.is_none_or(|t| keyless::valid_at(cert, t));
+    if chain.len() > MAX_CHAIN || !signs_code(&chain[0]) {
+        return false;
+    }
     for (n, cert) in chain.iter().enumerate() {
-        let linked = chain[..n]
-            .iter()
-            .zip(&chain[1..=n])
-            .all(|(child, parent)| key_of(parent).is_some_and(|k| signed_by(child, &k)));
-        if !linked {
+        if !valid(cert) {
             return false;
         }
-        if key_of(cert).is_some_and(|k| k.key_id() == anchor.key_id()) || signed_by(cert, anchor) {
+        if key_of(cert).is_some_and(|k| k.key_id() == anchor.key_id()) {
             return true;
+        }
+        let issued_by_anchor = anchor
+            .certificate_subject()
+            .is_some_and(|subject| cert.tbs_certificate.issuer.to_string() == subject && signed_by(cert, anchor));
+        if issued_by_anchor {
+            return true;
+        }
+        let Some(parent) = chain.get(n + 1) else {
+            return false;
+        };
+        let linked = is_ca(parent)
+            && cert.tbs_certificate.issuer == parent.tbs_certificate.subject
+            && key_of(parent).is_some_and(|k| signed_by(cert, &k));
+        if !linked {
+            return false;
         }
     }
     false
@@ -190,6 +234,13 @@ fn sound(read: &Read, subject: &Digest) -> Result<(), (Code, String)> {
         );
         return Err((Code::SignatureWrongImage, message));
     }
+    if !matches!(
+        read.protected.alg.as_str(),
+        "PS256" | "PS384" | "PS512" | "ES256" | "ES384"
+    ) {
+        let message = format!("its signature algorithm {} is not checked yet", read.protected.alg);
+        return Err((Code::SignatureNotVerified, message));
+    }
     let leaf = key_of(&read.chain[0]);
     if !leaf.is_some_and(|k| k.verifies_jws(&read.protected.alg, &read.signing_input, &read.signature)) {
         let message = format!(
@@ -207,12 +258,7 @@ pub fn check(bytes: &[u8], media_type: &str, subject: &Digest, trust: Trust, at:
     let mut judged = Judged::new();
     let error = |code: Code, message: String| Finding::error(code, at, format!("{at}: {message}"));
     if media_type == COSE {
-        judged.verdict = Verdict::Unverified;
-        judged.findings.push(Finding::info(
-            Code::SignatureNotVerified,
-            at,
-            format!("{at}: a notation COSE envelope is listed, not read yet"),
-        ));
+        judged.not_checked(at, "a notation COSE envelope is listed, not read yet");
         return judged;
     }
     let read = match read(bytes) {
@@ -223,16 +269,25 @@ pub fn check(bytes: &[u8], media_type: &str, subject: &Digest, trust: Trust, at:
         }
     };
     let mut signer = signer_of(&read);
-    signer.signed_at = read.protected.signing_time.as_deref().and_then(unix_seconds);
+    let signed_at = read.protected.signing_time.as_deref().and_then(unix_seconds);
+    signer.signed_at = signed_at;
     judged.signer = Some(signer);
     judged.signed_digest = Some(read.target.digest.clone());
-    if let Err((code, message)) = sound(&read, subject) {
-        judged.findings.push(error(code, message));
-        return judged;
+    match sound(&read, subject) {
+        Ok(()) => {}
+        // An algorithm this does not check yet: said, not condemned.
+        Err((Code::SignatureNotVerified, message)) => {
+            judged.not_checked(at, &message);
+            return judged;
+        }
+        Err((code, message)) => {
+            judged.findings.push(error(code, message));
+            return judged;
+        }
     }
     judged.verdict = match trust {
         Trust::Nothing => Verdict::Unverified,
-        Trust::Key(anchor) if chains_to(&read.chain, anchor) => Verdict::Verified,
+        Trust::Key(anchor) if chains_to(&read.chain, anchor, signed_at) => Verdict::Verified,
         Trust::Key(_) | Trust::Keyless(_) => Verdict::NotThisKey,
     };
     judged
@@ -290,6 +345,11 @@ mod tests {
         );
     }
 
+    fn protected_of(envelope: &[u8]) -> Vec<u8> {
+        let json: serde_json::Value = serde_json::from_slice(envelope).unwrap();
+        base64url(json["protected"].as_str().unwrap()).unwrap()
+    }
+
     #[test]
     fn a_copied_or_edited_notation_signature_is_said() {
         let envelope = data("notation-go.without-timestamp.jws.json");
@@ -311,6 +371,20 @@ mod tests {
         let edited = check(&serde_json::to_vec(&json).unwrap(), JWS, &target, Trust::Nothing, "n");
         assert_eq!(edited.verdict, Verdict::Invalid);
         assert_eq!(edited.findings[0].code, Code::SignatureInvalid);
+        // An algorithm not checked yet (ES512, P-521): said, not condemned.
+        let es512 = String::from_utf8(protected_of(&envelope))
+            .unwrap()
+            .replace("PS256", "ES512");
+        json["protected"] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(es512).into();
+        let unchecked = check(
+            &serde_json::to_vec(&json).unwrap(),
+            JWS,
+            &target,
+            Trust::Key(&alpine()),
+            "n",
+        );
+        assert_eq!(unchecked.verdict, Verdict::Unverified);
+        assert_eq!(unchecked.findings[0].code, Code::SignatureNotVerified);
         // Not an envelope; a COSE one, listed only.
         assert_eq!(
             check(b"{}", JWS, &target, Trust::Nothing, "n").findings[0].code,

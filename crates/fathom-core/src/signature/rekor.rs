@@ -140,6 +140,26 @@ pub struct Logged {
 }
 
 impl Entry {
+    /// Why this entry cannot be checked here yet, when it cannot: a Rekor v2 entry (an inclusion
+    /// proof but no signed entry timestamp: it is dated by an RFC 3161 timestamp authority,
+    /// which is not read here), or a kind whose body is not read (`intoto`).
+    pub fn unchecked(&self) -> Option<String> {
+        let kind = self.kind_version.as_ref()?;
+        // Rekor v2 writes its entries as version 0.0.2 of their kinds, with no SET (a v1 entry
+        // stripped of its SET stays an invalid v1 entry).
+        if self.inclusion_promise.is_none() && kind.version == "0.0.2" {
+            return Some(
+                "its log entry is Rekor v2's, dated by an RFC 3161 timestamp, which is not checked yet".into(),
+            );
+        }
+        (!matches!(kind.kind.as_str(), "hashedrekord" | "dsse")).then(|| {
+            format!(
+                "its log entry is of kind {:?} {}, which is not checked yet",
+                kind.kind, kind.version
+            )
+        })
+    }
+
     /// Checks the entry against `root`: its log is in the root, its SET verifies with the log's
     /// key valid at the entry's time, and its inclusion proof (when it has one) leads to a tree
     /// head the log signed. Not yet: whether its body is about a given signature

@@ -483,3 +483,52 @@ fn an_index_is_verified_by_its_own_signature_or_by_every_image_looked_up() {
         v.findings[0].message
     );
 }
+
+#[test]
+fn a_lookup_reads_at_most_its_byte_budget_of_payloads() {
+    // An `.att` manifest declaring three 60 MiB attestations: two are asked for, the third is
+    // not — and says why.
+    let big = |n: u8| {
+        serde_json::json!({
+            "mediaType": crate::media_type::DSSE_ENVELOPE,
+            "digest": Digest::sha256(&[n]).to_string(),
+            "size": 60u64 << 20,
+        })
+    };
+    let att = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": Digest::sha256(b"{}").to_string(), "size": 2},
+        "layers": [big(1), big(2), big(3)],
+    }))
+    .unwrap();
+    let subject: Digest = SIGNED.parse().unwrap();
+    let mut tags = BTreeMap::new();
+    tags.insert(cosign::attestation_tag(&subject), att);
+    let reference = Reference::parse("127.0.0.1:5000/demo/signed:latest").unwrap();
+    let walk = SignatureLookup::new(&reference, &Remote::of(&reference), std::slice::from_ref(&subject));
+    let mut asked = Vec::new();
+    let found = crate::testing::run(walk, 4, |r| {
+        if r.url.contains("/blobs/") {
+            asked.push(r.max_body);
+        }
+        Ok(distribution(&tags, &BTreeMap::new(), r))
+    })
+    .unwrap();
+    assert_eq!(
+        asked,
+        [60 << 20, 60 << 20],
+        "each read up to its declared size, two within the budget"
+    );
+    assert_eq!(found.signatures.len(), 3);
+    let unread = found
+        .signatures
+        .iter()
+        .filter(|f| matches!(&f.payload, Err(why) if why.contains("budget")))
+        .count();
+    assert_eq!(unread, 1);
+    assert!(
+        found.findings.iter().any(|f| f.message.contains("at most")),
+        "{:?}",
+        found.findings
+    );
+}

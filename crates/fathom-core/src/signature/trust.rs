@@ -159,6 +159,9 @@ fn window(json: Option<&WindowJson>, what: &str) -> Result<Window, String> {
 /// numbers at fixed places and an offset — and handed to `der`'s `DateTime`, which checks the
 /// ranges and does the calendar.
 pub fn unix_seconds(text: &str) -> Option<u64> {
+    if !text.is_ascii() {
+        return None;
+    }
     let (text, offset) = match text.strip_suffix('Z') {
         Some(utc) => (utc, 0i64),
         None => {
