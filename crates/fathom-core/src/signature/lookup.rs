@@ -16,12 +16,15 @@ use crate::registry::remote::Remote;
 use crate::registry::request::{self, Endpoint};
 use crate::registry::session::{Failure, Outcome, RequestId, Session, Step, Walk};
 
+/// The most pages of one subject's referrers list read (the API pages with `Link` headers).
+pub const MAX_REFERRER_PAGES: usize = 8;
+
 /// The most payload bytes one lookup reads, all told: an attestation may carry a whole SBOM, and
 /// a registry must not make a lookup hold gigabytes.
 pub const MAX_LOOKUP_BYTES: u64 = 128 << 20;
 
 /// The most signatures read, and signature referrers followed, per lookup: a registry cannot
-/// make a lookup fetch without end. (Referrers lists are read one page each.)
+/// make a lookup fetch without end.
 pub const MAX_SIGNATURES: usize = 64;
 
 /// A signature and its payload's bytes, or why they could not be fetched.
@@ -63,8 +66,8 @@ enum Purpose {
     SignatureTag(usize),
     /// `sha256-<hex>.att` of subject `n` (cosign's attestations).
     AttestationTag(usize),
-    /// The referrers API for subject `n`.
-    Referrers(usize),
+    /// The referrers API for subject `n`: its first page, or a later one (`page` > 0).
+    Referrers(usize, usize),
     /// The referrers fallback tag of subject `n`.
     ReferrersTag(usize),
     /// A referrer manifest of subject `n`.
@@ -118,7 +121,7 @@ impl SignatureLookup {
             // Unfiltered: two artifact types are wanted (cosign's signature manifests and
             // Sigstore bundles), and the API filters by one; the list is filtered here.
             let referrers = request::referrers(&endpoint, &repository, subject);
-            session.enqueue(Purpose::Referrers(n), referrers);
+            session.enqueue(Purpose::Referrers(n, 0), referrers);
         }
         SignatureLookup {
             session,
@@ -233,8 +236,18 @@ impl SignatureLookup {
         }
     }
 
-    /// A referrers list of subject `n`: its cosign signature manifests, queued.
-    fn on_referrers(&mut self, n: usize, response: &HttpResponse) {
+    /// A referrers list of subject `n` (page `page` of the API's answer, or the fallback tag's):
+    /// its signature manifests, queued — and its next page, while pages remain within
+    /// [`MAX_REFERRER_PAGES`] (signatures may sit past the first page of an image with many
+    /// referrers).
+    fn on_referrers(&mut self, n: usize, page: Option<usize>, response: &HttpResponse) {
+        if let Some(page) = page.filter(|p| p + 1 < MAX_REFERRER_PAGES) {
+            if let Some(next) = request::next_page(&self.endpoint, response) {
+                let mut get = request::referrers(&self.endpoint, &self.repository, &self.subjects[n]);
+                get.url = next;
+                self.session.enqueue(Purpose::Referrers(n, page + 1), get);
+            }
+        }
         let Ok(index) = serde_json::from_slice::<Listed>(&response.body) else {
             let what = format!("the referrers of {}@{}", self.name, self.subjects[n]);
             self.found.findings.push(Finding::warning(
@@ -268,7 +281,7 @@ impl SignatureLookup {
             };
             if let Purpose::Payload(at) = purpose {
                 self.found.signatures[at].payload = Err(Failure::from_response(&response, &what).message);
-            } else if matches!(purpose, Purpose::Referrers(_)) && matches!(response.status, 400 | 405) {
+            } else if matches!(purpose, Purpose::Referrers(_, 0)) && matches!(response.status, 400 | 405) {
                 // Registries without the referrers API answer 404, some 400 or 405: the
                 // fallback tag is where clients look next (distribution-spec, "Listing Referrers").
                 self.fallback(&purpose);
@@ -286,8 +299,9 @@ impl SignatureLookup {
                 let tag = cosign::attestation_tag(&self.subjects[n]);
                 self.on_signature_manifest(n, Source::Tag, Asked::Tag(tag), &response)
             }
-            Purpose::Referrers(_) if absent => self.fallback(&purpose),
-            Purpose::Referrers(n) | Purpose::ReferrersTag(n) if !absent => self.on_referrers(n, &response),
+            Purpose::Referrers(_, 0) if absent => self.fallback(&purpose),
+            Purpose::Referrers(n, page) if !absent => self.on_referrers(n, Some(page), &response),
+            Purpose::ReferrersTag(n) if !absent => self.on_referrers(n, None, &response),
             Purpose::Referrer(n, digest) if !absent => {
                 self.on_signature_manifest(n, Source::Referrer, Asked::Digest(digest), &response);
             }
@@ -307,14 +321,14 @@ impl SignatureLookup {
             }
             Purpose::SignatureTag(_)
             | Purpose::AttestationTag(_)
-            | Purpose::Referrers(_)
+            | Purpose::Referrers(..)
             | Purpose::ReferrersTag(_) => {}
         }
     }
 
     /// The referrers fallback tag of the subject `purpose` names.
     fn fallback(&mut self, purpose: &Purpose) {
-        if let Purpose::Referrers(n) = *purpose {
+        if let Purpose::Referrers(n, 0) = *purpose {
             let tag = request::referrers_fallback_tag(&self.subjects[n]);
             let get = request::manifest(&self.endpoint, &self.repository, &tag, Method::Get);
             self.session.enqueue(Purpose::ReferrersTag(n), get);

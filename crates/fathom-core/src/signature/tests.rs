@@ -248,6 +248,18 @@ fn distribution(
     }
 }
 
+/// cosign's signature referrer of the demo index: the P-256 signature of `payload`.
+fn p256_referrer(payload: &[u8]) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": cosign::SIGNATURE_ARTIFACT_TYPE,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": Digest::sha256(b"{}").to_string(), "size": 2},
+        "layers": [signature_of(payload, &signature_file("p256"), SIGNED).payload],
+        "subject": {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": SIGNED, "size": 1},
+    }))
+    .unwrap()
+}
+
 #[test]
 fn the_lookup_finds_the_signature_tag_and_falls_back_from_the_referrers_api() {
     let payload = data("payload.json");
@@ -258,14 +270,7 @@ fn the_lookup_finds_the_signature_tag_and_falls_back_from_the_referrers_api() {
         "layers": [layer],
     }))
     .unwrap();
-    let referrer_manifest = serde_json::to_vec(&serde_json::json!({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "artifactType": cosign::SIGNATURE_ARTIFACT_TYPE,
-        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": Digest::sha256(b"{}").to_string(), "size": 2},
-        "layers": [signature_of(&payload, &signature_file("p256"), SIGNED).payload],
-        "subject": {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": SIGNED, "size": 1},
-    }))
-    .unwrap();
+    let referrer_manifest = p256_referrer(&payload);
     let referrer = Digest::sha256(&referrer_manifest);
     let fallback = serde_json::to_vec(&serde_json::json!({
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
@@ -531,4 +536,51 @@ fn a_lookup_reads_at_most_its_byte_budget_of_payloads() {
         "{:?}",
         found.findings
     );
+}
+
+#[test]
+fn a_signature_on_a_later_page_of_the_referrers_list_is_found() {
+    let payload = data("payload.json");
+    let referrer_manifest = p256_referrer(&payload);
+    let referrer = Digest::sha256(&referrer_manifest);
+    let page = |entries: serde_json::Value| {
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries,
+        }))
+        .unwrap()
+    };
+    // The first page lists an SBOM; the second, the signature.
+    let first = page(
+        serde_json::json!([{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": Digest::sha256(b"an sbom").to_string(), "size": 10, "artifactType": "application/spdx+json"}]),
+    );
+    let second = page(
+        serde_json::json!([{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": referrer.to_string(), "size": referrer_manifest.len(), "artifactType": cosign::SIGNATURE_ARTIFACT_TYPE}]),
+    );
+    let subject: Digest = SIGNED.parse().unwrap();
+    let reference = Reference::parse("127.0.0.1:5000/demo/signed:latest").unwrap();
+    let walk = SignatureLookup::new(&reference, &Remote::of(&reference), std::slice::from_ref(&subject));
+    let found = crate::testing::run(walk, 4, |r| {
+        let path = r.url.split_once("/v2/demo/signed/").map_or("", |(_, p)| p);
+        Ok(if path.starts_with("referrers/") && path.contains("page=2") {
+            HttpResponse::new(200, second.clone())
+        } else if path.starts_with("referrers/") {
+            HttpResponse::new(200, first.clone()).with_header(
+                "Link",
+                "</v2/demo/signed/referrers/".to_owned() + SIGNED + "?page=2>; rel=\"next\"",
+            )
+        } else if path == format!("manifests/{referrer}") {
+            HttpResponse::new(200, referrer_manifest.clone())
+        } else if path == format!("blobs/{}", Digest::sha256(&payload)) {
+            HttpResponse::new(200, payload.clone())
+        } else {
+            HttpResponse::new(404, br#"{"errors":[{"code":"MANIFEST_UNKNOWN"}]}"#.to_vec())
+        })
+    })
+    .unwrap();
+    assert_eq!(found.signatures.len(), 1, "{found:?}");
+    assert_eq!(found.signatures[0].signature.source, Source::Referrer);
+    let v = Verification::of(&[subject], &found, Trust::Key(&key("p256.pub")));
+    assert_eq!(v.verdict, ImageVerdict::Verified, "{v:?}");
 }
