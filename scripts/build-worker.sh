@@ -21,7 +21,7 @@ done
 out=worker/build
 stamp=$(fingerprint "wasm-bindgen $WASM_BINDGEN_VERSION" "dev $dev" \
   -- Cargo.toml Cargo.lock crates/fathom-core/Cargo.toml crates/fathom-core/src worker/Cargo.toml worker/src \
-  package-lock.json scripts/build-worker.sh)
+  worker/openapi.json worker/sigstore schema/report.schema.json package-lock.json scripts/build-worker.sh)
 if [[ -f $out/index_bg.wasm && $(cat "$out/.fingerprint" 2>/dev/null) == "$stamp" ]]; then
   ((cargo_only)) || say "worker: up to date ($out)"
   exit 0

@@ -20,7 +20,8 @@ def test_the_api_keeps_its_openapi_contract(worker, tmp_path):
     schemathesis = Path(sys.executable).with_name("schemathesis")
     run = subprocess.run(
         [
-            str(schemathesis), "run", f"{worker}/api/v1/openapi.json",
+            str(schemathesis), "--config-file", str(Path(__file__).with_name("schemathesis.toml")),
+            "run", f"{worker}/api/v1/openapi.json",
             "--checks", CHECKS,
             "--max-examples", "40",
             "--phases", "examples,coverage,fuzzing",
