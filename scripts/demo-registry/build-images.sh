@@ -556,6 +556,11 @@ cosign_push_bundle() { # repo subject-digest subject-media-type subject-size alg
     '{"dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1", "org.opencontainers.image.created": "2026-01-01T00:00:00Z"}'
 }
 
+# An index file's entry: the digest of its image for an architecture, or a variant; an entry's size.
+index_child() { jq -r --arg a "$2" '.manifests[] | select(.platform.architecture == $a) | .digest' "$1"; }
+index_variant() { jq -r --arg v "$2" '.manifests[] | select(.platform.variant == $v) | .digest' "$1"; }
+index_entry_size() { jq -r --arg d "$2" '.manifests[] | select(.digest == $d) | .size' "$1"; }
+
 # `notation sign` (notaryproject): a JWS envelope over `subject`'s descriptor — or `envelope-file`,
 # an envelope made elsewhere — attached as a referrer of artifact type
 # application/vnd.cncf.notary.signature, the certificates' thumbprints annotated as notation
@@ -581,15 +586,14 @@ notation_push_referrer() { # repo subject-digest subject-media-type subject-size
 # verifier/testdata/timestamp/sigEnv/withoutTimestamp.sig, Apache-2.0): the wrong image.
 push_notation() { # busybox-oci-index-file
   local repo=demo/notation index=$1 amd64 arm64
-  amd64=$(jq -r '.manifests[] | select(.platform.architecture == "amd64") | .digest' "$index")
-  arm64=$(jq -r '.manifests[] | select(.platform.architecture == "arm64") | .digest' "$index")
-  entry_size() { jq -r --arg d "$1" '.manifests[] | select(.digest == $d) | .size' "$index"; }
+  amd64=$(index_child "$index" amd64)
+  arm64=$(index_child "$index" arm64)
   copy_manifest_tree demo/busybox "$repo" "$amd64"
   copy_manifest_tree demo/busybox "$repo" "$arm64"
   tag_manifest "$repo" "$amd64" signed
   tag_manifest "$repo" "$arm64" copied
-  notation_push_referrer "$repo" "$amd64" application/vnd.oci.image.manifest.v1+json "$(entry_size "$amd64")"
-  notation_push_referrer "$repo" "$arm64" application/vnd.oci.image.manifest.v1+json "$(entry_size "$arm64")" \
+  notation_push_referrer "$repo" "$amd64" application/vnd.oci.image.manifest.v1+json "$(index_entry_size "$index" "$amd64")"
+  notation_push_referrer "$repo" "$arm64" application/vnd.oci.image.manifest.v1+json "$(index_entry_size "$index" "$arm64")" \
     "$FATHOM_ROOT/tests/data/signatures/notation/notation-go.without-timestamp.jws.json"
 }
 
@@ -614,14 +618,14 @@ push_signed() { # busybox-oci-index-file
   digest=$(sha256_of "$index")
   copy_manifest_tree demo/busybox "$repo" "$digest"
   tag_manifest "$repo" "$digest" latest
-  child() { jq -r --arg a "$1" '.manifests[] | select(.platform.architecture == $a) | .digest' "$index"; }
+  child() { index_child "$index" "$1"; }
   cosign_push_tag "$repo" "$digest" \
     "$(cosign_signed_layer "$repo" "$digest" p256)" \
     "$(cosign_signed_layer "$repo" "$digest" ed25519 '{"signed-by": "the demo registry build"}')" \
     "$(cosign_signed_layer "$repo" "$digest" rsa)"
   cp "$w/sig.json" "$w/index.sig.json"
   cosign_push_referrer "$repo" "$(child amd64)" application/vnd.oci.image.manifest.v1+json \
-    "$(jq -r '.manifests[] | select(.platform.architecture == "amd64") | .size' "$index")" \
+    "$(index_entry_size "$index" "$(child amd64)")" \
     "$(cosign_signed_layer "$repo" "$(child amd64)" p256)"
 
   local arm64 edited signature
@@ -644,14 +648,12 @@ push_signed() { # busybox-oci-index-file
 
   # cosign v3: a bundle referrer (arm/v7); a valid bundle of arm/v7 attached to arm/v5.
   local v7 v5
-  variant() { jq -r --arg v "$1" '.manifests[] | select(.platform.variant == $v) | .digest' "$index"; }
-  entry_size() { jq -r --arg d "$1" '.manifests[] | select(.digest == $d) | .size' "$index"; }
-  v7=$(variant v7)
-  v5=$(variant v5)
+  v7=$(index_variant "$index" v7)
+  v5=$(index_variant "$index" v5)
   tag_manifest "$repo" "$v7" bundle
-  cosign_push_bundle "$repo" "$v7" application/vnd.oci.image.manifest.v1+json "$(entry_size "$v7")" p256
+  cosign_push_bundle "$repo" "$v7" application/vnd.oci.image.manifest.v1+json "$(index_entry_size "$index" "$v7")" p256
   tag_manifest "$repo" "$v5" bundle-copied
-  cosign_push_bundle "$repo" "$v5" application/vnd.oci.image.manifest.v1+json "$(entry_size "$v5")" p256 "$v7"
+  cosign_push_bundle "$repo" "$v5" application/vnd.oci.image.manifest.v1+json "$(index_entry_size "$index" "$v5")" p256 "$v7"
 
   # cosign v2's `sign` and `attest`: ppc64le signed, and attested with SLSA provenance (the
   # predicate of BuildKit's documented v1 example).
