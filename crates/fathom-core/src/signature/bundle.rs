@@ -26,8 +26,6 @@ use crate::attestation::{Statement, IN_TOTO_PAYLOAD_TYPE};
 use crate::digest::Digest;
 use crate::finding::{Code, Finding};
 
-/// The artifact type (and layer media type) of a Sigstore bundle attached as a referrer.
-pub const ARTIFACT_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 /// The predicate type of cosign v3's image signature statement.
 pub const SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
 
