@@ -119,7 +119,8 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------------
-# processes: one PID file each; we only ever signal a PID whose command line names our state dir
+# processes: one PID file each, holding the process's identity (PID and start time); we only ever
+# signal the very process we started
 
 pidfile() { echo "$STATE/$1.pid"; }
 logfile() { echo "$STATE/$1.log"; }
@@ -129,18 +130,18 @@ our_pid() {
   local file pid
   file=$(pidfile "$1")
   [[ -s $file ]] || return 0
-  pid=$(<"$file")
-  if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$STATE/"; then
+  pid=$(pid_file_alive "$file")
+  if [[ -n $pid ]]; then
     echo "$pid"
   else
-    rm -f "$file" # stale: that process is gone (or the PID now belongs to someone else)
+    rm -f "$file" # stale: that process is gone (its PID may now be someone else's)
   fi
 }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 launch() { # name command...
-  local name=$1 pid
+  local name=$1
   shift
   [[ -n $(our_pid "$name") ]] && return 0
   port_busy "${PORT[$name]}" &&
@@ -148,15 +149,7 @@ launch() { # name command...
   # setsid: a new session, so the terminal's Ctrl-C / hang-up does not reach it.
   # 9>&-: the daemon must not inherit (and so hold forever) the start/stop lock.
   setsid "$@" </dev/null >>"$(logfile "$name")" 2>&1 9>&- &
-  pid=$!
-  # Until the child has exec'd, its command line is still this script's: wait for the exec so
-  # that our_pid recognises it (and does not take the PID file for a stale one).
-  for _ in {1..50}; do
-    [[ -r /proc/$pid/cmdline ]] || break
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$STATE/" && break
-    sleep 0.02
-  done
-  echo "$pid" >"$(pidfile "$name")"
+  pid_file_write $! "$(pidfile "$name")"
 }
 
 start_registry() { launch "$1" docker-registry serve "$STATE/registries/$1/config.yml"; }

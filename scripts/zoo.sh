@@ -22,13 +22,13 @@ DEMO=${FATHOM_DEMO_DIR:-$HOME/.cache/fathom/demo-registry}
 BACKEND=127.0.0.1:5000 # inside the namespace only
 ZOO_PY=$FATHOM_ROOT/tests/zoo/zoo.py
 
-holder() { cat "$ZOO/holder.pid" 2>/dev/null; }
+holder() { pid_file_alive "$ZOO/holder.pid"; }
 
-# A PID file's process, if it still runs and is ours (its command line names the zoo's state).
+# A PID file's process, if that very process still runs (pid_file_alive); fails otherwise.
 alive() { # pid-file
   local pid
-  pid=$(cat "$1" 2>/dev/null) || return 1
-  [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$ZOO" && echo "$pid"
+  pid=$(pid_file_alive "$1")
+  [[ -n $pid ]] && echo "$pid"
 }
 
 # Runs CMD inside the namespace, in the current directory. (Not a function where its PID is
@@ -87,13 +87,13 @@ EOF
     mount --bind '$ZOO/etc/hosts' /etc/hosts && $bundle touch '$ZOO/ready' &&
     while :; do sleep 3600; done # $ZOO" \
     </dev/null >"$ZOO/logs/holder.log" 2>&1 &
-  echo $! >"$ZOO/holder.pid"
+  pid_file_write $! "$ZOO/holder.pid"
   within 10 "the namespace" "$ZOO/logs/holder.log" test -f "$ZOO/ready"
   local enter=(nsenter --target "$(holder)" --mount --net --wd="$PWD" -- setsid)
   "${enter[@]}" docker-registry serve "$ZOO/backend.yml" </dev/null >"$ZOO/logs/backend.log" 2>&1 &
-  echo $! >"$ZOO/backend.pid"
+  pid_file_write $! "$ZOO/backend.pid"
   "${enter[@]}" "$FATHOM_PYTHON" "$ZOO_PY" serve "$ZOO" "$BACKEND" </dev/null >"$ZOO/logs/fronts.log" 2>&1 &
-  echo $! >"$ZOO/fronts.pid"
+  pid_file_write $! "$ZOO/fronts.pid"
   within 20 "the backend" "$ZOO/logs/backend.log" inside curl -fso /dev/null "http://$BACKEND/v2/"
   within 20 "the fronts" "$ZOO/logs/fronts.log" inside curl -fso /dev/null http://127.0.0.1:5999/log
   zoo_env >"$ZOO/env"

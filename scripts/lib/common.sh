@@ -82,3 +82,31 @@ fingerprint() { # words -- paths…
     find "$@" -type f -not -path '*/target/*' -print0 | sort -z | xargs -0 sha256sum
   ) | sha256sum | cut -d' ' -f1
 }
+
+# A running process's identity: its PID and its start time (field 22 of /proc/PID/stat, clock
+# ticks since boot). A PID is reused once its process ends; the pair never is, and it holds from
+# the moment the process is forked, before and after it execs (a command-line check fails until
+# the exec, which on a cold machine can take seconds). Fails for a process that has ended
+# (a zombie, state Z or X, has ended too).
+process_identity() { # pid
+  local stat fields
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) } # field 2, the command name, may hold spaces and parentheses
+  read -ra fields <<<"$stat"
+  [[ ${fields[0]} != [ZX] ]] || return 1
+  echo "$1 ${fields[19]}"
+}
+
+# Records a process we started in a PID file (its identity, or only its PID if it already ended:
+# such a file never matches a running process).
+pid_file_write() { # pid file
+  process_identity "$1" >"$2" || echo "$1" >"$2"
+}
+
+# The PID a PID file names, if that very process still runs; nothing otherwise.
+pid_file_alive() { # file
+  local recorded
+  recorded=$(cat "$1" 2>/dev/null) || return 0
+  [[ -n $recorded && $(process_identity "${recorded%% *}") == "$recorded" ]] && echo "${recorded%% *}"
+  return 0
+}
