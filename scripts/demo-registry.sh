@@ -263,10 +263,10 @@ verify_expected() { # context-message
 
 # A recipe ID: when the build scripts or the busybox version changes, the cached registry content
 # is stale and `start` rebuilds it.
-# What the images are made from: the build, the signer, the provenance predicate `demo/signed:attested`
+# What the images are made from: the build, the signers (keyed and keyless), the provenance predicate `demo/signed:attested`
 # carries, notation-go's signature `demo/notation:copied` carries, the busybox version.
 recipe_id() {
-  cat "$LIB/build-images.sh" "$LIB/cosign_sign.py" "$FATHOM_ROOT/tests/data/attestations/buildkit-provenance-v1-max.buildkit-docs.json" \
+  cat "$LIB/build-images.sh" "$LIB/cosign_sign.py" "$LIB/sigstore_demo.py" "$FATHOM_ROOT/tests/data/attestations/buildkit-provenance-v1-max.buildkit-docs.json" \
     "$FATHOM_ROOT/tests/data/signatures/notation/notation-go.without-timestamp.jws.json" \
     <(echo "$BUSYBOX_VERSION") | sha256sum | cut -d' ' -f1
 }

@@ -9,7 +9,8 @@
 #
 #   --port   default 8787
 #   --state  where workerd keeps the Cache API's state (default worker/.wrangler/state)
-#   --var    overrides a [vars] entry of worker/wrangler.toml's dev environment
+#   --var    overrides a [vars] entry of worker/wrangler.toml's dev environment (which trusts the
+#            demo registry's Sigstore root, once the demo registry has been built)
 #   --production  the production settings of worker/wrangler.toml as they are (its allowlist:
 #            the public registries only), not `--env dev`
 #   --dir    another Worker's directory (the benchmarks' hello-world Worker): run as it is, no
@@ -37,6 +38,12 @@ if [[ $dir == worker ]]; then
   scripts/build-worker.sh
   scripts/build-web.sh
   if [[ -n $env ]]; then args+=(--env "$env"); fi
+fi
+# The dev environment trusts the demo registry's Sigstore too, for its keyless signatures (a
+# --var given overrides it).
+demo_root="$(scripts/demo-registry.sh env | sed -n 's/^export FATHOM_DEMO_KEYS=//p')/trusted_root.json"
+if [[ $dir == worker && -n $env && -s $demo_root ]]; then
+  args=(--var "SIGSTORE_TRUSTED_ROOT:$(jq -c . "$demo_root")" "${args[@]}")
 fi
 cd "$dir"
 exec "$WRANGLER" dev --ip 127.0.0.1 --port "$port" --show-interactive-dev-session=false "${args[@]}"

@@ -665,6 +665,31 @@ push_signed() { # busybox-oci-index-file
   cosign_push_attestation "$repo" "$ppc64le" https://slsa.dev/provenance/v1 "$predicate" p256
 }
 
+# demo/keyless: busybox's images signed as `cosign sign` signs without a key (cosign v2's .sig
+# tag): the signature, the Fulcio certificate and its chain, and Rekor's signed entry timestamp
+# in the layer's annotations (sigstore/cosign `pkg/oci/static/options.go`) — made by the demo
+# Sigstore (sigstore_demo.py), whose trusted root is $STATE/keys/trusted_root.json.
+#   signed           linux/amd64: by the release workflow of github.com/fathom-demo/app
+#   expired          linux/arm64/v8: by that workflow, logged after its certificate expired
+#   other-identity   linux/386: by another repository's workflow
+push_keyless() { # busybox-oci-index-file
+  local repo=demo/keyless index=$1 w=$STATE/scratch/cosign case arch digest payload signed index_in_log=0
+  "$PYTHON" "$LIB/sigstore_demo.py" root "$STATE/keys" || die "making the demo trusted root failed"
+  for case in signed:amd64 expired:arm64 other-identity:386; do
+    arch=${case#*:} case=${case%:*}
+    digest=$(index_child "$index" "$arch")
+    copy_manifest_tree demo/busybox "$repo" "$digest"
+    tag_manifest "$repo" "$digest" "$case"
+    payload=$w/keyless-$case.json
+    COSIGN_REFERENCE=127.0.0.1:5555/$repo cosign_payload "$payload" "$digest"
+    signed=$("$PYTHON" "$LIB/sigstore_demo.py" sign "$case" "$index_in_log" "$payload") || die "keyless signing failed"
+    index_in_log=$((index_in_log + 1))
+    cosign_push_tag "$repo" "$digest" "$(cosign_layer "$repo" "$payload" "$(jq -r .signature <<<"$signed")" |
+      jq -c --argjson k "$signed" '.annotations += {"dev.sigstore.cosign/certificate": $k.certificate,
+        "dev.sigstore.cosign/chain": $k.chain, "dev.sigstore.cosign/bundle": $k.bundle}')"
+  done
+}
+
 # The image at repo:from (gzip layers) again as repo:to with each layer recompressed by Debian's
 # zstd at level 3 (as buildkit and containerd compress when asked for zstd) or left a plain tar;
 # the config, hence every diff_id, stays. buildah 1.28 cannot push this itself: asked for zstd,
@@ -756,6 +781,7 @@ build_and_push_all() {
   log "signing demo/signed as cosign does, demo/notation as notation does (keys made under $STATE/keys)"
   push_signed "$STATE/scratch/busybox-oci.json"
   push_notation "$STATE/scratch/busybox-oci.json"
+  push_keyless "$STATE/scratch/busybox-oci.json"
 
   log "pushing demo/debian with zstd and with uncompressed layers"
   push_recompressed demo/debian gzip zstd zstd

@@ -158,6 +158,27 @@ def test_keyless_verify_at_the_edge_is_the_cli_s_under_the_public_good_root(work
     assert "not both" in both["detail"], both
 
 
+@pytest.mark.parametrize("tag, verdict", [("signed", "verified"), ("expired", "invalid"),
+                                          ("other-identity", "invalid")])
+def test_the_dev_edge_trusts_the_demo_sigstore_besides_the_public_good_one(worker, fathom, demo, tag, verdict):
+    """The dev environment's edge is given the demo registry's trusted root (SIGSTORE_TRUSTED_ROOT,
+    beside the public-good root it is built with): demo/keyless's signatures are checked as
+    `fathom verify` checks them under that root — the release workflow's verified, the one
+    logged after its certificate expired and another repository's not."""
+    reference = f"127.0.0.1:5555/demo/keyless:{tag}"
+    identity = "https://github.com/fathom-demo/app/.github/workflows/release.yml@refs/tags/v1.2.0"
+    issuer = "https://token.actions.githubusercontent.com"
+    root = Path(demo["FATHOM_DEMO_KEYS"], "trusted_root.json")
+    code, cli = cli_json(fathom, "verify", reference, "--trusted-root", str(root), "--certificate-identity", identity,
+                         "--certificate-oidc-issuer", issuer)
+    status, _, api = get(worker, "/api/v1/verify", ref=reference, identity=identity, issuer=issuer)
+    assert status == 200, api
+    assert json.loads(api) == json.loads(cli)
+    answer = json.loads(api)
+    assert answer["verdict"] == verdict and (code == 0) == (verdict == "verified"), answer
+    assert answer["signatures"][0]["signer"]["issuer"] == issuer
+
+
 def test_verify_refuses_keys_it_cannot_use(worker):
     reference = "127.0.0.1:5555/demo/signed:latest"
     doc = problem(worker, "/api/v1/verify", 400, "bad-key", ref=reference,

@@ -10,8 +10,8 @@ from test_web import open_view, wait_for
 SIGNED = "127.0.0.1:5555/demo/signed"
 
 
-def open_signatures(page, tag, platform=None):
-    open_view(page, f"{SIGNED}:{tag}", platform=platform)
+def open_signatures(page, tag, platform=None, repository=SIGNED):
+    open_view(page, f"{repository}:{tag}", platform=platform)
     page.click("#open-signatures")
     page.wait_for_selector("#signature-badge, #signature-error", timeout=30_000)
     assert "sig=1" in page.url
@@ -96,10 +96,10 @@ def test_an_unsigned_image_and_an_unusable_key_say_so(page, demo):
     assert "this is a private key" in error, error
 
 
-def check_keyless(page, root, identity, issuer):
-    """Opens demo/signed:latest's signatures and checks them under a keyless policy: `root`
-    loaded from its file, `identity` and `issuer` typed."""
-    open_signatures(page, "latest")
+def check_keyless(page, root, identity, issuer, tag="latest", repository=SIGNED):
+    """Opens the signatures of `repository:tag` (demo/signed:latest) and checks them under a
+    keyless policy: `root` loaded from its file, `identity` and `issuer` typed."""
+    open_signatures(page, tag, repository=repository)
     page.click("#keyless summary")
     page.set_input_files("#signature-root-file", str(root))
     page.fill("#signature-identity", identity)
@@ -119,6 +119,30 @@ def test_a_keyless_check_takes_a_trusted_root_file_and_an_identity(page):
     problems = page.inner_text("#signature-problems")
     assert "signature-invalid" in problems and "keyless identity https://github.com/org/repo" in problems, problems
     assert verdicts(page) == ["not by the signer given"] * 3
+
+
+RELEASE = "https://github.com/fathom-demo/app/.github/workflows/release.yml@refs/tags/v1.2.0"
+GITHUB = "https://token.actions.githubusercontent.com"
+
+
+def test_demo_keyless_signatures_are_checked_in_the_page_under_the_demo_root(page, demo):
+    """demo/keyless, signed by the demo Sigstore: the release workflow's signature verifies and
+    names who signed; one logged after its certificate expired is red; another repository's is
+    that repository's, not the identity asked for."""
+    root = Path(demo["FATHOM_DEMO_KEYS"], "trusted_root.json")
+    repository = "127.0.0.1:5555/demo/keyless"
+    check_keyless(page, root, RELEASE, GITHUB, tag="signed", repository=repository)
+    wait_for(page, "document.querySelector('#signature-badge')?.className === 'badge verified'")
+    assert RELEASE in badge(page)[1], badge(page)
+    assert verdicts(page) == [f"verified · signed by {RELEASE} ({GITHUB})"], verdicts(page)
+    check_keyless(page, root, RELEASE, GITHUB, tag="expired", repository=repository)
+    wait_for(page, "document.querySelector('#signature-badge')?.className === 'badge invalid'")
+    assert "signature-certificate-expired" in page.inner_text("#signature-problems")
+    check_keyless(page, root, RELEASE, GITHUB, tag="other-identity", repository=repository)
+    wait_for(page, "document.querySelector('#signature-badge')?.className === 'badge invalid'")
+    fork = RELEASE.replace("fathom-demo", "someone-else")
+    assert verdicts(page) == [f"not by the signer given · signed by {fork} ({GITHUB}), not the identity expected"], \
+        verdicts(page)
 
 
 def test_a_file_that_is_no_trusted_root_is_refused(page, tmp_path):

@@ -396,7 +396,7 @@ async fn verify(url: &Url, settings: &Settings, later: &Later) -> std::result::R
         Some(k) => Some(PublicKey::from_text(&k).map_err(|e| Problem::new(400, "bad-key", format!("key: {e}")))?),
         None => None,
     };
-    let policy = keyless_policy(url)?;
+    let policy = keyless_policy(url, settings)?;
     if key.is_some() && policy.is_some() {
         return Err(Problem::new(
             400,
@@ -441,15 +441,21 @@ async fn verify(url: &Url, settings: &Settings, later: &Later) -> std::result::R
 /// edge does not follow Sigstore's TUF repository.
 const PUBLIC_GOOD_ROOT: &str = include_str!("../sigstore/public-good.trusted_root.json");
 
-/// `identity` and `issuer`: a keyless signer expected, under Sigstore's public-good root — both
-/// or neither.
-fn keyless_policy(url: &Url) -> std::result::Result<Option<Policy>, Problem> {
+/// `identity` and `issuer`: a keyless signer expected, under Sigstore's public-good root and the
+/// operator's own, when the settings give one — both or neither.
+fn keyless_policy(url: &Url, settings: &Settings) -> std::result::Result<Option<Policy>, Problem> {
     let given = |name| param(url, name).filter(|v| !v.trim().is_empty());
+    let misconfigured = |what: &str, e: String| Problem::new(500, "misconfigured", format!("{what}: {e}"));
     match (given("identity"), given("issuer")) {
         (None, None) => Ok(None),
         (Some(subject), Some(issuer)) => {
-            let root = TrustedRoot::from_json(PUBLIC_GOOD_ROOT.as_bytes())
-                .map_err(|e| Problem::new(500, "misconfigured", format!("the public-good trusted root: {e}")))?;
+            let mut root = TrustedRoot::from_json(PUBLIC_GOOD_ROOT.as_bytes())
+                .map_err(|e| misconfigured("the public-good trusted root", e))?;
+            if let Some(own) = &settings.sigstore_trusted_root {
+                let own = TrustedRoot::from_json(own.as_bytes())
+                    .map_err(|e| misconfigured("the trusted root in SIGSTORE_TRUSTED_ROOT", e))?;
+                root = root.and(own);
+            }
             Ok(Some(Policy {
                 root,
                 identity: Identity { subject, issuer },
@@ -665,8 +671,40 @@ mod tests {
             upstream_timeout_seconds: 20,
             report_ttl_seconds: 600,
             tag_ttl_seconds: 60,
+            sigstore_trusted_root: None,
             coalescer: None,
         }
+    }
+
+    #[test]
+    fn keyless_checks_trust_the_public_good_root_and_the_operator_s_own() {
+        let identity =
+            "identity=https%3A%2F%2Fgithub.com%2Fo%2Fr&issuer=https%3A%2F%2Ftoken.actions.githubusercontent.com";
+        let public_good = keyless_policy(&url(identity), &settings()).unwrap().unwrap();
+        assert!(keyless_policy(&url(""), &settings()).unwrap().is_none());
+        let problem = keyless_policy(&url("identity=someone"), &settings()).unwrap_err();
+        assert_eq!((problem.status, problem.code), (400, "missing-parameter"));
+        // Sigstore's staging root, as an operator's own: trusted besides public-good.
+        let own = include_str!("../../tests/data/signatures/sigstore-bundles/sigstore-trusted-root.staging.json");
+        let with_own = Settings {
+            sigstore_trusted_root: Some(own.to_owned()),
+            ..settings()
+        };
+        let both = keyless_policy(&url(identity), &with_own).unwrap().unwrap();
+        let staging = TrustedRoot::from_json(own.as_bytes()).unwrap();
+        assert_eq!(
+            both.root.authorities.len(),
+            public_good.root.authorities.len() + staging.authorities.len()
+        );
+        assert_eq!(both.root.logs.len(), public_good.root.logs.len() + staging.logs.len());
+        // A malformed one is the operator's mistake, said as such — never a silent public-good only.
+        let broken = Settings {
+            sigstore_trusted_root: Some("{\"tlogs\": 1}".to_owned()),
+            ..settings()
+        };
+        let problem = keyless_policy(&url(identity), &broken).unwrap_err();
+        assert_eq!((problem.status, problem.code), (500, "misconfigured"));
+        assert!(problem.detail.contains("SIGSTORE_TRUSTED_ROOT"), "{}", problem.detail);
     }
 
     #[test]

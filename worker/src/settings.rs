@@ -19,6 +19,10 @@ pub struct Settings {
     pub report_ttl_seconds: u64,
     /// Seconds a by-tag answer may be cached by clients.
     pub tag_ttl_seconds: u64,
+    /// An operator's own Sigstore trusted root (JSON), trusted besides Sigstore's public-good
+    /// one for keyless checks: a private Sigstore deployment's (the dev environment's is the demo
+    /// registry's). Read when a keyless check asks for it.
+    pub sigstore_trusted_root: Option<String>,
     /// The Durable Objects that make concurrent askers of one reference wait for one walk
     /// ([`crate::coalesce`]); without the binding, each walks alone.
     pub coalescer: Option<ObjectNamespace>,
@@ -56,6 +60,7 @@ impl Settings {
             upstream_timeout_seconds: number(env, "UPSTREAM_TIMEOUT_SECONDS", 20)?.clamp(1, 60),
             report_ttl_seconds: number(env, "REPORT_TTL_SECONDS", 600)?,
             tag_ttl_seconds: number(env, "TAG_TTL_SECONDS", 60)?,
+            sigstore_trusted_root: Some(var(env, "SIGSTORE_TRUSTED_ROOT")).filter(|r| !r.trim().is_empty()),
             coalescer: env.durable_object(coalesce::BINDING).ok(),
         })
     }

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{demo, fathom, skopeo_raw, stderr};
+use common::{codes, demo, fathom, skopeo_raw, stderr};
 use serde_json::Value;
 
 const KEYS: [&str; 3] = ["p256", "ed25519", "rsa"];
@@ -31,15 +31,6 @@ fn verify(reference: &str, key: Option<&Path>, platform: &str) -> (Option<i32>, 
     let out = fathom(&args);
     let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     (out.status.code(), value)
-}
-
-fn codes(findings: &Value) -> Vec<&str> {
-    findings
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect()
 }
 
 /// A blob of `demo/signed`, fetched with curl.

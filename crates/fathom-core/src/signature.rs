@@ -258,26 +258,34 @@ impl Verification {
         }
     }
 
-    /// Who a keyless or notation signature says signed, as every face words it: "signed by …"
-    /// when its certificate was checked (keyless, or a notation chain to the certificate given),
-    /// else what the certificate claims, marked so.
+    /// Who a keyless or notation signature says signed, in [`signer_words`]. Its certificate is
+    /// checked under a keyless policy, or — notation — by a chain to the certificate given.
     pub fn signer_words(&self, checked: &Checked) -> Option<String> {
-        let signer = checked.signer.as_ref()?;
-        let subject = signer.subject.as_deref().unwrap_or("no identity");
-        let issuer = signer.issuer.as_deref().unwrap_or("no issuer");
-        // Keyless, the identity is checked; a notation signature verified with a certificate of
-        // the trust store has its chain — hence its leaf's subject — checked.
         let certified = self.key_id.is_none() || checked.signature.payload.media_type_str() == notation::JWS;
-        let label = if checked.verdict == Verdict::Verified && certified {
-            "signed by"
-        } else {
-            "claims to be signed by (not checked)"
-        };
-        Some(format!("{label} {subject} ({issuer})"))
+        let signer = checked.signer.as_ref()?;
+        Some(signer_words(signer, checked.verdict, certified, checked.keyless))
     }
 
     /// Whether anything failed (the CLI exits 1).
     pub fn failed(&self) -> bool {
         matches!(self.verdict, ImageVerdict::Invalid) || has_error(&self.findings)
+    }
+}
+
+/// Who a keyless or notation signature says signed, as every face words it. `certified`: its
+/// certificate was checked — a keyless one under a keyless policy (chain, log entry, identity), a
+/// notation one by a chain to the certificate given. A verified, certified signature is "signed
+/// by …"; a keyless one by another identity — every check passed but the identity's, which comes
+/// last — is "signed by …, not the identity expected"; anything else is what the certificate
+/// claims, marked so.
+pub fn signer_words(signer: &Signer, verdict: Verdict, certified: bool, keyless: bool) -> String {
+    let subject = signer.subject.as_deref().unwrap_or("no identity");
+    let issuer = signer.issuer.as_deref().unwrap_or("no issuer");
+    match verdict {
+        Verdict::Verified if certified => format!("signed by {subject} ({issuer})"),
+        Verdict::NotThisKey if certified && keyless => {
+            format!("signed by {subject} ({issuer}), not the identity expected")
+        }
+        _ => format!("claims to be signed by (not checked) {subject} ({issuer})"),
     }
 }

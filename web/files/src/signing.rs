@@ -98,7 +98,7 @@ fn view(v: &Verification) -> SignedView {
             };
             let mut words = s.verdict.words().to_owned();
             if let Some(signer) = v.signer_words(s) {
-                words.push_str(&format!(" · keyless, {signer}"));
+                words.push_str(&format!(" · {signer}"));
             }
             Row {
                 cells: vec![

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use fathom_core::digest::Digest;
 use fathom_core::signature::bundle::{self, Judged};
-use fathom_core::signature::{Trust, Verdict};
+use fathom_core::signature::{self, Trust, Verdict};
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
@@ -42,14 +42,8 @@ impl Render for BlobVerified {
             writeln!(out, "  statement: {predicate}")?;
         }
         if let Some(signer) = &j.signer {
-            let label = if j.verdict == Verdict::Verified && self.identity_checked {
-                "signed by"
-            } else {
-                "claims to be signed by (not checked)"
-            };
-            let subject = signer.subject.as_deref().unwrap_or("no identity");
-            let issuer = signer.issuer.as_deref().unwrap_or("no issuer");
-            writeln!(out, "  {label} {subject} ({issuer})")?;
+            let words = signature::signer_words(signer, j.verdict, self.identity_checked, j.keyless);
+            writeln!(out, "  {words}")?;
             if let (Some(at), Some(index)) = (signer.signed_at, signer.log_index) {
                 writeln!(out, "  logged:    entry {index}, at {at} (Unix time)")?;
             }

@@ -121,6 +121,21 @@ pub fn skopeo_config(reference: &str) -> Value {
     skopeo_inspect(reference, &["--config", "--raw"])
 }
 
+/// The codes of a JSON list of findings, in order.
+pub fn codes(findings: &Value) -> Vec<&str> {
+    findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect()
+}
+
+/// The digest of the manifest a reference names, as skopeo computes it.
+pub fn skopeo_inspect_digest(reference: &str) -> String {
+    skopeo_inspect(reference, &[])["Digest"].as_str().unwrap().to_owned()
+}
+
 fn skopeo_inspect(reference: &str, how: &[&str]) -> Value {
     let out = Command::new("skopeo")
         .arg("inspect")

@@ -250,4 +250,13 @@ impl TrustedRoot {
     pub fn log(&self, key_id: &[u8]) -> Option<&Log> {
         self.logs.iter().find(|l| l.key_id == key_id)
     }
+
+    /// This root and `other` as one: each one's authorities and logs trusted (a trusted root
+    /// lists several; a signature needs one of each).
+    pub fn and(mut self, other: TrustedRoot) -> TrustedRoot {
+        self.authorities.extend(other.authorities);
+        self.logs.extend(other.logs);
+        self.ct_logs.extend(other.ct_logs);
+        self
+    }
 }
