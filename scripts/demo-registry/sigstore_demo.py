@@ -27,6 +27,9 @@ this root for anything real.
                                                      PAYLOAD's bytes for CASE (see CASES), logged
                                                      as entry INDEX: the signature, the
                                                      certificate, its chain, cosign's Rekor bundle
+    sigstore_demo.py bundle CASE INDEX FILE          prints the Sigstore bundle (v0.3) of FILE for
+                                                     CASE, logged as entry INDEX, with its
+                                                     inclusion proof and signed checkpoint
 """
 
 import base64
@@ -191,11 +194,10 @@ def canonical(value) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
 
 
-def sign(case: str, index: int, payload: bytes) -> dict:
-    """The keyless signature of `payload` for `case`, logged as entry `index`: what cosign writes
-    in the `.sig` layer's annotations."""
+def logged(case: str, index: int, payload: bytes):
+    """The keyless signature of `payload` for `case`, logged as entry `index`: the signature, the
+    certificate, the entry's canonical body and what its SET signs, and the SET."""
     signer_key, certificate = leaf(case)
-    _, intermediate, root = authority()
     signature = signs(signer_key, payload)
     body = canonical({
         "apiVersion": "0.0.1", "kind": "hashedrekord",
@@ -205,12 +207,99 @@ def sign(case: str, index: int, payload: bytes) -> dict:
     rekor_key = key("rekor", ec.SECP256R1())
     entry = {"body": b64(body), "integratedTime": int(EPOCH.timestamp()) + CASES[case][2],
              "logID": hashlib.sha256(spki(rekor_key)).hexdigest(), "logIndex": index}
+    return signature, certificate, body, entry, signs(rekor_key, canonical(entry))
+
+
+def sign(case: str, index: int, payload: bytes) -> dict:
+    """The keyless signature of `payload` for `case`, logged as entry `index`: what cosign writes
+    in the `.sig` layer's annotations."""
+    signature, certificate, _, entry, set_ = logged(case, index, payload)
+    _, intermediate, root = authority()
     return {
         "signature": b64(signature),
         "certificate": pem(certificate),
         "chain": pem(intermediate) + pem(root),
-        "bundle": json.dumps({"SignedEntryTimestamp": b64(signs(rekor_key, canonical(entry))), "Payload": entry},
-                             separators=(",", ":")),
+        "bundle": json.dumps({"SignedEntryTimestamp": b64(set_), "Payload": entry}, separators=(",", ":")),
+    }
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def inclusion(leaf_hash: bytes, index: int, size: int):
+    """The root of a log of `size` entries whose entry `index` hashes to `leaf_hash`, and that
+    entry's inclusion path (RFC 9162 §2.1.1, §2.1.3). The log's other entries are the demo's
+    earlier ones, made up: a verifier sees only their hashes."""
+    def leaf_at(i):
+        return leaf_hash if i == index else sha256(b"\x00" + f"demo log entry {i}".encode())
+
+    def split(n):  # the largest power of two below n
+        k = 1
+        while k * 2 < n:
+            k *= 2
+        return k
+
+    def root(lo, hi):
+        if hi - lo == 1:
+            return leaf_at(lo)
+        k = split(hi - lo)
+        return sha256(b"\x01" + root(lo, lo + k) + root(lo + k, hi))
+
+    def path(lo, hi):
+        if hi - lo == 1:
+            return []
+        k = split(hi - lo)
+        if index - lo < k:
+            return path(lo, lo + k) + [root(lo + k, hi)]
+        return path(lo + k, hi) + [root(lo, lo + k)]
+
+    return root(0, size), path(0, size)
+
+
+LOG_ORIGIN = "rekor.fathom-demo.invalid"
+
+
+def checkpoint(size: int, root_hash: bytes) -> str:
+    """The log's signed checkpoint of its tree head (a C2SP signed note, as Rekor writes it:
+    sigstore/rekor `pkg/util/checkpoint.go`): origin, size, root; then the log's signature, its
+    key id's first four bytes before it."""
+    rekor_key = key("rekor", ec.SECP256R1())
+    note = f"{LOG_ORIGIN} - 1\n{size}\n{b64(root_hash)}\n"
+    signature = sha256(spki(rekor_key))[:4] + signs(rekor_key, note.encode())
+    return f"{note}\n\u2014 {LOG_ORIGIN} {b64(signature)}\n"
+
+
+def bundle(case: str, index: int, payload: bytes) -> dict:
+    """`sigstore sign` / `cosign sign-blob --bundle` for `payload` (a Sigstore bundle v0.3,
+    sigstore/protobuf-specs `sigstore_bundle.proto`): the message signature, the certificate, and
+    the log entry with its SET, inclusion proof and signed checkpoint (a log of `index + 2`
+    entries)."""
+    signature, certificate, body, entry, set_ = logged(case, index, payload)
+    size = index + 2
+    root_hash, hashes = inclusion(sha256(b"\x00" + body), index, size)
+    return {
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {
+            "certificate": {"rawBytes": b64(certificate.public_bytes(serialization.Encoding.DER))},
+            "tlogEntries": [{
+                "logIndex": str(index),
+                "logId": {"keyId": b64(bytes.fromhex(entry["logID"]))},
+                "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
+                "integratedTime": str(entry["integratedTime"]),
+                "inclusionPromise": {"signedEntryTimestamp": b64(set_)},
+                "inclusionProof": {
+                    "logIndex": str(index), "rootHash": b64(root_hash), "treeSize": str(size),
+                    "hashes": [b64(h) for h in hashes],
+                    "checkpoint": {"envelope": checkpoint(size, root_hash)},
+                },
+                "canonicalizedBody": b64(body),
+            }],
+        },
+        "messageSignature": {
+            "messageDigest": {"algorithm": "SHA2_256", "digest": b64(sha256(payload))},
+            "signature": b64(signature),
+        },
     }
 
 
@@ -246,8 +335,9 @@ def main(argv: list[str]) -> int:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "trusted_root.json").write_text(json.dumps(trusted_root(), indent=2) + "\n")
         return 0
-    if len(argv) == 5 and argv[1] == "sign" and argv[2] in CASES and argv[3].isdigit():
-        print(json.dumps(sign(argv[2], int(argv[3]), Path(argv[4]).read_bytes()), separators=(",", ":")), end="")
+    if len(argv) == 5 and argv[1] in ("sign", "bundle") and argv[2] in CASES and argv[3].isdigit():
+        made = (sign if argv[1] == "sign" else bundle)(argv[2], int(argv[3]), Path(argv[4]).read_bytes())
+        print(json.dumps(made, separators=(",", ":")), end="")
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -217,6 +217,59 @@ def test_attestations_are_what_fathom_provenance_and_sbom_read(worker, fathom, r
             {k: v for k, v in answer.items() if k != "attestations"}
 
 
+@pytest.mark.parametrize("reference, platform, signer", [
+    # cosign's `.sig` and `.att`, checked with the demo P-256 key.
+    ("127.0.0.1:5555/demo/signed:attested", "linux/ppc64le", "key"),
+    # BuildKit's attestations of the amd64 image; no signature.
+    ("127.0.0.1:5555/demo/attested:latest", "linux/amd64", None),
+    # A keyless signature logged after its certificate expired: invalid, the Report still a 200.
+    ("127.0.0.1:5555/demo/keyless:expired", None, "keyless"),
+])
+def test_the_supply_chain_in_the_report_is_the_cli_s_and_the_other_endpoints(worker, fathom, demo, report_schema,
+                                                                             reference, platform, signer):
+    """`supplyChain=1` (or a signer) adds to the Report what `/api/v1/attestations` and
+    `/api/v1/verify` answer of the same image — the bytes `fathom inspect --supply-chain`
+    prints — looked up now: kept a minute, no ETag."""
+    params, cli_args = {"supplyChain": "1"}, ["--supply-chain"]
+    if platform:
+        params["platform"] = platform
+        cli_args += ["--platform", platform]
+    if signer == "key":
+        key = Path(demo["FATHOM_DEMO_KEYS"], "p256.pub")
+        params["key"] = key.read_text()
+        cli_args += ["--key", str(key)]
+    if signer == "keyless":
+        identity = "https://github.com/fathom-demo/app/.github/workflows/release.yml@refs/tags/v1.2.0"
+        issuer = "https://token.actions.githubusercontent.com"
+        params.update(identity=identity, issuer=issuer)
+        cli_args += ["--trusted-root", str(Path(demo["FATHOM_DEMO_KEYS"], "trusted_root.json")),
+                     "--certificate-identity", identity, "--certificate-oidc-issuer", issuer]
+    status, headers, api = get(worker, "/api/v1/inspect", ref=reference, **params)
+    assert status == 200, api
+    assert headers["Cache-Control"] == "public, max-age=60" and "ETag" not in headers
+    report = json.loads(api)
+    jsonschema.validate(report, report_schema)
+    code, cli = cli_json(fathom, "inspect", reference, *cli_args)
+    assert strip(api) == strip(cli)
+    supply = report["supplyChain"]
+    assert (code == 0) == (supply["signatures"]["verdict"] != "invalid")
+    verify_params = {k: v for k, v in params.items() if k != "supplyChain"}
+    verified = json.loads(get(worker, "/api/v1/verify", ref=reference, **verify_params)[2])
+    assert supply["signatures"] == {k: v for k, v in verified.items() if k != "reference"}
+    if platform:
+        attested = json.loads(get(worker, "/api/v1/attestations", ref=reference, platform=platform)[2])
+        assert supply["attestations"] == attested
+    # Without it, the Report has none, and keeps its ETag.
+    status, headers, plain = get(worker, "/api/v1/inspect", ref=reference)
+    assert status == 200 and "supplyChain" not in json.loads(plain) and headers["ETag"]
+
+
+def test_a_supply_chain_signer_that_cannot_be_used_is_refused(worker):
+    reference = "127.0.0.1:5555/demo/signed:attested"
+    problem(worker, "/api/v1/inspect", 400, "bad-key", ref=reference, supplyChain="1", key="not a key")
+    problem(worker, "/api/v1/inspect", 400, "missing-parameter", ref=reference, identity="someone")
+
+
 def test_attestations_need_a_platform_the_reference_has(worker):
     reference = "127.0.0.1:5555/demo/attested:latest"
     problem(worker, "/api/v1/attestations", 400, "missing-parameter", ref=reference)

@@ -4,7 +4,8 @@ agree on every real bundle
 (tests/data/signatures/PROVENANCE.md) and on every tampering of them — each part of a bundle
 changed in turn: what it signs, its signature, its certificate, its log entry's time, signed
 timestamp, inclusion proof and checkpoint, who is expected to have signed, and a root without
-the certificate transparency logs whose SCTs the certificates embed."""
+the certificate transparency logs whose SCTs the certificates embed — and on the bundles the
+demo registry's Sigstore makes, so that its keyless signatures are held to the real verifiers."""
 
 import base64
 import copy
@@ -178,10 +179,9 @@ def cases():
                        "william@yossarian.net", OAUTH, None, False, id="a real bundle without a checkpoint")
 
 
-@pytest.mark.parametrize("name,bundle,file,root,identity,issuer,tampering,valid", list(cases()))
-def test_fathom_agrees_with_both_sigstore_verifiers(fathom, tmp_path, name, bundle, file, root, identity, issuer,
-                                            tampering, valid):
-    path = BUNDLES / bundle
+def all_three_say(fathom, tmp_path, path, file, root, identity, issuer, tampering, valid):
+    """`path`'s bundle of `file`, tampered with as `tampering` says, checked by both Sigstore
+    verifiers and by Fathom under `root`: each must find it `valid` (or not)."""
     if tampering == NO_CT_LOGS:
         edited = json.loads(root.read_text())
         edited["ctlogs"] = []
@@ -192,9 +192,54 @@ def test_fathom_agrees_with_both_sigstore_verifiers(fathom, tmp_path, name, bund
         TAMPERINGS[tampering](document)
         path = tmp_path / "tampered.sigstore.json"
         path.write_text(json.dumps(document))
-    python, why = sigstore_verifies(tmp_path, path, BUNDLES / file, root, identity, issuer)
-    js, js_why = sigstore_js_verifies(path, BUNDLES / file, root, identity, issuer)
-    ours, report = fathom_verifies(fathom, path, BUNDLES / file, root, identity, issuer)
+    python, why = sigstore_verifies(tmp_path, path, file, root, identity, issuer)
+    js, js_why = sigstore_js_verifies(path, file, root, identity, issuer)
+    ours, report = fathom_verifies(fathom, path, file, root, identity, issuer)
     assert python == valid, f"sigstore-python: {why}"
     assert js == valid, f"@sigstore/verify: {js_why}"
     assert ours == valid, f"fathom says {ours}, both oracles {valid}:\n{report}\n{why}\n{js_why}"
+
+
+@pytest.mark.parametrize("name,bundle,file,root,identity,issuer,tampering,valid", list(cases()))
+def test_fathom_agrees_with_both_sigstore_verifiers(fathom, tmp_path, name, bundle, file, root, identity, issuer,
+                                            tampering, valid):
+    all_three_say(fathom, tmp_path, BUNDLES / bundle, BUNDLES / file, root, identity, issuer, tampering, valid)
+
+
+# The demo registry's Sigstore (scripts/demo-registry/sigstore_demo.py: a Fulcio-like authority, a
+# CT log, a Rekor-like log), whose keyless signatures `demo/keyless` carries: a file signed by each
+# of its signers, as `sigstore sign` bundles it, must be judged by both Sigstore verifiers as
+# Fathom judges it — the demo is as faithful as the real services, SCTs, proofs and checkpoints
+# included.
+DEMO_SIGSTORE = ROOT / "scripts/demo-registry/sigstore_demo.py"
+RELEASE = "https://github.com/fathom-demo/app/.github/workflows/release.yml@refs/tags/v1.2.0"
+FORK = "https://github.com/someone-else/app/.github/workflows/release.yml@refs/tags/v1.2.0"
+DEMO_SIGNED = BUNDLES / "bundle_v3.txt"
+
+
+@pytest.fixture(scope="session")
+def demo_sigstore(tmp_path_factory):
+    """The demo Sigstore's trusted root and a bundle of DEMO_SIGNED by each of its signers."""
+    directory = tmp_path_factory.mktemp("demo-sigstore")
+    subprocess.run([sys.executable, DEMO_SIGSTORE, "root", directory], check=True)
+    for index, case in enumerate(("signed", "expired", "other-identity"), start=3):
+        made = subprocess.run([sys.executable, DEMO_SIGSTORE, "bundle", case, str(index), DEMO_SIGNED],
+                              check=True, capture_output=True, text=True)
+        (directory / f"{case}.sigstore.json").write_text(made.stdout)
+    return directory
+
+
+def demo_cases():
+    yield pytest.param("signed", RELEASE, None, True, id="demo Sigstore: the release workflow")
+    yield pytest.param("expired", RELEASE, None, False, id="demo Sigstore: logged after its certificate expired")
+    yield pytest.param("other-identity", RELEASE, None, False, id="demo Sigstore: another repository's workflow")
+    yield pytest.param("other-identity", FORK, None, True, id="demo Sigstore: that repository's, asked for")
+    for tampering in (*TAMPERINGS, NO_CT_LOGS):
+        yield pytest.param("signed", RELEASE, tampering, False, id=f"demo Sigstore: {tampering}")
+
+
+@pytest.mark.parametrize("case,identity,tampering,valid", list(demo_cases()))
+def test_the_demo_sigstore_is_judged_alike_by_both_sigstore_verifiers_and_fathom(fathom, tmp_path, demo_sigstore, case,
+                                                                               identity, tampering, valid):
+    all_three_say(fathom, tmp_path, demo_sigstore / f"{case}.sigstore.json", DEMO_SIGNED,
+                  demo_sigstore / "trusted_root.json", identity, ACTIONS, tampering, valid)

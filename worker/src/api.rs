@@ -1,5 +1,6 @@
 //! The edge API: `/api/v1/inspect`, `/api/v1/match`, `/api/v1/compare`, `/api/v1/tags`,
-//! `/api/v1/verify` and the OpenAPI document.
+//! `/api/v1/verify` and the OpenAPI document (`/api/v1/attestations` is [`crate::attestations`]'s,
+//! the supply chain `inspect` adds when asked [`crate::supply_chain`]'s).
 //! Each runs the same core walk as the CLI, through [`Upstream`], and answers JSON or a problem.
 
 use fathom_core::compare::diff;
@@ -10,7 +11,7 @@ use fathom_core::registry::session::Failure;
 use fathom_core::registry::tags::{Page, TagList};
 use fathom_core::registry::Remote;
 use fathom_core::report::{MatchResult, Report};
-use fathom_core::signature::{self, Identity, Policy, PublicKey, SignatureLookup, Trust, TrustedRoot, Verification};
+use fathom_core::signature::{self, Identity, Policy, PublicKey, Trust, TrustedRoot, Verification};
 use fathom_core::{Platform, Reference};
 use serde::Serialize;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use crate::edge_cache::{EdgeCache, EdgeReports, IMMUTABLE};
 use crate::later::Later;
 use crate::problem::Problem;
 use crate::settings::Settings;
+use crate::supply_chain;
 use crate::upstream::Upstream;
 
 /// The OpenAPI 3.1 description of every route, as kept in the repository.
@@ -200,9 +202,14 @@ pub(crate) fn platform_param(url: &Url, required_here: bool) -> std::result::Res
     }
 }
 
+/// A yes-or-no parameter: `1` or `true` is yes.
+fn flag(url: &Url, name: &str) -> bool {
+    matches!(param(url, name).as_deref(), Some("1" | "true"))
+}
+
 /// `fresh=1` (or `true`): resolve the tag with the registry now, whatever the edge keeps.
 fn fresh_param(url: &Url) -> bool {
-    matches!(param(url, "fresh").as_deref(), Some("1" | "true"))
+    flag(url, "fresh")
 }
 
 /// `inspect` and `match`: the Report (see [`report_of`]) as the CLI prints it — or, when the
@@ -222,22 +229,47 @@ async fn inspect(
         platform,
         tags: tag_policy(url, settings),
     };
-    if let Some(condition) = if_none_match {
+    // The supply chain (inspect only): asked for, or implied by a signer.
+    let signer = match walk {
+        WalkKind::Inspect => Some(signer_params(url, settings)?)
+            .filter(|(key, policy)| flag(url, "supplyChain") || key.is_some() || policy.is_some()),
+        WalkKind::Match => None,
+    };
+    if let (Some(condition), None) = (if_none_match, &signer) {
         if let Some(unchanged) = not_modified(&input, condition, lookup.tags, settings).await {
             return Ok(unchanged);
         }
     }
     let found = report_of(&input, lookup.clone(), settings, Some(later)).await?;
-    let body = match walk {
-        WalkKind::Inspect => match kept_json(&found, &lookup, settings).await {
+    let body = match (walk, &signer) {
+        (WalkKind::Inspect, Some((key, policy))) => {
+            let mut report = found.report.clone();
+            // The supply chain of bytes that failed their check would vouch for what was
+            // swapped in.
+            if report.failed_check().is_none() {
+                let trust = Trust::of(key.as_ref(), policy.as_ref());
+                report.supply_chain = Some(supply_chain::of(&found, url, settings, later, trust).await?);
+            }
+            pretty(&report)?
+        }
+        (WalkKind::Inspect, None) => match kept_json(&found, &lookup, settings).await {
             Some(json) => json,
             None => pretty(&found.report)?,
         },
-        WalkKind::Match => pretty(&MatchResult::from_report(&found.report))?,
+        (WalkKind::Match, _) => pretty(&MatchResult::from_report(&found.report))?,
     };
     refresh_later(&found, &input, lookup, settings, later);
     let etag = found.report.digest.as_ref().map(|d| format!("\"{d}\""));
-    Ok(Answer::of_reports(body, etag, Freshness::of(&[&found], settings)))
+    let answer = Answer::of_reports(body, etag, Freshness::of(&[&found], settings));
+    Ok(match signer {
+        // Looked up now, and more than the digest says: kept a minute, no ETag.
+        Some(_) => Answer {
+            cache_control: LOOKED_UP_NOW.to_owned(),
+            etag: None,
+            ..answer
+        },
+        None => answer,
+    })
 }
 
 /// The JSON of a Report answered from the edge's cache, from the bytes rendered when it was
@@ -379,12 +411,43 @@ struct Verified {
 }
 
 /// `verify`: the reference's Report (its digest, the image the platform pulls), then the core's
-/// signature lookup and check with the key the request gives (`key`: PEM, or the base64 of its
-/// DER SubjectPublicKeyInfo) — the same as `fathom verify`. The verdict is the answer (a 200,
-/// `invalid` included); the signatures are looked up each time (anyone may attach one at any
-/// moment), so it is kept a minute at most.
+/// signature lookup and check with the signer the request gives ([`signer_params`]) — the same
+/// as `fathom verify`. The verdict is the answer (a 200, `invalid` included); the signatures are
+/// looked up each time (anyone may attach one at any moment), so it is kept a minute at most.
 async fn verify(url: &Url, settings: &Settings, later: &Later) -> std::result::Result<Answer, Problem> {
     let input = required(url, "ref")?;
+    let (key, policy) = signer_params(url, settings)?;
+    let platform = platform_param(url, false)?;
+    let lookup = Lookup {
+        // A platform's image is all the walk needs beside the reference's digest.
+        walk: if platform.is_some() {
+            WalkKind::Match
+        } else {
+            WalkKind::Inspect
+        },
+        platform,
+        tags: tag_policy(url, settings),
+    };
+    let found = report_of(&input, lookup.clone(), settings, Some(later)).await?;
+    refresh_later(&found, &input, lookup, settings, later);
+    let subjects = signature::subjects_of(&found.report, false);
+    let signatures = supply_chain::look_up(&found, &subjects, settings).await?;
+    let body = pretty(&Verified {
+        reference: found.report.reference.canonical.clone(),
+        verification: Verification::of(&subjects, &signatures, Trust::of(key.as_ref(), policy.as_ref())),
+    })?;
+    Ok(Answer::json(body, LOOKED_UP_NOW))
+}
+
+/// How long an answer that looked signatures up may be kept.
+const LOOKED_UP_NOW: &str = "public, max-age=60";
+
+/// The signer a request gives: `key` (PEM, or the base64 of its DER SubjectPublicKeyInfo), or a
+/// keyless `identity` and `issuer` ([`keyless_policy`]) — one or the other, or neither.
+pub(crate) fn signer_params(
+    url: &Url,
+    settings: &Settings,
+) -> std::result::Result<(Option<PublicKey>, Option<Policy>), Problem> {
     let key = match param(url, "key").filter(|k| !k.trim().is_empty()) {
         Some(k) if k.len() > MAX_KEY => {
             return Err(Problem::new(
@@ -404,34 +467,7 @@ async fn verify(url: &Url, settings: &Settings, later: &Later) -> std::result::R
             "give a key, or a keyless identity and issuer — not both",
         ));
     }
-    let platform = platform_param(url, false)?;
-    let lookup = Lookup {
-        // A platform's image is all the walk needs beside the reference's digest.
-        walk: if platform.is_some() {
-            WalkKind::Match
-        } else {
-            WalkKind::Inspect
-        },
-        platform,
-        tags: tag_policy(url, settings),
-    };
-    let found = report_of(&input, lookup.clone(), settings, Some(later)).await?;
-    refresh_later(&found, &input, lookup, settings, later);
-    let subjects = signature::subjects_of(&found.report, false);
-    let upstream = Upstream::new(&settings.allowlist, settings.upstream_timeout_seconds, None);
-    let signatures = upstream
-        .run(SignatureLookup::new(
-            &found.reference,
-            &remote(&found.reference),
-            &subjects,
-        ))
-        .await
-        .map_err(|f| Problem::from_failure(&f))?;
-    let body = pretty(&Verified {
-        reference: found.report.reference.canonical.clone(),
-        verification: Verification::of(&subjects, &signatures, Trust::of(key.as_ref(), policy.as_ref())),
-    })?;
-    Ok(Answer::json(body, "public, max-age=60"))
+    Ok((key, policy))
 }
 
 /// Sigstore's public-good trusted root, as the edge checks keyless signatures against it: the copy
@@ -471,7 +507,7 @@ fn keyless_policy(url: &Url, settings: &Settings) -> std::result::Result<Option<
 
 /// A Report as the edge found it.
 pub(crate) struct Found {
-    reference: Reference,
+    pub(crate) reference: Reference,
     pub(crate) report: Report,
     /// From the edge's cache.
     hit: bool,

@@ -11,8 +11,7 @@ use fathom_core::digest::Digest;
 use fathom_core::inspect::cached::{Lookup, WalkKind};
 use fathom_core::registry::blob_access::BlobAccess;
 use fathom_core::registry::session::Failure;
-use fathom_core::report::LayerInfo;
-use fathom_core::signature::SignatureLookup;
+use fathom_core::report::{LayerInfo, Report};
 use fathom_core::Reference;
 use worker::Url;
 
@@ -21,6 +20,7 @@ use crate::edge_cache::EdgeCache;
 use crate::later::Later;
 use crate::problem::Problem;
 use crate::settings::Settings;
+use crate::supply_chain;
 use crate::upstream::Upstream;
 
 /// The most bytes of one attestation layer or SBOM document the edge reads whole: a Worker holds
@@ -47,12 +47,27 @@ pub(crate) async fn attestations(url: &Url, settings: &Settings, later: &Later) 
             .map_or_else(|| "no image".to_owned(), |m| m.explanation.summary.clone());
         return Err(Problem::new(404, "no-matching-manifest", format!("{input}: {why}")));
     };
+    let image = image_of(report, row)?;
+    // cosign's `.att` attestations of the image.
+    let found_signatures = supply_chain::look_up(&found, std::slice::from_ref(&image), settings).await?;
+    let read = of_report(report, row, url, settings, later, &found_signatures).await?;
+    // Attached referrers may come and go; the image's own attestations do not.
+    Ok(Answer::json(pretty(&read)?, "public, max-age=60"))
+}
+
+/// The attestations of the image at `row` of `report`: its attestation manifests' statements
+/// and the SBOM referrers of the top manifest, fetched whole through the edge cache, and cosign's
+/// `.att` attestations among what a signature lookup of the image `found`.
+pub(crate) async fn of_report(
+    report: &Report,
+    row: usize,
+    url: &Url,
+    settings: &Settings,
+    later: &Later,
+    found: &fathom_core::signature::Found,
+) -> Result<ImageAttestations, Problem> {
     let entry = &report.platforms[row];
-    let image: Digest = entry
-        .descriptor
-        .digest
-        .parse()
-        .map_err(|e| Problem::new(502, "digest-invalid", format!("{e}")))?;
+    let image = image_of(report, row)?;
     let reference = Reference::parse(&report.reference.canonical)
         .map_err(|e| Problem::new(400, "bad-reference", format!("{e}")))?;
     let upstream = Upstream::new(
@@ -84,24 +99,22 @@ pub(crate) async fn attestations(url: &Url, settings: &Settings, later: &Later) 
             read.push(Attested::read_document(layer, &bytes, &referrer));
         }
     }
-    // cosign's `.att` attestations of the image.
-    let found = upstream
-        .run(SignatureLookup::new(
-            &reference,
-            &remote(&reference),
-            std::slice::from_ref(&image),
-        ))
-        .await
-        .map_err(|f| Problem::from_failure(&f))?;
-    read.extend(attestation::of_cosign(&found, &image));
-    let body = pretty(&ImageAttestations {
+    read.extend(attestation::of_cosign(found, &image));
+    Ok(ImageAttestations {
         reference: report.reference.canonical.clone(),
         platform: entry.platform.as_ref().map_or_else(String::new, ToString::to_string),
         image: entry.descriptor.digest.clone(),
         attestations: read,
-    })?;
-    // Attached referrers may come and go; the image's own attestations do not.
-    Ok(Answer::json(body, "public, max-age=60"))
+    })
+}
+
+/// The digest of the image at `row` of `report`.
+fn image_of(report: &Report, row: usize) -> Result<Digest, Problem> {
+    report.platforms[row]
+        .descriptor
+        .digest
+        .parse()
+        .map_err(|e| Problem::new(502, "digest-invalid", format!("{e}")))
 }
 
 /// Fetching blobs of the reference's repository whole, through its token service.

@@ -18,6 +18,7 @@ pub mod later;
 pub mod problem;
 pub mod proxy;
 pub mod settings;
+pub mod supply_chain;
 pub mod upstream;
 
 use worker::{event, Context, Env, Request, Response, Result};

@@ -160,6 +160,14 @@ pub struct InspectArgs {
     /// Do not look up referrers.
     #[arg(long)]
     pub no_referrers: bool,
+    /// Also read what the supply chain says, into the Report's `supplyChain`: the attestations
+    /// of the image `--platform` pulls (`fathom provenance`, `fathom sbom`) and the signatures of
+    /// the reference and of that image (`fathom verify`), checked with the signer given. Implied
+    /// by a signer.
+    #[arg(long)]
+    pub supply_chain: bool,
+    #[command(flatten)]
+    pub signer: SignerArgs,
     #[command(flatten)]
     pub registry: RegistryArgs,
     #[command(flatten)]

@@ -1,21 +1,24 @@
-//! The Report: one schema (`schemaVersion: 2`, `schema/report.schema.json`) that the CLI prints,
+//! The Report: one schema (`schemaVersion: 3`, `schema/report.schema.json`) that the CLI prints,
 //! the edge API serves and the web app renders and downloads. Version 2 added what reading an
-//! image's layers found (`platforms[].image.files`); a version-1 Report is a valid version-2 one
-//! with another number.
+//! image's layers found (`platforms[].image.files`); version 3 what the image's attestations say
+//! and whether its signatures verify (`supplyChain`, when asked). An older Report is a valid
+//! version-3 one with another number.
 
 use std::collections::BTreeMap;
 
 pub mod rendered;
 
+use crate::attestation::ImageAttestations;
 use crate::config::{History, ImageConfig};
 use crate::descriptor::Descriptor;
 use crate::finding::{Finding, Severity};
 use crate::platform::{Explanation, Platform};
 use crate::reference::Reference;
 use crate::registry::RateLimit;
+use crate::signature::Verification;
 
 /// The Report's schema version.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything Fathom learned about one reference.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -50,6 +53,32 @@ pub struct Report {
     pub requests: u32,
     /// Everything noticed, errors first.
     pub findings: Vec<Finding>,
+    /// What the image's attestations say and whether its signatures verify, when a face was
+    /// asked for them. Looked up anew each time (anyone may attach a signature at any moment),
+    /// so never read back from a kept Report.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub supply_chain: Option<SupplyChain>,
+}
+
+/// What `fathom provenance`, `fathom sbom` and `fathom verify` find, in the Report: the
+/// attestations of the image a pull gets, and the signatures of the reference and of that image,
+/// checked.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SupplyChain {
+    /// The attestations of the image a pull gets — `None` when no image is (an index, and no
+    /// platform asked for or none matching).
+    pub attestations: Option<ImageAttestations>,
+    /// The signatures, checked with the key or keyless identity given (only read without one).
+    pub signatures: Verification,
+}
+
+impl SupplyChain {
+    /// Whether a check failed: an attestation's (its digest, its statement, its subject) or a
+    /// signature's.
+    pub fn failed(&self) -> bool {
+        self.attestations.as_ref().is_some_and(ImageAttestations::failed) || self.signatures.failed()
+    }
 }
 
 impl Report {
@@ -74,6 +103,7 @@ impl Report {
             rate_limit: None,
             requests: 0,
             findings: Vec::new(),
+            supply_chain: None,
         }
     }
 

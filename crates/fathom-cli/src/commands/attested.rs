@@ -12,8 +12,8 @@ use fathom_core::inspect::Options;
 use fathom_core::registry::blob_access::BlobAccess;
 use fathom_core::registry::session::Failure;
 use fathom_core::registry::Remote;
-use fathom_core::report::LayerInfo;
-use fathom_core::signature::SignatureLookup;
+use fathom_core::report::{LayerInfo, Report};
+use fathom_core::signature::{Found, SignatureLookup};
 use fathom_core::Reference;
 use serde::Serialize;
 
@@ -41,20 +41,44 @@ pub fn read(image: &ImageArgs, args: &RegistryArgs) -> Result<Attestations, Comm
     };
     let report = inspect(&image.reference, context, args, options)?;
     let row = pulled_row(&report)?;
+    let digest: Digest = report.platforms[row]
+        .descriptor
+        .digest
+        .parse()
+        .map_err(CommandError::invalid)?;
+    let found = run_walk(
+        SignatureLookup::new(&reference, &remote, std::slice::from_ref(&digest)),
+        args,
+    )?
+    .map_err(|f| CommandError::Registry(f.message))?;
+    of_report(&report, row, &reference, &remote, args, &found)
+}
+
+/// The attestations of the image at `row` of `report` (walked with every entry and its
+/// referrers): its attestation manifests' statements, the SBOM referrers of the top manifest, and
+/// cosign's `.att` attestations among what a signature lookup of the image `found`.
+pub fn of_report(
+    report: &Report,
+    row: usize,
+    reference: &Reference,
+    remote: &Remote,
+    args: &RegistryArgs,
+    found: &Found,
+) -> Result<Attestations, CommandError> {
     let entry = &report.platforms[row];
     let digest: Digest = entry.descriptor.digest.parse().map_err(CommandError::invalid)?;
     let fetch = Fetch {
-        reference: &reference,
-        remote: &remote,
+        reference,
+        remote,
         args,
     };
-    let layers = attestation::layers_of(&report, row);
+    let layers = attestation::layers_of(report, row);
     let mut attestations: Vec<Attested> = fetch
         .whole(&layers)?
         .iter()
         .map(|(layer, bytes)| Attested::read(layer, bytes, &digest))
         .collect();
-    for referrer in attestation::sbom_referrers(&report) {
+    for referrer in attestation::sbom_referrers(report) {
         let input = format!("{}@{referrer}", reference.name());
         let manifest = inspect(&input, Context::new(&input, args)?, args, attestation::referrer_walk())?;
         let documents = attestation::sbom_documents(&manifest);
@@ -64,13 +88,7 @@ pub fn read(image: &ImageArgs, args: &RegistryArgs) -> Result<Attestations, Comm
                 .map(|(layer, bytes)| Attested::read_document(layer, bytes, &referrer)),
         );
     }
-    // cosign's `.att` attestations of the image.
-    let found = run_walk(
-        SignatureLookup::new(&reference, &remote, std::slice::from_ref(&digest)),
-        args,
-    )?
-    .map_err(|f| CommandError::Registry(f.message))?;
-    attestations.extend(attestation::of_cosign(&found, &digest));
+    attestations.extend(attestation::of_cosign(found, &digest));
     Ok(Attestations {
         reference: report.reference.canonical.clone(),
         platform: entry.platform.as_ref().map_or_else(String::new, ToString::to_string),

@@ -4,11 +4,12 @@ use std::io::{self, Write};
 
 use fathom_core::finding::Severity;
 use fathom_core::inspect::Options;
-use fathom_core::report::{EntryKind, PlatformEntry, Report, ResolvedBy};
+use fathom_core::report::{EntryKind, PlatformEntry, Report, ResolvedBy, SupplyChain};
+use fathom_core::signature::Trust;
 use owo_colors::OwoColorize;
 
 use super::registry::{human_size, inspect, platform_arg, short_digest, Context};
-use super::{CommandError, Outcome};
+use super::{supply_chain, verify, CommandError, Outcome};
 use crate::cli::InspectArgs;
 use crate::printer::{Printer, Render};
 
@@ -90,6 +91,9 @@ impl Render for ReportView {
                 };
                 writeln!(out, "  {severity} {} {}: {}", f.code.bold(), f.path.dimmed(), f.message)?;
             }
+        }
+        if let Some(supply) = &r.supply_chain {
+            supply_chain::write(out, supply)?;
         }
         writeln!(out, "\n{} HTTP requests", r.requests)
     }
@@ -176,7 +180,9 @@ fn write_table(out: &mut dyn Write, r: &Report) -> io::Result<()> {
 
 /// Runs `fathom inspect`.
 pub fn run_inspect(args: InspectArgs) -> Result<Outcome, CommandError> {
+    let (key, policy) = verify::signer(&args.signer)?;
     let context = Context::new(&args.reference, &args.registry)?;
+    let (reference, remote) = (context.reference.clone(), context.remote(&args.registry));
     let platform = platform_arg(&args.platform)?;
     let options = Options {
         all_platforms: true,
@@ -185,11 +191,17 @@ pub fn run_inspect(args: InspectArgs) -> Result<Outcome, CommandError> {
         referrers: !args.no_referrers,
         ..Options::default()
     };
-    let report = inspect(&args.reference, context, &args.registry, options)?;
+    let mut report = inspect(&args.reference, context, &args.registry, options)?;
+    // The supply chain of bytes that failed their check would vouch for what was swapped in.
+    if (args.supply_chain || key.is_some() || policy.is_some()) && report.failed_check().is_none() {
+        let trust = Trust::of(key.as_ref(), policy.as_ref());
+        report.supply_chain = Some(supply_chain::of(&report, &reference, &remote, &args.registry, trust)?);
+    }
     // A failed check: an error finding, or an asked platform that nothing matches (a pull there
-    // would fail with "no matching manifest").
+    // would fail with "no matching manifest"), or a failed attestation or signature.
     let unmatched = report.platform_match.as_ref().is_some_and(|m| m.chosen.is_none());
-    let failed = report.failed_check().is_some() || unmatched;
+    let supply_failed = report.supply_chain.as_ref().is_some_and(SupplyChain::failed);
+    let failed = report.failed_check().is_some() || unmatched || supply_failed;
     Printer::new(args.output.format).emit(&ReportView(report))?;
     Ok(if failed { Outcome::Failure } else { Outcome::Success })
 }

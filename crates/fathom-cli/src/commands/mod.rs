@@ -16,6 +16,7 @@ pub mod provenance;
 pub mod reference;
 pub mod registry;
 pub mod sbom;
+pub mod supply_chain;
 pub mod tags;
 pub mod verify;
 pub mod verify_blob;

@@ -34,8 +34,7 @@ impl Render for Verified {
         let v = &self.verification;
         writeln!(out, "{}", self.reference.bold())?;
         for f in &v.findings {
-            let line = format!("{} {}: {}", mark(f.severity), f.code, f.message);
-            writeln!(out, "{}", paint(&line, f.severity))?;
+            writeln!(out, "{}", finding_line(f))?;
         }
         for s in &v.signatures {
             let how = s.signature.source.words();
@@ -88,7 +87,12 @@ impl Render for Verified {
     }
 }
 
-pub(super) fn mark(severity: fathom_core::Severity) -> &'static str {
+/// A finding on one line, marked and coloured by its severity: `✘ code: message`.
+pub(super) fn finding_line(f: &fathom_core::Finding) -> String {
+    paint(&format!("{} {}: {}", mark(f.severity), f.code, f.message), f.severity)
+}
+
+fn mark(severity: fathom_core::Severity) -> &'static str {
     match severity {
         fathom_core::Severity::Error => "✘",
         fathom_core::Severity::Warning => "!",

@@ -11,7 +11,7 @@ use fathom_core::signature::{self, Trust, Verdict};
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
-use super::verify::{mark, paint, read, signer};
+use super::verify::{finding_line, read, signer};
 use super::{CommandError, Outcome};
 use crate::cli::VerifyBlobArgs;
 use crate::printer::{Printer, Render};
@@ -49,8 +49,7 @@ impl Render for BlobVerified {
             }
         }
         for f in &j.findings {
-            let line = format!("{} {}: {}", mark(f.severity), f.code, f.message);
-            writeln!(out, "  {}", paint(&line, f.severity))?;
+            writeln!(out, "  {}", finding_line(f))?;
         }
         let words = j.verdict.words();
         let line = match j.verdict {
