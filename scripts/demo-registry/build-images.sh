@@ -542,15 +542,27 @@ cosign_push_referrer() { # repo subject-digest subject-media-type subject-size l
 # `specs/BUNDLE_SPEC.md`), its DSSE envelope holding an in-toto statement about `signed` (the
 # subject itself, unless a copied signature is being made) with predicate type sign/v1.
 cosign_push_bundle() { # repo subject-digest subject-media-type subject-size algorithm [signed-digest]
-  local w=$STATE/scratch/cosign bundle=application/vnd.dev.sigstore.bundle.v0.3+json layer digest
-  write_json "$w/statement.json" --arg r "$COSIGN_REFERENCE" --arg h "${6:-$2}" '{
+  local w=$STATE/scratch/cosign
+  sign_v1_statement "$w/statement.json" "${6:-$2}"
+  "$PYTHON" "$LIB/cosign_sign.py" bundle "$STATE/keys" "$5" "$w/statement.json" >"$w/bundle.json" ||
+    die "signing a bundle failed"
+  push_bundle_referrer "$1" "$2" "$3" "$4" "$w/bundle.json"
+}
+
+# cosign v3's statement that it signs the image `digest` (predicate type sign/v1), as it is
+# signed in a bundle's DSSE envelope.
+sign_v1_statement() { # out-file digest
+  write_json "$1" --arg r "$COSIGN_REFERENCE" --arg h "$2" '{
     _type: "https://in-toto.io/Statement/v1",
     subject: [{name: $r, digest: {sha256: ($h | ltrimstr("sha256:"))}}],
     predicateType: "https://sigstore.dev/cosign/sign/v1", predicate: {}}'
-  "$PYTHON" "$LIB/cosign_sign.py" bundle "$STATE/keys" "$5" "$w/statement.json" >"$w/bundle.json" ||
-    die "signing a bundle failed"
-  digest=$(blob_push "$1" "$w/bundle.json")
-  layer=$(jq -cn --arg m "$bundle" --arg d "$digest" --argjson s "$(size_of "$w/bundle.json")" \
+}
+
+# `bundle-file` attached to `subject` as cosign v3 attaches a signature bundle.
+push_bundle_referrer() { # repo subject-digest subject-media-type subject-size bundle-file
+  local bundle=application/vnd.dev.sigstore.bundle.v0.3+json layer digest
+  digest=$(blob_push "$1" "$5")
+  layer=$(jq -cn --arg m "$bundle" --arg d "$digest" --argjson s "$(size_of "$5")" \
     '{mediaType: $m, size: $s, digest: $d}')
   push_referrer "$1" "$2" "$3" "$4" "$bundle" "$layer" \
     '{"dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1", "org.opencontainers.image.created": "2026-01-01T00:00:00Z"}'
@@ -672,6 +684,9 @@ push_signed() { # busybox-oci-index-file
 #   signed           linux/amd64: by the release workflow of github.com/fathom-demo/app
 #   expired          linux/arm64/v8: by that workflow, logged after its certificate expired
 #   other-identity   linux/386: by another repository's workflow
+#   bundle           linux/arm/v7: by the release workflow as cosign v3 signs (its default bundle
+#                    format): a Sigstore bundle referrer, a DSSE envelope of a sign/v1 statement
+#                    logged as a `dsse` entry, with its inclusion proof and signed checkpoint
 push_keyless() { # busybox-oci-index-file
   local repo=demo/keyless index=$1 w=$STATE/scratch/cosign case arch digest payload signed index_in_log=0
   "$PYTHON" "$LIB/sigstore_demo.py" root "$STATE/keys" || die "making the demo trusted root failed"
@@ -688,6 +703,14 @@ push_keyless() { # busybox-oci-index-file
       jq -c --argjson k "$signed" '.annotations += {"dev.sigstore.cosign/certificate": $k.certificate,
         "dev.sigstore.cosign/chain": $k.chain, "dev.sigstore.cosign/bundle": $k.bundle}')"
   done
+  digest=$(index_variant "$index" v7)
+  copy_manifest_tree demo/busybox "$repo" "$digest"
+  tag_manifest "$repo" "$digest" bundle
+  COSIGN_REFERENCE=127.0.0.1:5555/$repo sign_v1_statement "$w/keyless-statement.json" "$digest"
+  "$PYTHON" "$LIB/sigstore_demo.py" statement-bundle signed "$index_in_log" "$w/keyless-statement.json" \
+    >"$w/keyless-bundle.json" || die "keyless bundle signing failed"
+  push_bundle_referrer "$repo" "$digest" application/vnd.oci.image.manifest.v1+json \
+    "$(index_entry_size "$index" "$digest")" "$w/keyless-bundle.json"
 }
 
 # The image at repo:from (gzip layers) again as repo:to with each layer recompressed by Debian's

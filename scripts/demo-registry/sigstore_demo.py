@@ -30,6 +30,10 @@ this root for anything real.
     sigstore_demo.py bundle CASE INDEX FILE          prints the Sigstore bundle (v0.3) of FILE for
                                                      CASE, logged as entry INDEX, with its
                                                      inclusion proof and signed checkpoint
+    sigstore_demo.py statement-bundle CASE INDEX STATEMENT
+                                                     the same for an in-toto STATEMENT in a DSSE
+                                                     envelope (a `dsse` entry), as cosign v3 signs
+                                                     an image
 """
 
 import base64
@@ -194,20 +198,53 @@ def canonical(value) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
 
 
-def logged(case: str, index: int, payload: bytes):
-    """The keyless signature of `payload` for `case`, logged as entry `index`: the signature, the
-    certificate, the entry's canonical body and what its SET signs, and the SET."""
-    signer_key, certificate = leaf(case)
-    signature = signs(signer_key, payload)
-    body = canonical({
+def hashedrekord(payload: bytes, signature: bytes, certificate: x509.Certificate) -> dict:
+    """A `hashedrekord` entry (sigstore/rekor `pkg/types/hashedrekord/v0.0.1`): the signed bytes'
+    sha256, the signature, the certificate."""
+    return {
         "apiVersion": "0.0.1", "kind": "hashedrekord",
         "spec": {"data": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()}},
                  "signature": {"content": b64(signature), "publicKey": {"content": b64(pem(certificate).encode())}}},
-    })
+    }
+
+
+def logged(case: str, index: int, payload: bytes, envelope_of=None):
+    """The keyless signature of `payload` for `case`, logged as entry `index`: the signature, the
+    certificate, the entry's canonical body, what its SET signs, and the SET. With `envelope_of`
+    (a statement's payload type), the signature is a DSSE envelope's over its pre-authentication
+    encoding, logged as a `dsse` entry."""
+    signer_key, certificate = leaf(case)
+    if envelope_of is None:
+        signature = signs(signer_key, payload)
+        body = canonical(hashedrekord(payload, signature, certificate))
+    else:
+        signature = signs(signer_key, pae(envelope_of, payload))
+        body = canonical(dsse_entry(envelope_of, payload, signature, certificate))
     rekor_key = key("rekor", ec.SECP256R1())
     entry = {"body": b64(body), "integratedTime": int(EPOCH.timestamp()) + CASES[case][2],
              "logID": hashlib.sha256(spki(rekor_key)).hexdigest(), "logIndex": index}
     return signature, certificate, body, entry, signs(rekor_key, canonical(entry))
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE's pre-authentication encoding (secure-systems-lab/dsse `protocol.md`)."""
+    return b"DSSEv1 %d %s %d %s" % (len(payload_type), payload_type.encode(), len(payload), payload)
+
+
+def envelope(payload_type: str, payload: bytes, signature: bytes) -> dict:
+    return {"payload": b64(payload), "payloadType": payload_type, "signatures": [{"sig": b64(signature)}]}
+
+
+def dsse_entry(payload_type: str, payload: bytes, signature: bytes, certificate: x509.Certificate) -> dict:
+    """A `dsse` entry (sigstore/rekor `pkg/types/dsse/v0.0.1`): the envelope's and its payload's
+    sha256, each signature with its verifier (the certificate, PEM)."""
+    signed = json.dumps(envelope(payload_type, payload, signature), separators=(",", ":")).encode()
+    return {
+        "apiVersion": "0.0.1", "kind": "dsse",
+        "spec": {"envelopeHash": {"algorithm": "sha256", "value": hashlib.sha256(signed).hexdigest()},
+                 "payloadHash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()},
+                 "signatures": [{"signature": b64(signature), "verifier": b64(pem(certificate).encode())}]},
+    }
 
 
 def sign(case: str, index: int, payload: bytes) -> dict:
@@ -270,12 +307,16 @@ def checkpoint(size: int, root_hash: bytes) -> str:
     return f"{note}\n\u2014 {LOG_ORIGIN} {b64(signature)}\n"
 
 
-def bundle(case: str, index: int, payload: bytes) -> dict:
+IN_TOTO = "application/vnd.in-toto+json"
+
+
+def bundle(case: str, index: int, payload: bytes, statement: bool = False) -> dict:
     """`sigstore sign` / `cosign sign-blob --bundle` for `payload` (a Sigstore bundle v0.3,
     sigstore/protobuf-specs `sigstore_bundle.proto`): the message signature, the certificate, and
     the log entry with its SET, inclusion proof and signed checkpoint (a log of `index + 2`
-    entries)."""
-    signature, certificate, body, entry, set_ = logged(case, index, payload)
+    entries). With `statement`, `payload` is an in-toto statement, signed in a DSSE envelope as
+    cosign v3 signs an image (`cosign sign`, its default bundle format)."""
+    signature, certificate, body, entry, set_ = logged(case, index, payload, IN_TOTO if statement else None)
     size = index + 2
     root_hash, hashes = inclusion(sha256(b"\x00" + body), index, size)
     return {
@@ -285,7 +326,7 @@ def bundle(case: str, index: int, payload: bytes) -> dict:
             "tlogEntries": [{
                 "logIndex": str(index),
                 "logId": {"keyId": b64(bytes.fromhex(entry["logID"]))},
-                "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
+                "kindVersion": {"kind": "dsse" if statement else "hashedrekord", "version": "0.0.1"},
                 "integratedTime": str(entry["integratedTime"]),
                 "inclusionPromise": {"signedEntryTimestamp": b64(set_)},
                 "inclusionProof": {
@@ -296,10 +337,10 @@ def bundle(case: str, index: int, payload: bytes) -> dict:
                 "canonicalizedBody": b64(body),
             }],
         },
-        "messageSignature": {
+        **({"dsseEnvelope": envelope(IN_TOTO, payload, signature)} if statement else {"messageSignature": {
             "messageDigest": {"algorithm": "SHA2_256", "digest": b64(sha256(payload))},
             "signature": b64(signature),
-        },
+        }}),
     }
 
 
@@ -335,8 +376,9 @@ def main(argv: list[str]) -> int:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "trusted_root.json").write_text(json.dumps(trusted_root(), indent=2) + "\n")
         return 0
-    if len(argv) == 5 and argv[1] in ("sign", "bundle") and argv[2] in CASES and argv[3].isdigit():
-        made = (sign if argv[1] == "sign" else bundle)(argv[2], int(argv[3]), Path(argv[4]).read_bytes())
+    if len(argv) == 5 and argv[1] in ("sign", "bundle", "statement-bundle") and argv[2] in CASES and argv[3].isdigit():
+        case, index, payload = argv[2], int(argv[3]), Path(argv[4]).read_bytes()
+        made = sign(case, index, payload) if argv[1] == "sign" else bundle(case, index, payload, argv[1] != "bundle")
         print(json.dumps(made, separators=(",", ":")), end="")
         return 0
     print(__doc__, file=sys.stderr)

@@ -9,6 +9,7 @@ demo registry's Sigstore makes, so that its keyless signatures are held to the r
 
 import base64
 import copy
+import hashlib
 import json
 import os
 import subprocess
@@ -222,10 +223,21 @@ def demo_sigstore(tmp_path_factory):
     """The demo Sigstore's trusted root and a bundle of DEMO_SIGNED by each of its signers."""
     directory = tmp_path_factory.mktemp("demo-sigstore")
     subprocess.run([sys.executable, DEMO_SIGSTORE, "root", directory], check=True)
+    def bundle(name, *how):
+        made = subprocess.run([sys.executable, DEMO_SIGSTORE, *map(str, how)], check=True, capture_output=True,
+                              text=True)
+        (directory / f"{name}.sigstore.json").write_text(made.stdout)
+
     for index, case in enumerate(("signed", "expired", "other-identity"), start=3):
-        made = subprocess.run([sys.executable, DEMO_SIGSTORE, "bundle", case, str(index), DEMO_SIGNED],
-                              check=True, capture_output=True, text=True)
-        (directory / f"{case}.sigstore.json").write_text(made.stdout)
+        bundle(case, "bundle", case, index, DEMO_SIGNED)
+    # As cosign v3 signs: an in-toto statement naming the file, in a DSSE envelope, a `dsse` entry.
+    statement = directory / "statement.json"
+    statement.write_text(json.dumps({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": DEMO_SIGNED.name, "digest": {"sha256": hashlib.sha256(DEMO_SIGNED.read_bytes()).hexdigest()}}],
+        "predicateType": "https://sigstore.dev/cosign/sign/v1", "predicate": {},
+    }))
+    bundle("statement", "statement-bundle", "signed", 6, statement)
     return directory
 
 
@@ -234,6 +246,7 @@ def demo_cases():
     yield pytest.param("expired", RELEASE, None, False, id="demo Sigstore: logged after its certificate expired")
     yield pytest.param("other-identity", RELEASE, None, False, id="demo Sigstore: another repository's workflow")
     yield pytest.param("other-identity", FORK, None, True, id="demo Sigstore: that repository's, asked for")
+    yield pytest.param("statement", RELEASE, None, True, id="demo Sigstore: a statement in a DSSE envelope")
     for tampering in (*TAMPERINGS, NO_CT_LOGS):
         yield pytest.param("signed", RELEASE, tampering, False, id=f"demo Sigstore: {tampering}")
 

@@ -85,6 +85,31 @@ fn the_release_workflow_s_signature_verifies_and_names_its_source() {
 }
 
 #[test]
+fn cosign_v3_s_keyless_bundle_referrer_verifies_with_its_proof_and_checkpoint() {
+    // A DSSE envelope of a sign/v1 statement, logged as a `dsse` entry with its inclusion proof
+    // and the log's signed checkpoint: what `cosign sign` (v3) attaches by default.
+    let (code, answer) = verify("bundle", &demo_root(), IDENTITY);
+    assert_eq!(code, Some(0), "{answer}");
+    let signature = only_signature(&answer);
+    assert_eq!(signature["source"], "referrer");
+    assert_eq!(
+        signature["payload"]["mediaType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
+    );
+    assert_eq!(signature["predicateType"], "https://sigstore.dev/cosign/sign/v1");
+    assert_eq!(signature["verdict"], "verified");
+    assert_eq!(signature["keyless"], true);
+    assert_eq!(signature["transparencyLog"], true);
+    assert_eq!(signature["signer"]["subject"], IDENTITY);
+    assert_eq!(signature["signedDigest"], answer["subjects"][0]);
+    // Under the public-good root, its log is unknown.
+    let public_good = common::repo_root().join("tests/data/signatures/sigstore-trusted-root.public-good.json");
+    let (code, answer) = verify("bundle", &public_good, IDENTITY);
+    assert_eq!(code, Some(1), "{answer}");
+    assert_eq!(only_signature(&answer)["verdict"], "invalid");
+}
+
+#[test]
 fn a_signature_logged_after_its_certificate_expired_is_invalid() {
     let (code, answer) = verify("expired", &demo_root(), IDENTITY);
     assert_eq!(code, Some(1), "{answer}");

@@ -89,7 +89,7 @@ impl<'a> Trust<'a> {
 fn verified(subject: &Digest, signatures: &[Checked]) -> bool {
     signatures
         .iter()
-        .any(|s| s.verdict == Verdict::Verified && s.signature.subject == subject.as_str() && s.signs_image())
+        .any(|s| s.judged.verdict == Verdict::Verified && s.signature.subject == subject.as_str() && s.signs_image())
 }
 
 /// Whether the verified signatures cover what was looked up: the reference's own digest (an
@@ -159,7 +159,7 @@ impl Verification {
         findings.sort_by(|a, b| (a.severity, &a.path, &a.message).cmp(&(b.severity, &b.path, &b.message)));
         let named: Vec<String> = subjects.iter().map(ToString::to_string).collect();
         let of = named.join(" or ");
-        let broken = has_error(&findings) || signatures.iter().any(|s| has_error(&s.findings));
+        let broken = has_error(&findings) || signatures.iter().any(|s| has_error(&s.judged.findings));
         // Attestations (cosign `.att`, attestation bundles) are checked and listed, and can make
         // the image invalid; they do not sign it.
         let signing = signatures.iter().filter(|s| s.signs_image()).count();
@@ -182,7 +182,7 @@ impl Verification {
                 ImageVerdict::Verified
             } else if signatures
                 .iter()
-                .any(|s| s.verdict == Verdict::Verified && s.signs_image())
+                .any(|s| s.judged.verdict == Verdict::Verified && s.signs_image())
             {
                 let unsigned: Vec<String> = subjects
                     .iter()
@@ -249,7 +249,7 @@ impl Verification {
             ImageVerdict::Invalid => match self
                 .findings
                 .iter()
-                .chain(self.signatures.iter().flat_map(|s| &s.findings))
+                .chain(self.signatures.iter().flat_map(|s| &s.judged.findings))
                 .find(|f| f.severity == crate::finding::Severity::Error)
             {
                 Some(f) => format!("INVALID: {}", f.code.meaning()),
@@ -262,8 +262,13 @@ impl Verification {
     /// checked under a keyless policy, or — notation — by a chain to the certificate given.
     pub fn signer_words(&self, checked: &Checked) -> Option<String> {
         let certified = self.key_id.is_none() || checked.signature.payload.media_type_str() == notation::JWS;
-        let signer = checked.signer.as_ref()?;
-        Some(signer_words(signer, checked.verdict, certified, checked.keyless))
+        let signer = checked.judged.signer.as_ref()?;
+        Some(signer_words(
+            signer,
+            checked.judged.verdict,
+            certified,
+            checked.judged.keyless,
+        ))
     }
 
     /// Whether anything failed (the CLI exits 1).

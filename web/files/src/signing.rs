@@ -66,7 +66,7 @@ fn found_words(s: &Checked) -> String {
     if bundle::is_bundle(s.signature.payload.media_type_str()) {
         words.push_str(" · Sigstore bundle");
     }
-    if let Some(predicate) = s.predicate_type.as_deref().filter(|_| !s.signs_image()) {
+    if let Some(predicate) = s.judged.predicate_type.as_deref().filter(|_| !s.signs_image()) {
         words.push_str(&format!(" · attestation ({predicate})"));
     }
     words
@@ -83,7 +83,7 @@ fn view(v: &Verification) -> SignedView {
     let problems = v
         .findings
         .iter()
-        .chain(v.signatures.iter().flat_map(|s| &s.findings))
+        .chain(v.signatures.iter().flat_map(|s| &s.judged.findings))
         .filter(|f| f.severity == Severity::Error)
         .map(|f| format!("{}: {}", f.code, f.message))
         .collect();
@@ -96,7 +96,7 @@ fn view(v: &Verification) -> SignedView {
             } else {
                 format!("{} (the image)", short_digest(&s.signature.subject))
             };
-            let mut words = s.verdict.words().to_owned();
+            let mut words = s.judged.verdict.words().to_owned();
             if let Some(signer) = v.signer_words(s) {
                 words.push_str(&format!(" · {signer}"));
             }
@@ -108,7 +108,7 @@ fn view(v: &Verification) -> SignedView {
                     s.docker_reference.clone().unwrap_or_default(),
                     words,
                 ],
-                class: match s.verdict {
+                class: match s.judged.verdict {
                     Verdict::Invalid => "bad",
                     Verdict::Verified => "added",
                     _ => "",

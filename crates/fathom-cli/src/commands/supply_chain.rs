@@ -84,7 +84,7 @@ pub fn write(out: &mut dyn Write, supply: &SupplyChain) -> io::Result<()> {
     let failed = signatures
         .findings
         .iter()
-        .chain(signatures.signatures.iter().flat_map(|s| &s.findings))
+        .chain(signatures.signatures.iter().flat_map(|s| &s.judged.findings))
         .filter(|f| f.severity == Severity::Error);
     writeln!(out, "  signatures    {}", paint(&headline, severity_of(signatures)))?;
     for f in failed {

@@ -38,9 +38,9 @@ impl Render for Verified {
         }
         for s in &v.signatures {
             let how = s.signature.source.words();
-            let kind = if s.keyless { ", keyless" } else { "" };
-            let words = s.verdict.words();
-            let verdict = match s.verdict {
+            let kind = if s.judged.keyless { ", keyless" } else { "" };
+            let words = s.judged.verdict.words();
+            let verdict = match s.judged.verdict {
                 Verdict::Verified => format!("✔ {words}: the {}", v.key.as_deref().unwrap_or_default())
                     .green()
                     .to_string(),
@@ -55,14 +55,14 @@ impl Render for Verified {
                 short_digest(&s.signature.subject),
                 short_digest(&s.signature.manifest)
             )?;
-            if let Some(predicate) = &s.predicate_type {
+            if let Some(predicate) = &s.judged.predicate_type {
                 let what = if s.signs_image() { "statement" } else { "attests" };
                 writeln!(out, "  {what}: {predicate}")?;
             }
             if let Some(reference) = &s.docker_reference {
                 writeln!(out, "  signed as: {reference}")?;
             }
-            if let Some(signer) = &s.signer {
+            if let Some(signer) = &s.judged.signer {
                 writeln!(out, "  {}", v.signer_words(s).unwrap_or_default())?;
                 if let Some(repository) = &signer.source_repository {
                     let commit = signer.source_commit.as_deref().unwrap_or_default();
@@ -72,7 +72,7 @@ impl Render for Verified {
             for (claim, value) in &s.claims {
                 writeln!(out, "  claim {claim}: {value}")?;
             }
-            for f in &s.findings {
+            for f in &s.judged.findings {
                 writeln!(out, "  {}", paint(&format!("✘ {}: {}", f.code, f.message), f.severity))?;
             }
         }

@@ -271,18 +271,15 @@ impl Bundle {
     }
 }
 
-/// A bundle, checked against the digest it is about (an image's, or a file's).
+/// A signature, checked against the digest it is about (an image's, or a file's): what every
+/// kind of signature's check finds (a bundle's, an envelope's, notation's, a simple signing
+/// payload's — [`super::Checked`] holds it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Judged {
-    /// The outcome.
-    pub verdict: Verdict,
-    /// The digest it signs (the message's, or the statement's first subject).
+    /// The digest it signs (a simple signing payload's or a message's, or a statement's first
+    /// subject).
     pub signed_digest: Option<String>,
-    /// The statement's predicate type, for a DSSE bundle (`https://sigstore.dev/cosign/sign/v1`
-    /// for a cosign v3 signature).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub predicate_type: Option<String>,
     /// Whether it is keyless (it carries a certificate).
     pub keyless: bool,
     /// Who its certificate says signed (checked or not: the verdict says).
@@ -290,6 +287,13 @@ pub struct Judged {
     pub signer: Option<Signer>,
     /// Whether it carries transparency-log entries.
     pub transparency_log: bool,
+    /// The statement's predicate type, for a DSSE bundle or envelope
+    /// (`https://sigstore.dev/cosign/sign/v1` for a cosign v3 signature; another for an
+    /// attestation, which signs no image by itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate_type: Option<String>,
+    /// The outcome.
+    pub verdict: Verdict,
     /// What is wrong.
     pub findings: Vec<Finding>,
 }

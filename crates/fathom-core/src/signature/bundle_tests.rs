@@ -344,7 +344,11 @@ fn an_attestation_alone_does_not_sign_the_image() {
         findings: Vec::new(),
     };
     let v = Verification::of(&[image], &found, Trust::Key(&key));
-    assert_eq!(v.signatures[0].verdict, Verdict::Verified, "the attestation checks out");
+    assert_eq!(
+        v.signatures[0].judged.verdict,
+        Verdict::Verified,
+        "the attestation checks out"
+    );
     assert!(!v.signatures[0].signs_image());
     assert_eq!(v.verdict, ImageVerdict::Unsigned, "{:?}", v.findings);
     assert_eq!(v.findings[0].code, Code::SignatureMissing);

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde::Serialize;
 
-use super::bundle;
-use super::keyless::{self, Signer};
+use super::bundle::{self, Judged};
+use super::keyless;
 use super::notation;
 use super::Trust;
 use crate::descriptor::Descriptor;
@@ -200,28 +200,13 @@ pub struct Checked {
     pub signature: Signature,
     /// The payload's `critical.identity.docker-reference`: the repository it was signed as.
     pub docker_reference: Option<String>,
-    /// The payload's `critical.image.docker-manifest-digest`: the image it signs.
-    pub signed_digest: Option<String>,
     /// The payload's `optional` claims (`cosign sign -a key=value`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub claims: BTreeMap<String, serde_json::Value>,
-    /// Whether it is keyless (a Fulcio certificate in the annotations).
-    pub keyless: bool,
-    /// Who a keyless signature's certificate says signed (checked or not: the verdict says).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signer: Option<Signer>,
-    /// Whether it carries a transparency-log entry (cosign's Rekor bundle annotation, or a
-    /// Sigstore bundle's entries).
-    pub transparency_log: bool,
-    /// The statement predicate type of a Sigstore bundle or a DSSE envelope
-    /// (`https://sigstore.dev/cosign/sign/v1` for a cosign v3 signature; another for an
-    /// attestation, which signs no image by itself).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub predicate_type: Option<String>,
-    /// The outcome.
-    pub verdict: Verdict,
-    /// What is wrong.
-    pub findings: Vec<Finding>,
+    /// What checking it found, as for every kind of signature: the digest it signs, who signed
+    /// (keyless, notation), its log entry, the verdict and what is wrong.
+    #[serde(flatten)]
+    pub judged: Judged,
 }
 
 impl Checked {
@@ -229,7 +214,8 @@ impl Checked {
     /// `sign/v1` statement) rather than attesting something about it, as `cosign verify` counts
     /// signatures apart from `cosign verify-attestation`'s.
     pub fn signs_image(&self) -> bool {
-        self.predicate_type
+        self.judged
+            .predicate_type
             .as_deref()
             .is_none_or(|p| p == bundle::SIGN_PREDICATE)
     }
@@ -244,17 +230,16 @@ pub fn check(signature: &Signature, payload: Result<&[u8], &str>, trust: Trust) 
     let mut checked = Checked {
         signature: signature.clone(),
         docker_reference: None,
-        signed_digest: None,
         claims: BTreeMap::new(),
-        keyless: layer.annotation(CERTIFICATE_ANNOTATION).is_some(),
-        signer: layer
-            .annotation(CERTIFICATE_ANNOTATION)
-            .and_then(|pem| keyless::certificate(pem).ok())
-            .map(|(cert, _)| keyless::signer_of(&cert)),
-        transparency_log: layer.annotation(BUNDLE_ANNOTATION).is_some(),
-        predicate_type: None,
-        verdict: Verdict::Invalid,
-        findings: Vec::new(),
+        judged: Judged {
+            keyless: layer.annotation(CERTIFICATE_ANNOTATION).is_some(),
+            signer: layer
+                .annotation(CERTIFICATE_ANNOTATION)
+                .and_then(|pem| keyless::certificate(pem).ok())
+                .map(|(cert, _)| keyless::signer_of(&cert)),
+            transparency_log: layer.annotation(BUNDLE_ANNOTATION).is_some(),
+            ..Judged::new()
+        },
     };
     let at = format!("signature {} of {}", layer.digest, signature.subject);
     let media_type = layer.media_type_str();
@@ -265,26 +250,19 @@ pub fn check(signature: &Signature, payload: Result<&[u8], &str>, trust: Trust) 
                 let Ok(subject) = signature.subject.parse::<Digest>() else {
                     return checked;
                 };
-                let judged = match media_type {
+                checked.judged = match media_type {
                     mt::DSSE_ENVELOPE => bundle::check_envelope(bytes, &subject, trust, &at),
                     notation::JWS | notation::COSE => notation::check(bytes, media_type, &subject, trust, &at),
                     _ => bundle::check(bytes, &subject, trust, &at),
                 };
-                checked.signed_digest = judged.signed_digest;
-                checked.predicate_type = judged.predicate_type;
-                checked.keyless = judged.keyless;
-                checked.signer = judged.signer;
-                checked.transparency_log = judged.transparency_log;
-                checked.verdict = judged.verdict;
-                checked.findings = judged.findings;
             }
-            Err(finding) => checked.findings.push(finding),
+            Err(finding) => checked.judged.findings.push(finding),
         }
         return checked;
     }
     match read(signature, payload, &at, &mut checked) {
-        Ok(bytes) => checked.verdict = judge(layer, bytes, trust, &at, &mut checked),
-        Err(finding) => checked.findings.push(finding),
+        Ok(bytes) => checked.judged.verdict = judge(layer, bytes, trust, &at, &mut checked.judged),
+        Err(finding) => checked.judged.findings.push(finding),
     }
     checked
 }
@@ -318,7 +296,7 @@ fn read<'p>(
         )
     })?;
     checked.docker_reference = Some(payload.critical.identity.docker_reference.clone());
-    checked.signed_digest = Some(payload.critical.image.docker_manifest_digest.clone());
+    checked.judged.signed_digest = Some(payload.critical.image.docker_manifest_digest.clone());
     checked.claims = payload.optional.unwrap_or_default();
     if payload.critical.kind != PAYLOAD_TYPE {
         return Err(Finding::error(
@@ -346,9 +324,9 @@ fn read<'p>(
 
 /// The verdict on a payload about the subject: the signature over its bytes, with what `trust`
 /// gives.
-fn judge(layer: &Descriptor, payload: &[u8], trust: Trust, at: &str, checked: &mut Checked) -> Verdict {
+fn judge(layer: &Descriptor, payload: &[u8], trust: Trust, at: &str, judged: &mut Judged) -> Verdict {
     let Some(encoded) = layer.annotation(SIGNATURE_ANNOTATION).filter(|s| !s.is_empty()) else {
-        checked.findings.push(Finding::error(
+        judged.findings.push(Finding::error(
             Code::SignatureUnreadable,
             at,
             format!("{at}: the layer has no {SIGNATURE_ANNOTATION} annotation"),
@@ -356,7 +334,7 @@ fn judge(layer: &Descriptor, payload: &[u8], trust: Trust, at: &str, checked: &m
         return Verdict::Invalid;
     };
     let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
-        checked.findings.push(Finding::error(
+        judged.findings.push(Finding::error(
             Code::SignatureUnreadable,
             at,
             format!("{at}: the {SIGNATURE_ANNOTATION} annotation is not base64"),
@@ -374,8 +352,8 @@ fn judge(layer: &Descriptor, payload: &[u8], trust: Trust, at: &str, checked: &m
             let digest = Digest::sha256(payload);
             let bundle = layer.annotation(BUNDLE_ANNOTATION);
             let (signer, outcome) = keyless::check(&raw, &digest, certificate, bundle, policy, at);
-            checked.signer = Some(signer);
-            keyless::verdict_of(outcome, &mut checked.findings)
+            judged.signer = Some(signer);
+            keyless::verdict_of(outcome, &mut judged.findings)
         }
     }
 }

@@ -100,12 +100,12 @@ fn openssl_signatures_of_a_payload_verify_with_their_key_and_no_other() {
             } else {
                 Verdict::NotThisKey
             };
-            assert_eq!(checked.verdict, expected, "{signer} checked with {checker}");
-            assert!(checked.findings.is_empty(), "{:?}", checked.findings);
+            assert_eq!(checked.judged.verdict, expected, "{signer} checked with {checker}");
+            assert!(checked.judged.findings.is_empty(), "{:?}", checked.judged.findings);
         }
         let unchecked = cosign::check(&signature, Ok(&payload), Trust::Nothing);
-        assert_eq!(unchecked.verdict, Verdict::Unverified);
-        assert_eq!(unchecked.signed_digest.as_deref(), Some(SIGNED));
+        assert_eq!(unchecked.judged.verdict, Verdict::Unverified);
+        assert_eq!(unchecked.judged.signed_digest.as_deref(), Some(SIGNED));
         assert_eq!(
             unchecked.docker_reference.as_deref(),
             Some("127.0.0.1:5000/demo/busybox")
@@ -125,7 +125,7 @@ fn a_payload_changed_after_signing_does_not_verify() {
         // The layer re-pointed at the edited payload (its digest is right), the signature kept.
         let signature = signature_of(&edited, &signature_file(signer), SIGNED);
         let checked = cosign::check(&signature, Ok(&edited), Trust::Key(&key(&format!("{signer}.pub"))));
-        assert_eq!(checked.verdict, Verdict::NotThisKey, "{signer}");
+        assert_eq!(checked.judged.verdict, Verdict::NotThisKey, "{signer}");
         let found = Found {
             signatures: vec![Fetched {
                 signature,
@@ -148,15 +148,17 @@ fn payload_bytes_that_are_not_the_layer_s_are_a_digest_mismatch() {
     let mut served = payload.clone();
     served[10] ^= 1;
     let checked = cosign::check(&signature, Ok(&served), Trust::Key(&key("p256.pub")));
-    assert_eq!(checked.verdict, Verdict::Invalid);
-    assert_eq!(checked.findings[0].code, Code::DigestMismatch);
-    assert!(checked.findings[0].message.contains("not what its layer promised"));
+    assert_eq!(checked.judged.verdict, Verdict::Invalid);
+    assert_eq!(checked.judged.findings[0].code, Code::DigestMismatch);
+    assert!(checked.judged.findings[0]
+        .message
+        .contains("not what its layer promised"));
     let missing = cosign::check(
         &signature,
         Err("its payload blob is not in the registry"),
         Trust::Nothing,
     );
-    assert_eq!(missing.findings[0].code, Code::SignatureUnreadable);
+    assert_eq!(missing.judged.findings[0].code, Code::SignatureUnreadable);
 }
 
 #[test]
@@ -165,12 +167,12 @@ fn a_valid_signature_of_another_image_is_the_wrong_image() {
     let other = format!("sha256:{}", "ab".repeat(32));
     let signature = signature_of(&payload, &signature_file("ed25519"), &other);
     let checked = cosign::check(&signature, Ok(&payload), Trust::Key(&key("ed25519.pub")));
-    assert_eq!(checked.verdict, Verdict::Invalid);
-    assert_eq!(checked.findings[0].code, Code::SignatureWrongImage);
+    assert_eq!(checked.judged.verdict, Verdict::Invalid);
+    assert_eq!(checked.judged.findings[0].code, Code::SignatureWrongImage);
     assert!(
-        checked.findings[0].message.contains(SIGNED),
+        checked.judged.findings[0].message.contains(SIGNED),
         "{}",
-        checked.findings[0].message
+        checked.judged.findings[0].message
     );
 }
 
@@ -180,19 +182,21 @@ fn missing_or_garbled_signature_annotations_are_unreadable() {
     for (annotation, says) in [("", "has no"), ("not base64!", "not base64")] {
         let signature = signature_of(&payload, annotation, SIGNED);
         let checked = cosign::check(&signature, Ok(&payload), Trust::Nothing);
-        assert_eq!(checked.verdict, Verdict::Invalid);
-        assert_eq!(checked.findings[0].code, Code::SignatureUnreadable);
+        assert_eq!(checked.judged.verdict, Verdict::Invalid);
+        assert_eq!(checked.judged.findings[0].code, Code::SignatureUnreadable);
         assert!(
-            checked.findings[0].message.contains(says),
+            checked.judged.findings[0].message.contains(says),
             "{}",
-            checked.findings[0].message
+            checked.judged.findings[0].message
         );
     }
     let not_cosign = br#"{"critical":{"identity":{"docker-reference":"x"},"image":{"docker-manifest-digest":"sha256:9f047a4c969f2b6f0bb90b226cc0a2c318561ee8ec7d343be37498b6da13eb97"},"type":"atomic container signature"}}"#;
     let signature = signature_of(not_cosign, &signature_file("p256"), SIGNED);
     let checked = cosign::check(&signature, Ok(not_cosign), Trust::Nothing);
-    assert_eq!(checked.findings[0].code, Code::SignatureUnreadable);
-    assert!(checked.findings[0].message.contains("atomic container signature"));
+    assert_eq!(checked.judged.findings[0].code, Code::SignatureUnreadable);
+    assert!(checked.judged.findings[0]
+        .message
+        .contains("atomic container signature"));
 }
 
 #[test]
@@ -220,7 +224,7 @@ fn cosign_s_keyless_signature_manifest_is_read() {
     let signatures = cosign::signatures_in(&subject, &manifest, Source::Tag, &bytes).unwrap();
     assert_eq!(signatures.len(), 1);
     let checked = cosign::check(&signatures[0], Err("not fetched"), Trust::Nothing);
-    assert!(checked.keyless && checked.transparency_log);
+    assert!(checked.judged.keyless && checked.judged.transparency_log);
     let config = cosign::signatures_in(&subject, &manifest, Source::Tag, br#"{"layers":[]}"#).unwrap_err();
     assert_eq!(config.code, Code::SignatureUnreadable);
 }
@@ -292,7 +296,7 @@ fn the_lookup_finds_the_signature_tag_and_falls_back_from_the_referrers_api() {
     assert!(sources.contains(&Source::Tag) && sources.contains(&Source::Referrer));
     let v = Verification::of(&[subject], &found, Trust::Key(&key("p256.pub")));
     assert_eq!(v.verdict, ImageVerdict::Verified, "{v:?}");
-    let verdicts: Vec<Verdict> = v.signatures.iter().map(|s| s.verdict).collect();
+    let verdicts: Vec<Verdict> = v.signatures.iter().map(|s| s.judged.verdict).collect();
     assert!(verdicts.contains(&Verdict::Verified) && verdicts.contains(&Verdict::NotThisKey));
 }
 
@@ -454,8 +458,8 @@ fn a_keyless_policy_does_not_verify_a_keyed_signature_nor_a_key_a_keyless_one() 
     let keyed = signature_of(&payload, &signature_file("p256"), SIGNED);
     let expect = policy(public_good(), WORKFLOW, GITHUB_ISSUER);
     let checked = cosign::check(&keyed, Ok(&payload), Trust::Keyless(&expect));
-    assert_eq!(checked.verdict, Verdict::NotThisKey);
-    assert!(checked.signer.is_none());
+    assert_eq!(checked.judged.verdict, Verdict::NotThisKey);
+    assert!(checked.judged.signer.is_none());
 }
 
 #[test]
