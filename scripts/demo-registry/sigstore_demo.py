@@ -48,6 +48,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from cosign_sign import pae  # DSSE's pre-authentication encoding, as the keyed signer uses it
+
 ISSUER = "https://token.actions.githubusercontent.com"
 REPOSITORY = "https://github.com/fathom-demo/app"
 WORKFLOW = REPOSITORY + "/.github/workflows/release.yml@refs/tags/v1.2.0"
@@ -224,11 +226,6 @@ def logged(case: str, index: int, payload: bytes, envelope_of=None):
     entry = {"body": b64(body), "integratedTime": int(EPOCH.timestamp()) + CASES[case][2],
              "logID": hashlib.sha256(spki(rekor_key)).hexdigest(), "logIndex": index}
     return signature, certificate, body, entry, signs(rekor_key, canonical(entry))
-
-
-def pae(payload_type: str, payload: bytes) -> bytes:
-    """DSSE's pre-authentication encoding (secure-systems-lab/dsse `protocol.md`)."""
-    return b"DSSEv1 %d %s %d %s" % (len(payload_type), payload_type.encode(), len(payload), payload)
 
 
 def envelope(payload_type: str, payload: bytes, signature: bytes) -> dict:
