@@ -5,9 +5,10 @@
 #
 #   scripts/setup.sh [start|test] [PART…]
 #
-#   start   what scripts/start.sh needs (default PARTs: rust debian npm python tools)
+#   start   what scripts/start.sh needs (default PARTs: rust clang debian npm python tools)
 #   test    that, plus what the tests need (rustfmt, clippy; wrk and Chromium from Debian)
 #   PART    rust      rustup: the wasm32-unknown-unknown target (test: also rustfmt, clippy)
+#           clang     clang and llvm from Debian: the C compiler of the wasm builds (libzstd)
 #           debian    docker-registry (CNCF distribution), buildah, skopeo, apache2-utils, jq,
 #                     curl, python3-venv, zstd (test: also wrk, chromium, iproute2, umoci)
 #           npm       wrangler + workerd, Node 22 for wrangler, binaryen's wasm-opt
@@ -62,8 +63,14 @@ part_debian() {
   # The registry zoo (tests only) makes namespaces with util-linux and brings up loopback with iproute2.
   # umoci unpacks images for the merged-filesystem oracle (tests only).
   [[ $PROFILE == test ]] && packages+=(wrk chromium iproute2 umoci)
+  # (Installing docker-registry may start a system service on :5000; nothing here uses it.)
+  debian_install "${packages[@]}"
+}
+
+# Installs those of the Debian packages given that are missing; sets DONE.
+debian_install() { # package…
   local pkg missing=()
-  for pkg in "${packages[@]}"; do
+  for pkg in "$@"; do
     debian_installed "$pkg" || missing+=("$pkg")
   done
   if ((${#missing[@]} == 0)); then
@@ -71,7 +78,6 @@ part_debian() {
     return
   fi
   # A private archives dir keeps off the shared apt cache lock when another apt runs.
-  # (Installing docker-registry may start a system service on :5000; nothing here uses it.)
   local archives
   archives=$(mktemp -d)
   mkdir -p "$archives/partial"
@@ -80,6 +86,15 @@ part_debian() {
     -o Dir::Cache::archives="$archives" "${missing[@]}" >/dev/null
   rm -rf "$archives"
   DONE="installed ${missing[*]}"
+}
+
+# ---------------------------------------------------------------------------------------------
+# clang
+
+# libzstd is C: clang compiles it for the wasm builds (the `zstd-sys` build script finds `clang`
+# and llvm's `llvm-ar`), which then decode zstd layers with the code the native builds use.
+part_clang() {
+  debian_install clang llvm
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -191,7 +206,7 @@ main() {
     case $part in
       start | test) PROFILE=$part ;;
       tools) parts+=(wasm-bindgen trunk) ;;
-      rust | debian | npm | python | wasm-bindgen | trunk | fuzz) parts+=("$part") ;;
+      rust | clang | debian | npm | python | wasm-bindgen | trunk | fuzz) parts+=("$part") ;;
       -h | --help)
         sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
         exit 0
@@ -199,17 +214,17 @@ main() {
       *) die "unknown part '$part' (scripts/setup.sh --help)" ;;
     esac
   done
-  ((${#parts[@]})) || parts=(rust debian npm python wasm-bindgen trunk)
+  ((${#parts[@]})) || parts=(rust clang debian npm python wasm-bindgen trunk)
   LOGS="$FATHOM_ROOT/target/logs"
   mkdir -p "$LOGS" "$FATHOM_TOOLS_DIR"
   require cargo "Rust (rustup)"
   require npm "npm"
-  # rust first (quick, and cargo needs the target); then the network-bound parts beside the
-  # compile-bound one.
+  # rust and clang first (quick, and every wasm build needs them); then the network-bound parts
+  # beside the compile-bound one.
   local pids=() names=() failed=0 i
   for part in "${parts[@]}"; do
-    if [[ $part == rust ]]; then
-      run_part rust
+    if [[ $part == rust || $part == clang ]]; then
+      run_part "$part"
     else
       run_part "$part" &
       pids+=($!) names+=("$part")

@@ -37,7 +37,7 @@ say "Fathom: setting up and building (a first run on a fresh machine takes minut
 demo_was_running=0
 [[ $(scripts/demo-registry.sh status 2>/dev/null | head -n 1) == *running* ]] && demo_was_running=1
 
-scripts/setup.sh start rust
+scripts/setup.sh start rust clang
 # The CLI is not on the way to the first page: it builds at the lowest priority, on what the
 # other lanes leave of the two cores, and is announced when ready.
 (

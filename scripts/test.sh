@@ -19,7 +19,7 @@ checks() {
   cargo test --workspace --locked --no-run --quiet
 }
 
-scripts/setup.sh test rust
+scripts/setup.sh test rust clang
 lane "packages and tools (Debian, npm, PyPI, crates.io)" scripts/setup.sh test debian npm python tools
 lane "fmt, clippy -D warnings, core for wasm32, tests compiled" checks
 lane "worker (cargo, wasm32)" scripts/build-worker.sh --cargo-only

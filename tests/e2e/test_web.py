@@ -468,8 +468,9 @@ OS_RELEASE = b"NAME=Fathom test, again\n"
 TOOL = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0fathom"
 
 
-def tar_gz(entries):
-    """A gzip'd tar layer of (name, bytes | None for a directory); returns (blob, diff_id)."""
+def tar_gz(entries, compress=None):
+    """A gzip'd tar layer of (name, bytes | None for a directory); returns (blob, diff_id).
+    `compress`: another compressor of the tar's bytes than gzip."""
     import gzip
     import hashlib
     import io
@@ -487,7 +488,8 @@ def tar_gz(entries):
                 info.size, info.mode = len(data), 0o644
                 tar.addfile(info, io.BytesIO(data))
     tar_bytes = raw.getvalue()
-    return gzip.compress(tar_bytes, mtime=0), "sha256:" + hashlib.sha256(tar_bytes).hexdigest()
+    blob = compress(tar_bytes) if compress else gzip.compress(tar_bytes, mtime=0)
+    return blob, "sha256:" + hashlib.sha256(tar_bytes).hexdigest()
 
 
 def push_files_image(address, repository, lie_about_layer=None, big=b""):
@@ -588,6 +590,61 @@ def test_a_layer_whose_diff_id_lies_is_red_in_the_files(page, counted_registry):
     assert classes == ["", "bad"], "the streamed layer verified, the lying one loud"
     layer_gets = [r for r in counted_registry.requests() if r.startswith("GET /v2/test-web/lies/blobs/")]
     assert len(layer_gets) >= 3, "the config and both layers, read through the proxy"
+
+
+def browse_layers(page, reference):
+    """Opens `reference`'s files and waits until every layer has been read; returns each layer's
+    check as the table shows it."""
+    open_view(page, reference)
+    page.click("#browse-files")
+    page.wait_for_selector("#layers tbody tr")
+    wait_for(page, "document.querySelector('#file-progress') === null", timeout=120_000)
+    return page.eval_on_selector_all("#layers tbody tr", "rs => rs.map(r => r.cells[8].innerText)")
+
+
+def test_zstd_layers_read_in_the_page_as_their_gzip_twins(page):
+    # demo/debian's rootfs and its whiteout layer, recompressed by Debian's zstd: the file worker
+    # decodes them with libzstd built for wasm, and must see what it sees in the gzip twins.
+    seen = {}
+    for tag in ("gzip", "zstd"):
+        checks = browse_layers(page, f"127.0.0.1:5555/demo/debian:{tag}")
+        assert checks == ["✔ digest, diff_id"] * 2, (tag, checks)
+        root = entries(page)
+        page.goto(page.url.split("&files=")[0] + "&files=%2Fetc%2Ffathom-packages")
+        wait_for(page, "document.querySelector('#file-content')?.textContent.length > 0")
+        seen[tag] = (root, page.inner_text("#waste"), page.text_content("#file-content"))
+    assert len(seen["zstd"][0]) > 5, seen["zstd"][0]
+    assert seen["zstd"] == seen["gzip"]
+
+
+def test_a_corrupt_zstd_layer_is_red_in_the_files(page):
+    # A zstd frame with one byte changed mid-stream (the blob's digest is of the changed bytes, so
+    # only decoding can tell): libzstd in the file worker says so, and the layer is red.
+    import subprocess
+
+    def broken_zstd(tar_bytes):
+        blob = bytearray(subprocess.run(["zstd", "-q", "-c"], input=tar_bytes, capture_output=True,
+                                        check=True).stdout)
+        blob[len(blob) // 2] ^= 0x40
+        return bytes(blob)
+
+    lines = b"".join(b"fathom line %d\n" % i for i in range(20_000))
+    blob, diff_id = tar_gz([("srv", None), ("srv/lines", lines)], compress=broken_zstd)
+    config = json.dumps({"architecture": "amd64", "os": "linux",
+                         "rootfs": {"type": "layers", "diff_ids": [diff_id]}}).encode()
+    address, repository = "127.0.0.1:5555", "test-web/broken-zstd"
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": push_blob(address, repository, config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd",
+                    "digest": push_blob(address, repository, blob), "size": len(blob)}],
+    }).encode()
+    push_manifest(address, repository, "broken", manifest, "application/vnd.oci.image.manifest.v1+json")
+    browse_layers(page, f"{address}/{repository}:broken")
+    page.wait_for_selector("#files-unverified")
+    assert "zstd stream is corrupt" in page.inner_text("#files-unverified"), page.inner_text("#files-unverified")
+    assert page.eval_on_selector_all("#layers tbody tr", "rs => rs.map(r => r.className)") == ["bad"]
 
 
 def test_a_stalled_layer_shows_its_progress_and_cancels(page, fault_proxy):

@@ -10,15 +10,8 @@
 //! leave the root.
 
 mod tar_stream;
-#[cfg(not(target_arch = "wasm32"))]
-mod zstd_native;
-#[cfg(any(test, target_arch = "wasm32"))]
 mod zstd_stream;
 
-/// The zstd decoder of this build: libzstd natively, ruzstd (pure Rust) in wasm.
-#[cfg(not(target_arch = "wasm32"))]
-use zstd_native::ZstdStream;
-#[cfg(target_arch = "wasm32")]
 use zstd_stream::ZstdStream;
 
 use std::io::Write;
@@ -140,7 +133,7 @@ enum Decoder {
     Plain(Box<Sink>),
     /// flate2's push-style gzip decoder (every member of a multi-member stream, as `gzip -d`).
     Gzip(Box<MultiGzDecoder<Sink>>),
-    /// Every frame, skippable ones skipped (libzstd natively, ruzstd in wasm).
+    /// Every frame, skippable ones skipped (libzstd, natively and in wasm).
     Zstd(Box<ZstdStream<Sink>>),
 }
 
@@ -266,7 +259,7 @@ impl LayerReader {
                     Finding::error(Code::LayerCorrupt, "", format!("the gzip stream is corrupt: {e}"))
                 })
             }),
-            Decoder::Zstd(zstd) => zstd.push(bytes, false),
+            Decoder::Zstd(zstd) => zstd.push(bytes),
         };
         if let Err(finding) = written {
             self.stop(finding);
