@@ -4,7 +4,9 @@
 # they do when asked for zstd, made once into target/bench/; then `cargo bench --bench layer`
 # prints one table. Then the same code as wasm, in the web app's file worker in headless
 # Chromium (scripts/bench/files_speed.py: the same files pushed as one-layer images to a
-# bench-only repository of the demo registry), beside the native figures. Asserts nothing.
+# bench-only repository of the demo registry), beside the native figures; and where the wasm's
+# time goes: the reader fed from memory and sha256 alone, in web/bench's layers.html
+# (scripts/bench/layer_parts.py). Asserts nothing.
 #   scripts/bench-layer.sh [DIRECTORY=/usr/share]
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -41,4 +43,27 @@ echo "|---|---:|---:|---:|---:|"
     native_rate=$(awk -F'|' -v n="$name" '$2 ~ "^ "n"," { gsub(/ /, "", $5); print $5 }' "$native")
     ratio=$(awk -v a="$rate" -v b="$native_rate" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "?" }')
     echo "| $name | $mib | $seconds s | $rate | $ratio |"
+  done
+
+# Where the wasm's time goes: the same reader fed from memory (no network, no worker messages),
+# and the core's sha256 alone over the same bytes; both hashes the reader computes (the blob and
+# its tar) at that rate, and the rest (decompression, tar headers, copies into wasm).
+out=target/bench/wasm-layer
+say "building web/bench for wasm32 (the file worker's profile)"
+cargo build -p fathom-wasm-bench --target wasm32-unknown-unknown --profile files-release --quiet
+rm -rf "$out" && mkdir -p "$out"
+wasm-bindgen --target web --out-dir "$out" target/wasm32-unknown-unknown/files-release/fathom_wasm_bench.wasm
+cp web/bench/layers.html "$out/"
+ln -s "$FATHOM_ROOT/$layer" "$out/layer.tar.gz"
+ln -s "$FATHOM_ROOT/$zstd_layer" "$out/layer.tar.zst"
+native_sha256=$(awk -F'|' '/sha256 alone/ { gsub(/ |MiB\/s/, "", $3); print $3 }' "$native")
+echo
+echo "| from memory, as wasm in headless Chromium (best of 5) | the reader, one pass | MiB/s of tar | sha256 alone | both hashes at that rate | the rest: decompression, tar, copies |"
+echo "|---|---:|---:|---:|---:|---:|"
+"$FATHOM_PYTHON" scripts/bench/layer_parts.py "$out" |
+  while read -r name compressed tar hash read; do
+    awk -v n="$name" -v c="$compressed" -v t="$tar" -v h="$hash" -v r="$read" -v s="$native_sha256" 'BEGIN {
+      mib = 1048576; rate = c / mib / h; both = (c + t) / mib / rate
+      printf "| %s | %.2f s | %.0f | %.0f MiB/s (natively %s) | %.2f s | %.2f s |\n", n, r, t / mib / r, rate, s, both, r - both
+    }'
   done
