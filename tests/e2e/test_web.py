@@ -647,6 +647,24 @@ def test_a_corrupt_zstd_layer_is_red_in_the_files(page):
     assert page.eval_on_selector_all("#layers tbody tr", "rs => rs.map(r => r.className)") == ["bad"]
 
 
+def test_a_layer_whose_bytes_are_not_its_digest_is_red_in_the_files(page, tamper_registry):
+    # One byte of the bottom layer's gzip header changed on the registry's disk (its MTIME: the
+    # tar inside, and so the diff_id, is the same): only the blob's digest can tell.
+    reference = push_files_image(tamper_registry.address, "test-web/tampered-layer")
+    manifest, _ = fetch_manifest(tamper_registry.address, "test-web/tampered-layer", "files",
+                                 "application/vnd.oci.image.manifest.v1+json")
+    bottom = json.loads(manifest)["layers"][0]["digest"]
+    path = tamper_registry.blob_path(bottom)
+    data = bytearray(path.read_bytes())
+    data[4] ^= 0x01
+    path.write_bytes(bytes(data))
+    checks = browse_layers(page, reference)
+    page.wait_for_selector("#files-unverified")
+    assert "digest mismatch" in page.inner_text("#files-unverified"), page.inner_text("#files-unverified")
+    assert page.eval_on_selector_all("#layers tbody tr", "rs => rs.map(r => r.className)") == ["bad", ""]
+    assert checks[1] == "✔ digest, diff_id", checks
+
+
 def test_a_stalled_layer_shows_its_progress_and_cancels(page, fault_proxy):
     open_view(page, f"{fault_proxy}/fault-stall-layers/demo/busybox:oci", platform="linux/amd64")
     page.click("#browse-files")
