@@ -30,7 +30,7 @@ fi
 
 # The very cargo commands Trunk runs (web/index.html names the profiles). `erase_components`:
 # Leptos type-erases each component's view (one render path per output type, not one per
-# closure), which takes some 8 % off the page's first load.
+# closure), which took 29.4 KB gzip (6.6 %) off the page's first load.
 RUSTFLAGS="$(wasm_rustflags) --cfg erase_components"
 export RUSTFLAGS # Trunk runs the same cargo builds again, and must find them done
 cargo build --target=wasm32-unknown-unknown --manifest-path web/Cargo.toml --profile web-release --locked --quiet --bin fathom-web

@@ -504,17 +504,23 @@ def push_files_image(address, repository, lie_about_layer=None, big=b""):
     diff_ids = [diff_id for _, diff_id in layers]
     if lie_about_layer is not None:
         diff_ids[lie_about_layer] = "sha256:" + "0" * 64
+    return push_image(address, repository, "files", [blob for blob, _ in layers], diff_ids)
+
+
+def push_image(address, repository, tag, blobs, diff_ids, layer_type="application/vnd.oci.image.layer.v1.tar+gzip"):
+    """Pushes a linux/amd64 OCI image of the layer `blobs` (of `layer_type`) whose config names
+    `diff_ids`; returns its reference."""
     config = json.dumps({"architecture": "amd64", "os": "linux",
                          "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
                    "digest": push_blob(address, repository, config), "size": len(config)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                    "digest": push_blob(address, repository, blob), "size": len(blob)} for blob, _ in layers],
+        "layers": [{"mediaType": layer_type, "digest": push_blob(address, repository, blob), "size": len(blob)}
+                   for blob in blobs],
     }).encode()
-    push_manifest(address, repository, "files", manifest, "application/vnd.oci.image.manifest.v1+json")
-    return f"{address}/{repository}:files"
+    push_manifest(address, repository, tag, manifest, "application/vnd.oci.image.manifest.v1+json")
+    return f"{address}/{repository}:{tag}"
 
 
 def entries(page):
@@ -630,18 +636,9 @@ def test_a_corrupt_zstd_layer_is_red_in_the_files(page):
 
     lines = b"".join(b"fathom line %d\n" % i for i in range(20_000))
     blob, diff_id = tar_gz([("srv", None), ("srv/lines", lines)], compress=broken_zstd)
-    config = json.dumps({"architecture": "amd64", "os": "linux",
-                         "rootfs": {"type": "layers", "diff_ids": [diff_id]}}).encode()
-    address, repository = "127.0.0.1:5555", "test-web/broken-zstd"
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": push_blob(address, repository, config), "size": len(config)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd",
-                    "digest": push_blob(address, repository, blob), "size": len(blob)}],
-    }).encode()
-    push_manifest(address, repository, "broken", manifest, "application/vnd.oci.image.manifest.v1+json")
-    browse_layers(page, f"{address}/{repository}:broken")
+    reference = push_image("127.0.0.1:5555", "test-web/broken-zstd", "broken", [blob], [diff_id],
+                           layer_type="application/vnd.oci.image.layer.v1.tar+zstd")
+    browse_layers(page, reference)
     page.wait_for_selector("#files-unverified")
     assert "zstd stream is corrupt" in page.inner_text("#files-unverified"), page.inner_text("#files-unverified")
     assert page.eval_on_selector_all("#layers tbody tr", "rs => rs.map(r => r.className)") == ["bad"]
