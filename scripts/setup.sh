@@ -16,13 +16,14 @@
 #           python    one venv in $FATHOM_TOOLS_DIR/venv: scripts/requirements.txt (cryptography
 #                     for the demo token issuer; test: also scripts/requirements-test.txt —
 #                     pytest, schemathesis, jsonschema, Playwright)
-#           tools     wasm-bindgen and trunk (below), at once
+#           tools     wasm-bindgen, trunk and wasm-split (below), at once
 #           wasm-bindgen  wasm-bindgen-cli from crates.io into $FATHOM_TOOLS_DIR/bin
 #           trunk     trunk from crates.io into $FATHOM_TOOLS_DIR/bin
+#           wasm-split  wasm-split-cli (wasm_split_cli_support) from crates.io, the same place
 #           fuzz      a nightly toolchain and cargo-fuzz (only when asked: scripts/fuzz.sh)
 #
 # The network-bound parts (debian, npm, python) run beside the compile-bound one (tools), and
-# the two crates.io tools compile at once; every part prints what it did and how long it took.
+# the crates.io tools compile at once; every part prints what it did and how long it took.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -170,6 +171,18 @@ part_trunk() {
   DONE="installed trunk $TRUNK_VERSION"
 }
 
+# The page's wasm splitter (scripts/build-web.sh): wasm-split-cli, the splitter cargo-leptos runs
+# for Leptos's split points, which Trunk does not run.
+part_wasm-split() {
+  if has_wasm_split; then
+    DONE="already there"
+    return
+  fi
+  cheap_install wasm_split_cli_support "$WASM_SPLIT_VERSION" --locked --features build-binary
+  has_wasm_split || die "wasm_split_cli_support $WASM_SPLIT_VERSION did not install"
+  DONE="installed wasm-split-cli (wasm_split_cli_support $WASM_SPLIT_VERSION)"
+}
+
 part_fuzz() {
   local installed=()
   if ! rustup toolchain list | grep -q nightly; then
@@ -205,8 +218,8 @@ main() {
   for part in "$@"; do
     case $part in
       start | test) PROFILE=$part ;;
-      tools) parts+=(wasm-bindgen trunk) ;;
-      rust | clang | debian | npm | python | wasm-bindgen | trunk | fuzz) parts+=("$part") ;;
+      tools) parts+=(wasm-bindgen trunk wasm-split) ;;
+      rust | clang | debian | npm | python | wasm-bindgen | trunk | wasm-split | fuzz) parts+=("$part") ;;
       -h | --help)
         sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
         exit 0
@@ -214,7 +227,7 @@ main() {
       *) die "unknown part '$part' (scripts/setup.sh --help)" ;;
     esac
   done
-  ((${#parts[@]})) || parts=(rust clang debian npm python wasm-bindgen trunk)
+  ((${#parts[@]})) || parts=(rust clang debian npm python wasm-bindgen trunk wasm-split)
   LOGS="$FATHOM_ROOT/target/logs"
   mkdir -p "$LOGS" "$FATHOM_TOOLS_DIR"
   require cargo "Rust (rustup)"

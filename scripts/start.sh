@@ -60,7 +60,7 @@ worker() {
   scripts/build-worker.sh
 }
 web_app() {
-  scripts/setup.sh start trunk &
+  scripts/setup.sh start trunk wasm-split &
   local tool=$!
   scripts/build-web.sh --cargo-only
   wait "$tool"

@@ -8,6 +8,7 @@ FATHOM_TOOLS_DIR="${FATHOM_TOOLS_DIR:-$HOME/.fathom-tools}"
 # Pinned versions (scripts/setup.sh installs exactly these).
 WASM_BINDGEN_VERSION=0.2.130 # must equal the wasm-bindgen crate in Cargo.lock
 TRUNK_VERSION=0.21.14
+WASM_SPLIT_VERSION=0.2.4 # wasm_split_cli_support, whose wasm-split-cli splits the page's wasm
 FATHOM_VENV="$FATHOM_TOOLS_DIR/venv"
 FATHOM_PYTHON="$FATHOM_VENV/bin/python"
 
@@ -53,6 +54,11 @@ require() { # command what
 # Whether `command --version` ends with `version`.
 has_version() { # command version
   "$1" --version 2>/dev/null | grep -q " $2\$"
+}
+
+# wasm-split-cli prints no version: cargo's list of what it installed says which.
+has_wasm_split() {
+  cargo install --list --root "$FATHOM_TOOLS_DIR" 2>/dev/null | grep -q "^wasm_split_cli_support v$WASM_SPLIT_VERSION:"
 }
 
 # Waits (up to 15 min) until a command succeeds — for a step that needs what another lane

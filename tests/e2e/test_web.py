@@ -169,6 +169,40 @@ def test_the_landing_page_says_what_fathom_does_and_why_to_trust_it(page):
     assert page.eval_on_selector_all(".examples a", "links => links.length") >= 3, "demo links to start from"
 
 
+def test_a_first_load_is_the_shell_and_each_view_fetches_its_chunks_when_first_needed(page):
+    """scripts/build-web.sh splits the page's wasm (web/src/chunks.rs): the landing page fetches
+    the shell alone; the first reference asked for fetches the walk's and the report's chunks, and
+    none of the compare or archive views'."""
+    fetched = []
+    page.on("request", lambda r: r.url.endswith(".wasm") and fetched.append(r.url.rsplit("/", 1)[-1]))
+    page.goto("/")
+    page.wait_for_selector("#landing")
+    page.wait_for_timeout(500)
+    assert len(fetched) == 1 and fetched[0].startswith("fathom-web-"), fetched
+    page.fill("#ref", "127.0.0.1:5555/demo/busybox:oci")
+    page.click("button[type=submit]")
+    assert len(rows(page)) >= 8
+    splits = sorted(f.split("-")[0] for f in fetched if f.startswith("split_"))
+    assert splits == ["split_report", "split_walk"], fetched
+    assert any(f.startswith("chunk_") for f in fetched), fetched
+    page.goto("/compare?a=127.0.0.1:5555/demo/busybox:oci&b=127.0.0.1:5555/demo/busybox:docker")
+    assert compare_rows(page)
+    assert any(f.startswith("split_compare-") for f in fetched), fetched
+
+
+def test_a_chunk_that_cannot_be_fetched_is_an_error_then_fetched_again(page):
+    """A chunk the network does not deliver is a clear error in the page, not an abort of the app:
+    the next ask fetches it anew and walks."""
+    page.route("**/split_walk-*.wasm", lambda route: route.abort())
+    open_view(page, "127.0.0.1:5555/demo/busybox:oci", platform="linux/amd64")
+    page.wait_for_selector("#chunk-error")
+    assert "could not be loaded" in page.inner_text("#chunk-error")
+    page.unroute("**/split_walk-*.wasm")
+    page.select_option("#platform", "linux/arm64")
+    assert len(rows(page)) >= 8
+    assert page.query_selector("#chunk-error") is None
+
+
 def test_the_row_your_platform_pulls_is_marked_and_says_so(page):
     open_view(page, "127.0.0.1:5555/demo/busybox:oci", platform="linux/arm64/v8")
     rows(page)

@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use leptos_router::components::{FlatRoutes, Route, Router};
 use leptos_router::path;
 
-use crate::routes::archive::{ArchiveDrop, ArchiveInspector, ArchiveSlot};
-use crate::routes::compare::Comparer;
+use crate::chunks::chunk_view;
+use crate::routes::archive::{archive_page, ArchiveDrop, ArchiveSlot};
+use crate::routes::compare::compare_page;
 use crate::routes::inspect::Inspector;
 
 /// The whole app.
@@ -21,8 +22,8 @@ pub fn App() -> impl IntoView {
             <ArchiveDrop>
                 <FlatRoutes fallback=|| view! { <p>"No such page."</p> }>
                     <Route path=path!("/") view=Inspector />
-                    <Route path=path!("/compare") view=Comparer />
-                    <Route path=path!("/archive") view=ArchiveInspector />
+                    <Route path=path!("/compare") view=|| chunk_view(compare_page()) />
+                    <Route path=path!("/archive") view=|| chunk_view(archive_page()) />
                 </FlatRoutes>
             </ArchiveDrop>
         </Router>

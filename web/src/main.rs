@@ -8,6 +8,7 @@
 
 mod app;
 mod archive;
+mod chunks;
 mod components;
 mod files_client;
 mod guess;

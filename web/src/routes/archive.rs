@@ -15,6 +15,7 @@ use web_sys::{File, HtmlInputElement};
 
 use crate::archive::{self, ArchiveSession, Opening};
 use crate::browser;
+use crate::chunks::{unavailable_view, wasm_split, SplitLoaderError};
 use crate::components::*;
 use crate::guess;
 use crate::routes::inspect::{platform_options, request_animation_mark, View};
@@ -47,6 +48,12 @@ pub(crate) fn ArchiveDrop(children: Children) -> impl IntoView {
             {children()}
         </main>
     }
+}
+
+/// The archive view, in a wasm chunk of its own (see [`crate::chunks`]).
+#[wasm_split(archive, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub(crate) fn archive_page() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ArchiveInspector /> }.into_any())
 }
 
 #[component]
@@ -198,6 +205,7 @@ fn ArchiveImage(session: Rc<ArchiveSession>, images: Vec<String>) -> impl IntoVi
             Some(View::Done(report, _)) => view! { <ReportView report archive=file.get_value() /> }.into_any(),
             Some(View::Failed(failure)) => view! { <ErrorBox failure /> }.into_any(),
             Some(View::Empty) => ().into_any(),
+            Some(View::Unavailable(message)) => unavailable_view(message),
         }}
     }
 }

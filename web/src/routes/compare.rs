@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::browser;
+use crate::chunks::{wasm_split, SplitLoaderError};
 use crate::components::{short, ErrorBox, PageHeader};
 use crate::url_resource::url_resource;
 use crate::urls::compare_url;
@@ -79,6 +80,12 @@ async fn load(asked: Asked, progress: RwSignal<Progress>) -> State {
     };
     browser::before_paint(|| browser::mark("fathom-compare"));
     state
+}
+
+/// The page, in a wasm chunk of its own (see [`crate::chunks`]).
+#[wasm_split(compare, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub(crate) fn compare_page() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <Comparer /> }.into_any())
 }
 
 /// The page.

@@ -2,6 +2,7 @@
 //! walked and verified in this page.
 
 use crate::browser;
+use crate::chunks::{chunk_view, unavailable_message, unavailable_view, wasm_split, SplitLoaderError};
 use crate::components::*;
 use crate::guess::{self, Guess};
 use crate::url_resource::url_resource;
@@ -49,6 +50,8 @@ pub(crate) enum View {
     Empty,
     Done(Box<Report>, Option<Box<Drift>>),
     Failed(Failure),
+    /// The walk's wasm chunk could not be fetched: what to say.
+    Unavailable(String),
 }
 
 /// A pinned digest that the tag no longer points to.
@@ -66,13 +69,33 @@ struct Asked {
     pinned: Option<String>,
 }
 
-/// Walks what the URL asks for (and, for a link pinned to a digest the tag has moved from, the
-/// pinned digest too, to say what changed).
+/// What the URL asks for: nothing (the landing page, which needs none of the walk's chunk), or
+/// the walk, fetched with its chunk the first time.
 async fn load(asked: Asked, progress: RwSignal<Progress>) -> View {
-    let text = asked.reference.trim();
-    if text.is_empty() {
+    if asked.reference.trim().is_empty() {
         return View::Empty;
     }
+    match walk_view(asked, progress).await {
+        // The report's chunk is fetched while the walk runs (a failure to fetch it shows where the
+        // report would be).
+        Ok(walking) => futures_util::future::join(walking, preload_report()).await.0,
+        Err(error) => View::Unavailable(unavailable_message(&error)),
+    }
+}
+
+/// The walk's future as an object: a split function returns it, its code in the walk's chunk.
+type Walking = std::pin::Pin<Box<dyn std::future::Future<Output = View>>>;
+
+/// Walks what the URL asks for (and, for a link pinned to a digest the tag has moved from, the
+/// pinned digest too, to say what changed). In a wasm chunk of its own, with the core's walk.
+#[wasm_split(walk, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn walk_view(asked: Asked, progress: RwSignal<Progress>) -> Result<Walking, SplitLoaderError> {
+    Ok(Box::pin(walk_asked(asked, progress)))
+}
+
+/// [`walk_view`]'s work.
+async fn walk_asked(asked: Asked, progress: RwSignal<Progress>) -> View {
+    let text = asked.reference.trim();
     let reference = match Reference::parse(text) {
         Ok(r) => r,
         Err(e) => return View::Failed(failure(ErrorKind::NotFound, format!("invalid reference {text:?}: {e}"))),
@@ -190,15 +213,24 @@ pub(crate) fn Inspector() -> impl IntoView {
                     }.into_any(),
                     Some(View::Empty) => view! { <Landing /> }.into_any(),
                     Some(View::Failed(failure)) => view! { <ErrorBox failure /> }.into_any(),
-                    Some(View::Done(report, drift)) => view! {
-                        {drift.map(|d| view! { <DriftBanner drift=*d reference=report.reference.input.clone() /> })}
-                        <ReportView report=report.clone() />
-                        <TagsList repository=report.reference.registry.clone() + "/" + &report.reference.repository
-                            current=report.reference.input.clone() />
-                    }.into_any(),
+                    Some(View::Unavailable(message)) => unavailable_view(message),
+                    Some(View::Done(report, drift)) => chunk_view(report_section(report, drift)).into_any(),
                 }}
         </section>
     }
+}
+
+/// A walked reference's report, in a wasm chunk of its own (see [`crate::chunks`]);
+/// `preload_report` fetches the chunk without drawing anything.
+#[wasm_split(report, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_report))]
+fn report_section(report: Box<Report>, drift: Option<Box<Drift>>) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! {
+        {drift.map(|d| view! { <DriftBanner drift=*d reference=report.reference.input.clone() /> })}
+        <ReportView report=report.clone() />
+        <TagsList repository=report.reference.registry.clone() + "/" + &report.reference.repository
+            current=report.reference.input.clone() />
+    }
+    .into_any())
 }
 
 /// Marks the moment the table is built and about to be painted.
