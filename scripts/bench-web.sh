@@ -22,22 +22,9 @@ start_worker "$port" "$state/worker.log" --state "$state" --log-level error
 row() { printf '| %s%*s | %12s | %-8s |\n' "$1" $((52 - ${#1})) '' "$2" "${3:-}"; }
 printf '| %-52s | %12s | %-8s |\n' measure value goal
 printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" -------------- ----------
-for kind in html js wasm css; do
-  bytes=0
-  for file in web/dist/*."$kind"; do
-    case $(basename "$file") in
-      fathom-files-* | split_*.wasm | chunk_*.wasm) continue ;; # the file worker, the chunks: on demand
-    esac
-    [ -e "$file" ] && bytes=$((bytes + $(gzip -9c "$file" | wc -c)))
-  done
-  row "first load: $kind (gzip)" "$bytes B"
-  total=$(( ${total:-0} + bytes ))
-done
-row "first load: total (gzip)" "$total B" "≤ 300 KB"
-chunks=0
-for file in web/dist/split_*.wasm web/dist/chunk_*.wasm; do
-  [ -e "$file" ] && chunks=$((chunks + $(gzip -9c "$file" | wc -c)))
-done
+read -r total inspect chunks < <(web_sizes)
+row "first load: HTML + JS + wasm + CSS (gzip)" "$total B" "≤ 300 KB"
+row "a first inspect: that and its chunks (gzip)" "$inspect B"
 row "the page's chunks, all (gzip; fetched when needed)" "$chunks B"
 for route in direct proxied; do
   case $route in

@@ -20,7 +20,7 @@ for arg in "$@"; do
 done
 
 dist=web/dist
-stamp=$(fingerprint "trunk $TRUNK_VERSION" "wasm-bindgen $WASM_BINDGEN_VERSION" \
+stamp=$(fingerprint "trunk $TRUNK_VERSION" "wasm-bindgen $WASM_BINDGEN_VERSION" "wasm-split $WASM_SPLIT_VERSION" \
   -- Cargo.toml Cargo.lock Trunk.toml crates/fathom-core/Cargo.toml crates/fathom-core/src web/Cargo.toml web/build.rs web/src web/browser web/files \
   web/index.html web/style.css package-lock.json scripts/build-web.sh scripts/lib/minify-glue.mjs scripts/lib/security-headers.mjs \
   scripts/lib/name-worker.mjs scripts/lib/name-chunks.mjs)
@@ -50,9 +50,9 @@ trunk build --release --locked --config Trunk.toml >"$log" 2>&1 || { tail -n 30 
 # unsplit wasm (index.html's `data-wasm-opt="0"` spares Trunk optimising that), and every part is
 # optimised as Trunk would have (-Oz).
 stem=$(basename "$(ls "$dist"/fathom-web-*_bg.wasm)" _bg.wasm)
-split=target/wasm-split
+split=$WEB_SPLIT_DIR
 rm -rf "$split" && mkdir -p "$split/bindgen"
-wasm-split-cli --target web --out-name "$stem" target/wasm32-unknown-unknown/web-release/fathom-web.wasm "$split" >>"$log" 2>&1 ||
+wasm-split-cli --target web --out-name "$stem" "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/web-release/fathom-web.wasm" "$split" >>"$log" 2>&1 ||
   die "splitting the page's wasm failed (log: $log)"
 wasm-bindgen --target web --keep-lld-exports --no-typescript --out-name "$stem" --out-dir "$split/bindgen" "$split/$stem.wasm" >>"$log" 2>&1 ||
   die "wasm-bindgen on the split page failed (log: $log)"
@@ -63,24 +63,14 @@ for wasm in "$dist/${stem}_bg.wasm" "$dist"/split_*.wasm "$dist"/chunk_*.wasm; d
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
     --enable-reference-types "$wasm" -o "$wasm" >>"$log" 2>&1 || die "wasm-opt on $(basename "$wasm") failed (log: $log)"
 done
-node scripts/lib/name-chunks.mjs "$dist" "$stem" >"$split/parts.txt" || die "naming the page's chunks failed (log: $log)"
+node scripts/lib/name-chunks.mjs "$dist" "$stem" >"$split/parts.txt" || die "naming the page's chunks failed"
+for point in walk report compare archive; do # web/src/chunks.rs's split points
+  grep -q "^$point " "$split/parts.txt" || die "the split made no chunk for '$point' ($split/parts.txt)"
+done
 node scripts/lib/minify-glue.mjs "$dist" >>"$log" || die "minifying the JS glue failed (log: $log)"
 node scripts/lib/name-worker.mjs "$dist" >>"$log" || die "naming the file worker failed (log: $log)"
 node scripts/lib/security-headers.mjs "$dist" >>"$log" || die "writing the security headers failed (log: $log)"
 echo "$stamp" >"$dist/.fingerprint"
-total=0 chunks=0
-for file in "$dist"/*.{html,js,wasm,css}; do # `_headers` is read by the host, never sent
-  case $(basename "$file") in
-    fathom-files-*) ;;                                                   # the file worker: on demand
-    split_*.wasm | chunk_*.wasm) chunks=$((chunks + $(gzip -9c "$file" | wc -c))) ;; # on demand
-    *) total=$((total + $(gzip -9c "$file" | wc -c))) ;;
-  esac
-done
-# A first inspect (a shared link, or the first reference asked for) fetches the walk's and the
-# report's parts too.
-inspect=$total
-for file in $(awk '$1 == "walk" || $1 == "report" { $1 = ""; print }' "$split/parts.txt" | tr ' ' '\n' | sort -u); do
-  inspect=$((inspect + $(gzip -9c "$dist/$file" | wc -c)))
-done
+read -r total inspect chunks < <(web_sizes)
 worker=$(cat "$dist"/fathom-files-*_bg.wasm | gzip -9c | wc -c)
 say "web app: built, first load $total bytes gzip (with a first inspect's chunks $inspect; all chunks $chunks); file worker $worker bytes gzip ($(ls "$dist" | wc -l) files)"

@@ -56,6 +56,27 @@ has_version() { # command version
   "$1" --version 2>/dev/null | grep -q " $2\$"
 }
 
+# What the web app in web/dist transfers (gzip -9), as three numbers: a first load (the page's
+# own files; its chunks and the file worker come when needed), a first inspect (that, and the
+# walk's and the report's chunks, as scripts/build-web.sh's split listed them), all the chunks.
+web_sizes() {
+  local dist=$FATHOM_ROOT/web/dist first=0 chunks=0 inspect file
+  for file in "$dist"/*.{html,js,wasm,css}; do # `_headers` is read by the host, never sent
+    [[ -e $file ]] || continue
+    case $(basename "$file") in
+      fathom-files-*) ;;
+      split_*.wasm | chunk_*.wasm) chunks=$((chunks + $(gzip -9c "$file" | wc -c))) ;;
+      *) first=$((first + $(gzip -9c "$file" | wc -c))) ;;
+    esac
+  done
+  inspect=$first
+  for file in $(awk '$1 == "walk" || $1 == "report" { $1 = ""; print }' "$WEB_SPLIT_DIR/parts.txt" | tr ' ' '\n' | sort -u); do
+    inspect=$((inspect + $(gzip -9c "$dist/$file" | wc -c)))
+  done
+  echo "$first $inspect $chunks"
+}
+WEB_SPLIT_DIR="${CARGO_TARGET_DIR:-$FATHOM_ROOT/target}/wasm-split" # the page's parts, as split
+
 # wasm-split-cli prints no version: cargo's list of what it installed says which.
 has_wasm_split() {
   cargo install --list --root "$FATHOM_TOOLS_DIR" 2>/dev/null | grep -q "^wasm_split_cli_support v$WASM_SPLIT_VERSION:"

@@ -15,11 +15,17 @@ const path = (name) => join(dist, name);
 const shortHash = (bytes) => createHash("sha256").update(bytes).digest("hex").slice(0, 16);
 
 let loader = readFileSync(path("__wasm_split.js"), "utf8");
-// What each split point loads: its own module and the shared chunks it lists, as the loader says
-// (`const __chunk_N = makeLoad(… "./chunk_N.wasm" …)`, `__wasm_split_load_<split> = … makeLoad(…
-// "./split_<split>.wasm" …, [__chunk_N, …])`).
-const parts = [...loader.matchAll(/__wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\([\s\S]*?"\.\/(\w+)\.wasm"[\s\S]*?, \[([\w, ]*)\]\)\)/g)]
-  .map(([, split, own, deps]) => [split, [own, ...deps.split(",").map((d) => d.trim().replace(/^__/, "")).filter(Boolean)]]);
+// What each split point loads, read statement by statement (the shared chunks are defined before
+// the first): `export const __wasm_split_load_<split> = wrapAsyncCb(makeLoad(<a fetch of
+// "./split_<split>.wasm", or none for an empty module>, [__chunk_N, …]));`.
+const parts = loader.split("export const __wasm_split_load_").slice(1).map((statement) => {
+  const split = statement.match(/^(\w+) =/)?.[1];
+  const deps = statement.match(/\[([\w, ]*)\]\)\);/)?.[1];
+  if (!split || deps === undefined) throw new Error(`unexpected split point in the loader: ${statement.slice(0, 200)}`);
+  const own = statement.match(/"\.\/(\w+)\.wasm"/)?.[1];
+  return [split, [...(own ? [own] : []), ...deps.split(",").map((d) => d.trim().replace(/^__/, "")).filter(Boolean)]];
+});
+if (parts.length === 0) throw new Error(`${dist}/__wasm_split.js has no split point`);
 const chunks = [...new Set([...loader.matchAll(/new URL\("\.\/([\w]+)\.wasm"/g)].map(([, name]) => name))];
 if (chunks.length === 0) throw new Error(`${dist}/__wasm_split.js fetches no chunk`);
 const names = {};

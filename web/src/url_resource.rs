@@ -5,7 +5,7 @@
 //!
 //! Why not Leptos's own `LocalResource`: it awaits a superseded run before it starts the next
 //! (reactive_graph 0.2's `ArcAsyncDerived` polls one future at a time; leptos-rs/leptos#3454),
-//! and it costs 7.5 KB gzip on a first load kept within 350 KB (measured with `build-web.sh`).
+//! and it cost 7.5 KB gzip more on the first load (measured with `build-web.sh`).
 //! This is the same shape — a key, a loader, a reactive read — in an `Effect` and a task.
 
 use futures_util::future::{AbortHandle, Abortable};

@@ -75,12 +75,21 @@ async fn load(asked: Asked, progress: RwSignal<Progress>) -> View {
     if asked.reference.trim().is_empty() {
         return View::Empty;
     }
-    match walk_view(asked, progress).await {
-        // The report's chunk is fetched while the walk runs (a failure to fetch it shows where the
-        // report would be).
-        Ok(walking) => futures_util::future::join(walking, preload_report()).await.0,
+    progress.set(Progress::default());
+    browser::mark("fathom-submit");
+    // The report's chunk is fetched while the walk runs, never waited for here: `report_section`
+    // takes up the same fetch (and shows a failure to fetch it where the report would be).
+    spawn_local(async {
+        let _ = preload_report().await;
+    });
+    let view = match walk_view(asked, progress).await {
+        Ok(walking) => walking.await,
         Err(error) => View::Unavailable(unavailable_message(&error)),
+    };
+    if !matches!(view, View::Done(..)) {
+        request_animation_mark(); // a report marks its table as it draws it
     }
+    view
 }
 
 /// The walk's future as an object: a split function returns it, its code in the walk's chunk.
@@ -107,9 +116,7 @@ async fn walk_asked(asked: Asked, progress: RwSignal<Progress>) -> View {
             Err(e) => return View::Failed(failure(ErrorKind::NotFound, format!("invalid platform: {e}"))),
         },
     };
-    progress.set(Progress::default());
-    browser::mark("fathom-submit");
-    let view = match walk(text, reference.clone(), platform.clone(), progress).await {
+    match walk(text, reference.clone(), platform.clone(), progress).await {
         Ok(report) => {
             let drift = match (asked.pinned, &report.digest, reference.digest()) {
                 (Some(pinned), Some(now), None) if pinned != *now => {
@@ -130,9 +137,7 @@ async fn walk_asked(asked: Asked, progress: RwSignal<Progress>) -> View {
             View::Done(report, drift)
         }
         Err(failure) => View::Failed(failure),
-    };
-    request_animation_mark();
-    view
+    }
 }
 
 #[component]
@@ -224,6 +229,7 @@ pub(crate) fn Inspector() -> impl IntoView {
 /// `preload_report` fetches the chunk without drawing anything.
 #[wasm_split(report, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload_report))]
 fn report_section(report: Box<Report>, drift: Option<Box<Drift>>) -> Result<AnyView, SplitLoaderError> {
+    request_animation_mark();
     Ok(view! {
         {drift.map(|d| view! { <DriftBanner drift=*d reference=report.reference.input.clone() /> })}
         <ReportView report=report.clone() />
