@@ -5,8 +5,8 @@
 //! `wasm_split_cli_support`, the splitter Leptos's own build tool runs; Trunk has none).
 //!
 //! Every split point is `fallible`: a chunk that cannot be fetched (the network went away, or a
-//! new build replaced this one) is an error on the page and is tried again on the next ask — never
-//! a panic, which would abort the whole app.
+//! new build replaced this one) is an error on the page and is fetched anew when a view next
+//! needs it (another reference or page, a reload) — never a panic, which would abort the app.
 
 use leptos::prelude::*;
 pub(crate) use leptos::wasm_split::{wasm_split, SplitLoaderError};
